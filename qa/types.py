@@ -1,0 +1,201 @@
+"""The small frozen records that pass between the stages of the pipeline.
+
+Every record that points into a document carries `start`/`end` character offsets into that
+document's source text, so any span can be shown, highlighted and cited exactly as written.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+PeriodKind = Literal["results", "targets"]
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """The year a span speaks about and whether it reports results (实绩) or sets targets (目标)."""
+
+    year: int
+    kind: PeriodKind
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{'实绩' if self.kind == 'results' else '目标'}"
+
+    @property
+    def label_en(self) -> str:
+        return f"{self.year} {'results' if self.kind == 'results' else 'targets'}"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @classmethod
+    def parse(cls, value: str | dict | None) -> Period | None:
+        """Inverse of `to_json` and of `label`, so tables and filters can name periods as text."""
+        if value in (None, ""):
+            return None
+        if isinstance(value, dict):
+            return cls(int(value["year"]), value["kind"])
+        text = str(value).strip()
+        year = int(text[:4])
+        kind: PeriodKind = "targets" if ("目标" in text or "target" in text) else "results"
+        return cls(year, kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"year": self.year, "kind": self.kind, "label": self.label}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One quantitative statement, e.g. 超1200亿元 (amount, qualifier 'over')."""
+
+    text: str  # as written, qualifier included: "超1200亿元"
+    value: float  # the number as written: 1200
+    unit: str  # as written: "亿元"
+    kind: str  # amount | growth | share | count | rank | multiple | rate | ...
+    subject: str  # the phrase it measures: "固定资产投资"
+    start: int  # offsets into the document's source text
+    end: int
+    qualifier: str | None = None  # over | about | at_least | at_most | nearly | target | more_than
+    base_value: float | None = None  # in base_unit: 2715亿元 -> 2.715e11
+    base_unit: str | None = None  # 元, 个, 米 ...
+    doc: str = ""  # filled in when attached to a chunk
+    period: Period | None = None
+    section: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["period"] = self.period.to_json() if self.period else None
+        return d
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the report: a part (level 1: 一、…) or a section (level 2: (一)…)."""
+
+    doc: str
+    level: int
+    number: int  # 1 for 一 / (一)
+    title: str  # "2023年工作回顾" or the first sentence of a (一) paragraph
+    heading: str  # as written: "一、2023年工作回顾", "(三)凝心聚力打造省市经济增长的强引擎"
+    start: int
+    end: int  # end of the whole section's text
+    period: Period | None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    doc: str
+    index: int
+    text: str
+    start: int
+    end: int
+    path: tuple[str, ...]  # headings from the part down: ("二、2024年重点工作", "(三)凝心聚力…")
+    period: Period | None
+    sentences: tuple[tuple[int, int], ...]  # (start, end) of each sentence, document offsets
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # file stem
+    path: str
+    text: str  # the source text exactly as read (UTF-8), offsets point here
+    title: str
+    date: str | None  # ISO date, e.g. "2024-02-26"
+    source: str | None  # the 来源 line
+    sha256: str
+    sections: tuple[Section, ...]
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def year(self) -> int | None:
+        """The report's own year: 今年 in a question means this year."""
+        for text in (self.date or "", self.title):
+            for i in range(len(text) - 3):
+                chunk = text[i : i + 4]
+                if chunk.isdigit() and chunk.startswith(("19", "20")):
+                    return int(chunk)
+        return None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<doc>#<index>"
+    doc: str
+    index: int
+    text: str
+    start: int
+    end: int
+    path: tuple[str, ...]
+    period: Period | None
+    paragraph: int  # index of its paragraph in the document
+    prev: str | None = None
+    next: str | None = None
+    figures: tuple[Figure, ...] = ()
+    topic: str = ""  # the short lead sentence of the sub-topic it belongs to, e.g. 项目建设加快推进
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as the user sees it: cited, scored, with its paragraph for context."""
+
+    doc: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    section: str
+    period: Period | None
+    score: float
+    paragraph: str
+    paragraph_start: int
+    figures: tuple[Figure, ...] = ()
+    matched: tuple[str, ...] = ()  # question terms found in the passage, for highlighting
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "chunk_id": self.chunk_id,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "section": self.section,
+            "period": self.period.to_json() if self.period else None,
+            "score": self.score,
+            "paragraph": self.paragraph,
+            "paragraph_start": self.paragraph_start,
+            "figures": [f.to_dict() for f in self.figures],
+            "matched": list(self.matched),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    passages: tuple[Passage, ...]
+    figures: tuple[Figure, ...] = ()
+    text: str = ""  # the direct answer: the best figure with its sentence, or a "not found" line
+    mode: str = "hybrid"
+    elapsed_ms: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 500 chars"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "found": self.found,
+            "text": self.text,
+            "mode": self.mode,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "notes": list(self.notes),
+            "figures": [f.to_dict() for f in self.figures],
+            "passages": [p.to_dict() for p in self.passages],
+        }
