@@ -1,0 +1,211 @@
+"""The `qa` command: build, ask, chunks, figures, eval, bench, serve. No logic of its own: every
+subcommand calls the same Assistant API (or the stage it names) and prints the result."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .config import Settings
+from .errors import QAError, QuestionError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        model=getattr(args, "model", None),
+    )
+
+
+def _assistant(args: argparse.Namespace, progress: bool = True):
+    from .answer import Assistant
+
+    return Assistant.load(settings=_settings(args), rebuild=not getattr(args, "no_rebuild", False),
+                          force=getattr(args, "force", False), progress=progress)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    import time
+
+    t0 = time.perf_counter()
+    a = _assistant(args)
+    m = a.index.manifest
+    print(f"索引就绪 index ready: {len(a.documents)} documents, {m.n_chunks} chunks, faiss={m.faiss_kind}, "
+          f"model={m.model_name} ({time.perf_counter() - t0:.1f}s) -> {a.settings.index_dir}")
+    for p in a.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = []
+    if answer.found:
+        lines.append(f"答 {answer.text}")
+    else:
+        lines.append("报告中没有找到这个问题的答案 / the report does not answer this. 可能相关 / possibly related:")
+    for note in answer.notes:
+        lines.append(f"  ({note})")
+    for i, p in enumerate(answer.passages, 1):
+        period = f" [{p.period.label}]" if p.period else ""
+        lines.append(f"[{i}] {p.section or p.doc}{period} : {p.text}")
+    lines.append(f"({answer.elapsed_ms:.0f} ms, {answer.mode})")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    a = _assistant(args, progress=False)
+    question = " ".join(args.question) if args.question else sys.stdin.read()
+    try:
+        answer = a.ask(question, top_k=args.top_k, mode=args.mode, doc=args.doc)
+    except QuestionError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_chunks(args: argparse.Namespace) -> int:
+    from .chunking import chunk_document
+    from .ingest import load_corpus
+
+    s = _settings(args)
+    docs, errors = load_corpus(s.corpus_dir)
+    for e in errors:
+        print(f"warning: {e}", file=sys.stderr)
+    for d in docs:
+        if args.doc and d.id != args.doc:
+            continue
+        for c in chunk_document(d, s.chunk_min, s.chunk_max):
+            if args.json:
+                from .index import chunk_to_json
+
+                print(json.dumps(chunk_to_json(c), ensure_ascii=False))
+            else:
+                period = c.period.label if c.period else "-"
+                print(f"{c.id}\t{c.start}-{c.end}\t{period}\t{c.section or '-'}\t{c.text}")
+    return 0
+
+
+FIGURE_COLUMNS = ("doc", "period", "section", "subject", "text", "value", "unit", "kind", "qualifier", "base_value",
+                  "base_unit", "start", "end")
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from .chunking import chunk_document
+    from .ingest import load_corpus
+    from .types import Period
+
+    s = _settings(args)
+    docs, _ = load_corpus(s.corpus_dir)
+    period = Period.parse(args.period) if args.period else None
+    figures = [f for d in docs if not args.doc or d.id == args.doc
+               for c in chunk_document(d, s.chunk_min, s.chunk_max) for f in c.figures
+               if period is None or f.period == period]
+    if args.json:
+        print(json.dumps([f.to_dict() for f in figures], ensure_ascii=False, indent=1))
+        return 0
+    writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
+    writer.writerow(FIGURE_COLUMNS)
+    for f in figures:
+        row = f.to_dict()
+        row["period"] = f.period.label if f.period else ""
+        writer.writerow([row[k] if row[k] is not None else "" for k in FIGURE_COLUMNS])
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import main as eval_main
+
+    return eval_main(args, _settings(args))
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import ui
+
+    return ui.main(["--host", args.host, "--port", str(args.port)]
+                   + (["--corpus", str(args.corpus)] if args.corpus else [])
+                   + (["--index", str(args.index)] if args.index else []))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="光谷智能问答: cited answers from government work reports")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, help="folder of documents (default corpus/, env QA_CORPUS_DIR)")
+    common.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
+    common.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", parents=[common], help="build or refresh the index")
+    b.add_argument("--force", action="store_true", help="rebuild even if the index is fresh")
+    b.set_defaults(func=cmd_build)
+
+    a = sub.add_parser("ask", parents=[common], help="ask a question")
+    a.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
+    a.add_argument("--top-k", type=int, default=None)
+    a.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default=None)
+    a.add_argument("--doc", help="only this document")
+    a.add_argument("--json", action="store_true", help="print answer.to_dict() as JSON")
+    a.add_argument("--no-rebuild", action="store_true", help="fail with a message if the index is stale")
+    a.set_defaults(func=cmd_ask)
+
+    c = sub.add_parser("chunks", parents=[common], help="print the chunks of the corpus")
+    c.add_argument("--doc")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_chunks)
+
+    f = sub.add_parser("figures", parents=[common], help="export the table of figures")
+    f.add_argument("--doc")
+    f.add_argument("--period", help="e.g. 2023年实绩 or 2024年目标")
+    fmt = f.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_figures)
+
+    e = sub.add_parser("eval", parents=[common], help="evaluate against the gold Q&A")
+    e.add_argument("--gold", type=Path, help="gold JSONL (default: corpus/gold/*.jsonl)")
+    e.add_argument("--mode", default="all", help="hybrid|dense|bm25|all")
+    e.add_argument("--top-k", type=int, default=10)
+    e.add_argument("--split", default="all", help="tune|heldout|all")
+    e.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    e.add_argument("--out", type=Path, default=Path("artifacts/eval"))
+    e.set_defaults(func=cmd_eval)
+
+    be = sub.add_parser("bench", parents=[common], help="speed, memory and scale benchmarks")
+    be.add_argument("--out", type=Path, default=Path("artifacts/bench"))
+    be.add_argument("--quick", action="store_true", help="small sizes only")
+    be.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
+    be.add_argument("--scale", default="10000,100000,1000000", help="synthetic corpus sizes")
+    be.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("serve", parents=[common], help="start the web page")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except QAError as e:
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

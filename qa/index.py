@@ -1,0 +1,340 @@
+"""Build, save and load the search index: FAISS for meaning, BM25 for words, and the chunk table.
+
+On disk an index is a folder of builds plus a CURRENT file naming the live one. A build is
+written to a fresh folder, checked, and only then made live by atomically replacing CURRENT, so a
+build that dies halfway leaves the old index loadable. The manifest records what the index was
+built from (documents, model, chunking, format) so that a stale index is noticed, not searched.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+
+from .chunking import chunk_document, indexable_text
+from .errors import CorruptIndexError, StaleIndexError
+from .ingest import parse_document
+from .query import tokenize
+from .types import Chunk, Document, Figure, Period
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25")
+HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
+
+
+class Embedder(Protocol):
+    """What the index needs of a model (qa.embedding.Embedder satisfies it)."""
+
+    @property
+    def info(self) -> Any: ...
+
+    def encode_documents(self, texts: list[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model_name: str
+    model_fingerprint: str
+    dim: int
+    chunk_min: int
+    chunk_max: int
+    documents: dict[str, str]  # id -> sha256 of its text
+    n_chunks: int
+    faiss_kind: str  # flat | hnsw
+    created: float
+    files: dict[str, list] = field(default_factory=dict)  # name -> [size, sha256]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class Index:
+    manifest: Manifest
+    documents: dict[str, Document]
+    chunks: tuple[Chunk, ...]
+    embeddings: np.ndarray
+    dense: Any  # faiss.Index
+    bm25: Any  # bm25s.BM25
+    vocab: frozenset[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.chunks)
+
+
+# --- building (pure apart from the model) -------------------------------------------------------
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
+    """Exact inner-product search while small; HNSW above `ann_threshold` chunks (see `qa bench`)."""
+    import faiss
+
+    dim = embeddings.shape[1]
+    if len(embeddings) > ann_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    if len(embeddings):
+        index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    return index, kind
+
+
+def make_bm25(token_lists: list[list[str]]) -> Any:
+    import bm25s
+
+    bm25 = bm25s.BM25(k1=1.2, b=0.75)
+    bm25.index([t if t else [""] for t in token_lists], show_progress=False)
+    return bm25
+
+
+def build_index(
+    documents: Sequence[Document],
+    model: Embedder,
+    chunk_min: int = 60,
+    chunk_max: int = 200,
+    ann_threshold: int = 200_000,
+    previous: Index | None = None,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Index:
+    """Chunk, embed and index `documents`. Embeddings of chunks whose text is unchanged since
+    `previous` (same model) are reused, so editing one document re-embeds only its changes."""
+    chunks = [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
+    texts = [indexable_text(c) for c in chunks]
+    info = model.info
+    reuse: dict[str, np.ndarray] = {}
+    if previous is not None and previous.manifest.model_fingerprint == info.fingerprint:
+        for c, row in zip(previous.chunks, previous.embeddings):
+            reuse[text_key(indexable_text(c))] = row
+    keys = [text_key(t) for t in texts]
+    todo = [i for i, k in enumerate(keys) if k not in reuse]
+    embeddings = np.zeros((len(chunks), info.dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        if k in reuse:
+            embeddings[i] = reuse[k]
+    batch = 32
+    for b in range(0, len(todo), batch):
+        ids = todo[b : b + batch]
+        embeddings[ids] = model.encode_documents([texts[i] for i in ids], batch_size=batch)
+        if on_progress:
+            on_progress(min(b + batch, len(todo)), len(todo))
+        if progress:
+            _print_progress(min(b + batch, len(todo)), len(todo))
+    dense, kind = make_faiss(embeddings, ann_threshold)
+    bm25 = make_bm25([tokenize(t) for t in texts])
+    manifest = Manifest(
+        FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
+        {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(),
+    )
+    vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
+    return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab)
+
+
+def _print_progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    print(f"\r嵌入 embedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", flush=True)
+    if done >= total:
+        print(flush=True)
+
+
+def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_fingerprint: str | None,
+                  chunk_min: int, chunk_max: int) -> list[str]:
+    """Why an index no longer matches the corpus, model or settings (empty when it does)."""
+    reasons = []
+    if manifest.format_version != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}")
+    current = {d.id: d.sha256 for d in documents}
+    for doc_id in sorted(current.keys() - manifest.documents.keys()):
+        reasons.append(f"document added: {doc_id}")
+    for doc_id in sorted(manifest.documents.keys() - current.keys()):
+        reasons.append(f"document removed: {doc_id}")
+    for doc_id in sorted(current.keys() & manifest.documents.keys()):
+        if current[doc_id] != manifest.documents[doc_id]:
+            reasons.append(f"document changed: {doc_id}")
+    if model_fingerprint is not None and model_fingerprint != manifest.model_fingerprint:
+        reasons.append(f"model changed: index built with {manifest.model_name}")
+    if (chunk_min, chunk_max) != (manifest.chunk_min, manifest.chunk_max):
+        reasons.append(f"chunk size changed: {manifest.chunk_min}-{manifest.chunk_max} -> {chunk_min}-{chunk_max}")
+    return reasons
+
+
+def check_fresh(index: Index, documents: Iterable[Document], model_fingerprint: str | None, chunk_min: int,
+                chunk_max: int) -> None:
+    reasons = stale_reasons(index.manifest, documents, model_fingerprint, chunk_min, chunk_max)
+    if reasons:
+        raise StaleIndexError(reasons)
+
+
+# --- chunk table (JSON lines, no pickle) -------------------------------------------------------
+
+
+def _period_json(p: Period | None) -> dict | None:
+    return {"year": p.year, "kind": p.kind} if p else None
+
+
+def chunk_to_json(c: Chunk) -> dict[str, Any]:
+    d = asdict(c)
+    d["path"] = list(c.path)
+    d["period"] = _period_json(c.period)
+    d["figures"] = [{**asdict(f), "period": _period_json(f.period)} for f in c.figures]
+    return d
+
+
+def chunk_from_json(d: dict[str, Any]) -> Chunk:
+    figures = tuple(Figure(**{**f, "period": Period.parse(f["period"])}) for f in d["figures"])
+    return Chunk(**{**d, "path": tuple(d["path"]), "period": Period.parse(d["period"]), "figures": figures})
+
+
+# --- saving and loading (I/O) ------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _file_entries(folder: Path) -> dict[str, list]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != "manifest.json":
+            out[str(p.relative_to(folder))] = [p.stat().st_size, _sha256_file(p)]
+    return out
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def write_build(index: Index, folder: Path) -> None:
+    """Write every file of `index` into `folder` (a fresh folder no reader looks at yet)."""
+    import faiss
+
+    folder.mkdir(parents=True)
+    with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
+        for d in index.documents.values():
+            f.write(json.dumps({"id": d.id, "path": d.path, "sha256": d.sha256, "text": d.text}, ensure_ascii=False) + "\n")
+    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for c in index.chunks:
+            f.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
+    np.save(folder / "embeddings.npy", index.embeddings, allow_pickle=False)
+    faiss.write_index(index.dense, str(folder / "dense.faiss"))
+    index.bm25.save(str(folder / "bm25"), show_progress=False)
+    manifest = asdict(index.manifest)
+    manifest["files"] = _file_entries(folder)
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(folder)
+
+
+def save_index(index: Index, index_dir: str | Path) -> Path:
+    """Write a new build beside the live one, then switch CURRENT to it in one atomic rename."""
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = root / f".tmp-{name}"
+    try:
+        write_build(index, tmp)
+        os.rename(tmp, root / name)
+        pointer = root / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+        pointer.write_text(name + "\n", encoding="utf-8")
+        with open(pointer, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(pointer, root / CURRENT)  # the atomic switch
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_builds(root, keep=name)
+    return root / name
+
+
+def _remove_old_builds(root: Path, keep: str) -> None:
+    for p in root.iterdir():
+        if p.name != keep and (p.name.startswith("build-") or p.name.startswith(".tmp-") or p.name.startswith(f".{CURRENT}.")):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def live_build(index_dir: str | Path) -> Path | None:
+    root = Path(index_dir)
+    pointer = root / CURRENT
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    return root / name if name else None
+
+
+def read_manifest(index_dir: str | Path) -> Manifest:
+    build = live_build(index_dir)
+    if build is None:
+        raise CorruptIndexError(str(index_dir), "no index here (no CURRENT file); run `qa build`")
+    path = build / "manifest.json"
+    try:
+        return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise CorruptIndexError(str(path), f"unreadable manifest ({e})") from e
+
+
+def load_index(index_dir: str | Path, verify: bool = True) -> Index:
+    """Load the live build, checking every file against the manifest's sizes and checksums."""
+    import bm25s
+    import faiss
+
+    manifest = read_manifest(index_dir)
+    build = live_build(index_dir)
+    assert build is not None
+    if manifest.format_version != FORMAT_VERSION:
+        raise StaleIndexError([f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}"])
+    if verify:
+        total = sum(size for size, _ in manifest.files.values())
+        for rel, (size, sha) in manifest.files.items():
+            p = build / rel
+            if not p.is_file() or p.stat().st_size != size:
+                raise CorruptIndexError(str(p), "missing or truncated file")
+            if total <= HASH_LIMIT and _sha256_file(p) != sha:
+                raise CorruptIndexError(str(p), "checksum mismatch")
+    try:
+        documents = {}
+        with open(build / "documents.jsonl", encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                documents[d["id"]] = parse_document(d["id"], d["text"], d["path"])
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = tuple(chunk_from_json(json.loads(line)) for line in f)
+        embeddings = np.load(build / "embeddings.npy", allow_pickle=False)
+        dense = faiss.read_index(str(build / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+        raise CorruptIndexError(str(build), f"cannot read index files ({type(e).__name__}: {e})") from e
+    if len(chunks) != manifest.n_chunks or dense.ntotal != len(chunks) or len(embeddings) != len(chunks):
+        raise CorruptIndexError(str(build), "chunk table, embeddings and FAISS index disagree in size")
+    return Index(manifest, documents, chunks, embeddings, dense, bm25, frozenset(bm25.vocab_dict))

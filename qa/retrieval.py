@@ -1,0 +1,225 @@
+"""Find the chunks that answer a query: dense and BM25 candidates, fused, then re-ranked by what
+a report question says about itself (the period it asks about, the kind of figure it wants).
+
+Scores here are pure functions of the index and the query; nothing is read from disk.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .index import Index
+from .query import REGION_ALIASES, Query, tokenize
+from .types import Chunk
+
+MODES = ("hybrid", "dense", "bm25")
+FUSIONS = ("rrf", "weighted")
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int  # position in index.chunks
+    score: float  # final score, higher is better
+    fused: float  # fused retrieval score in [0, 1] before re-ranking
+    cosine: float | None  # dense similarity of query and chunk
+    bm25: float | None
+    period_match: int  # +1 same period, -1 the other period, 0 unknown
+    figure_fit: float  # best fit of the chunk's figures to the question, 0..1
+
+
+@dataclass(frozen=True)
+class Ranking:
+    hits: tuple[Hit, ...]
+    confidence: float  # how likely the top hit answers the question, 0..1
+    coverage: float  # share of the question's (IDF-weighted) words found in the top hits
+    refusal: str | None  # a reason the corpus cannot answer, found by rule (unknown year, place)
+
+
+def dense_candidates(index: Index, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+    k = min(k, index.size)
+    if k == 0:
+        return []
+    scores, rows = index.dense.search(np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32), k)
+    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+
+def bm25_candidates(index: Index, tokens: tuple[str, ...], k: int) -> list[tuple[int, float]]:
+    known = [t for t in tokens if t in index.vocab]
+    if not known or index.size == 0:
+        return []
+    k = min(k, index.size)
+    if index.size <= 5000:
+        scores = index.bm25.get_scores(known)
+        rows = np.argsort(-scores)[:k]
+        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+    docs, scores = index.bm25.retrieve([known], k=k, show_progress=False)
+    return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def rrf(lists: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion, scaled so that first place in every list scores 1."""
+    fused: dict[int, float] = {}
+    for ranked, w in zip(lists, weights):
+        for rank, (row, _) in enumerate(ranked):
+            fused[row] = fused.get(row, 0.0) + w / (k + rank + 1)
+    top = sum(w / (k + 1) for ranked, w in zip(lists, weights) if ranked) or 1.0
+    return {row: s / top for row, s in fused.items()}
+
+
+def weighted_sum(lists: list[list[tuple[int, float]]], weights: list[float]) -> dict[int, float]:
+    """Min-max normalised scores, weighted and summed (a chunk missing from a list scores 0 there)."""
+    fused: dict[int, float] = {}
+    total = sum(w for ranked, w in zip(lists, weights) if ranked) or 1.0
+    for ranked, w in zip(lists, weights):
+        if not ranked:
+            continue
+        values = [s for _, s in ranked]
+        lo, hi = min(values), max(values)
+        span = (hi - lo) or 1.0
+        for row, s in ranked:
+            fused[row] = fused.get(row, 0.0) + w * ((s - lo) / span if hi > lo else 1.0) / total
+    return fused
+
+
+def period_match(chunk: Chunk, query: Query, report_year: int | None) -> int:
+    target = query.period.resolve(report_year)
+    if target is None or chunk.period is None:
+        return 0
+    return 1 if chunk.period == target else -1
+
+
+@lru_cache(maxsize=1)
+def _figure_functions():
+    try:
+        from .figures import asks_for_number, figure_fit
+
+        return asks_for_number, figure_fit
+    except ImportError:
+        return (lambda q: False), (lambda q, f: 0.0)
+
+
+def best_figure_fit(chunk: Chunk, question: str) -> float:
+    _, fit = _figure_functions()
+    return max((fit(question, f) for f in chunk.figures), default=0.0)
+
+
+def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
+           k: int = 10, candidates: int = 50, rrf_k: int = 60, dense_weight: float = 0.5,
+           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None) -> Ranking:
+    """The top `k` chunks for `query` (qvec: its embedding, needed unless mode is bm25)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if fusion not in FUSIONS:
+        raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
+    use_dense = mode in ("hybrid", "dense") and qvec is not None
+    # English questions share no words with a Chinese report: their BM25 side is noise
+    use_bm25 = mode == "bm25" or (mode == "hybrid" and not query.is_english) or qvec is None
+    pool = candidates if doc_filter is None else candidates * 4
+    dense = dense_candidates(index, qvec, pool) if use_dense else []
+    lexical = bm25_candidates(index, query.tokens, pool) if use_bm25 else []
+    if doc_filter is not None:
+        dense = [(r, s) for r, s in dense if index.chunks[r].doc == doc_filter]
+        lexical = [(r, s) for r, s in lexical if index.chunks[r].doc == doc_filter]
+    lists, weights = [], []
+    if use_dense:
+        lists.append(dense)
+        weights.append(dense_weight if use_bm25 else 1.0)
+    if use_bm25:
+        lists.append(lexical)
+        weights.append(1.0 - dense_weight if use_dense else 1.0)
+    fused = rrf(lists, weights, rrf_k) if fusion == "rrf" else weighted_sum(lists, weights)
+
+    asks_for_number, _ = _figure_functions()
+    wants_number = asks_for_number(query.text)
+    cos = dict(dense)
+    lex = dict(lexical)
+    hits = []
+    for row, base in fused.items():
+        chunk = index.chunks[row]
+        doc = index.documents.get(chunk.doc)
+        pm = period_match(chunk, query, doc.year if doc else None)
+        fit = best_figure_fit(chunk, query.text) if wants_number else 0.0
+        cosine = cos.get(row)
+        if cosine is None and qvec is not None:
+            cosine = float(index.embeddings[row] @ qvec.reshape(-1))
+        score = base + period_boost * pm + figure_boost * fit
+        hits.append(Hit(row, score, base, cosine, lex.get(row), pm, fit))
+    hits.sort(key=lambda h: (-h.score, h.row))
+    top = tuple(hits[:k])
+    coverage = token_coverage(index, query.tokens, [index.chunks[h.row] for h in top[:3]])
+    confidence = confidence_of(top, coverage)
+    return Ranking(top, confidence, coverage, refusal_reason(index, query))
+
+
+def _idf(index: Index, token: str) -> float:
+    n = index.size
+    df = _doc_freq(index, token)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _doc_freq(index: Index, token: str) -> int:
+    bm = index.bm25
+    tid = bm.vocab_dict.get(token) if hasattr(bm, "vocab_dict") else None
+    if tid is None:
+        return 0
+    indptr = bm.scores["indptr"]
+    return int(indptr[tid + 1] - indptr[tid])
+
+
+def token_coverage(index: Index, tokens: tuple[str, ...], chunks: list[Chunk]) -> float:
+    """IDF-weighted share of the question's words that occur in the best passages. A question
+    about something the report never mentions leaves its rarest words uncovered."""
+    words = {t for t in tokens if len(t) > 1 or re.match(r"[\u4e00-\u9fff]", t)}
+    if not words or not chunks:
+        return 0.0
+    text = "".join(c.text + " ".join(c.path) for c in chunks).lower()
+    weights = {w: _idf(index, w) if w in index.vocab else math.log(1 + index.size + 0.5) for w in words}
+    total = sum(weights.values()) or 1.0
+    return sum(wt for w, wt in weights.items() if w in text) / total
+
+
+def confidence_of(hits: tuple[Hit, ...], coverage: float) -> float:
+    """One number for 'the top passage answers this': dense similarity and word coverage."""
+    if not hits:
+        return 0.0
+    cos = max((h.cosine for h in hits[:3] if h.cosine is not None), default=None)
+    if cos is None:
+        return coverage
+    return 0.5 * coverage + 0.5 * max(0.0, (cos - 0.7) / 0.25)
+
+
+@lru_cache(maxsize=4096)
+def _place_names(text: str) -> tuple[str, ...]:
+    import jieba.posseg as posseg
+
+    return tuple(w for w, flag in posseg.lcut(text) if flag == "ns" and len(w) >= 2)
+
+
+def refusal_reason(index: Index, query: Query) -> str | None:
+    """Rules that say the corpus cannot answer, whatever the scores: a year no document covers,
+    or a place the corpus never names."""
+    year = query.period.year
+    if year is not None:
+        known = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
+        mentioned = any(str(year) in d.text for d in index.documents.values())
+        if year not in known and not mentioned:
+            return f"报告未涉及{year}年 / the report does not cover {year}"
+    stripped = query.text
+    for alias in REGION_ALIASES:
+        stripped = stripped.replace(alias, " ")
+    for place in _place_names(stripped):
+        if not any(place in d.text for d in index.documents.values()):
+            return f"报告未提及“{place}” / the report does not mention {place}"
+    return None
+
+
+def lexical_terms(query: Query) -> tuple[str, ...]:
+    """Words to highlight in a passage: the question's tokens, longest first."""
+    return tuple(sorted({t for t in query.tokens if len(t) >= 2}, key=len, reverse=True))
+
+
+__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "tokenize", "MODES"]
