@@ -18,3 +18,19 @@ def report():
     from qa.ingest import load_document
 
     return load_document(REPORT)
+
+
+@pytest.fixture(scope="session")
+def real_model():
+    """The packaged embedding model (converted once into the user cache, then loaded from it)."""
+    from qa.embedding import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_model, tmp_path_factory):
+    """The real thing: the report, the real model, a real FAISS + BM25 index built in a temp folder."""
+    from qa import Assistant
+
+    return Assistant.load(corpus_dir=ROOT / "corpus", index_dir=tmp_path_factory.mktemp("index"), model=real_model)

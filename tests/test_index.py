@@ -1,0 +1,186 @@
+"""Index build/save/load, staleness and atomic replacement, on a fast stand-in model."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fakes import FakeEmbedder
+from qa import Assistant, CorruptIndexError, StaleIndexError
+from qa.config import Settings
+from qa.index import build_index, live_build, load_index, save_index, stale_reasons
+from qa.ingest import load_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ["2023年地区生产总值是多少", "今年计划新开工多少个亿元以上项目", "新增学位", "充电桩建了多少根", "高企总数"]
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(ROOT / "corpus" / "donghu-2024-work-report.txt", d)
+    return d
+
+
+def _load(corpus: Path, index: Path, **kw) -> Assistant:
+    return Assistant.load(corpus_dir=corpus, index_dir=index, model=kw.pop("model", FakeEmbedder()), **kw)
+
+
+def test_round_trip_answers_the_same(corpus: Path, tmp_path: Path):
+    built = _load(corpus, tmp_path / "index")
+    loaded = Assistant(load_index(tmp_path / "index"), FakeEmbedder(), built.settings)
+    assert loaded.index.chunks == built.index.chunks
+    assert np.array_equal(loaded.index.embeddings, built.index.embeddings)
+    for q in QUESTIONS:
+        for mode in ("hybrid", "dense", "bm25"):
+            a, b = built.ask(q, mode=mode), loaded.ask(q, mode=mode)
+            assert [p.chunk_id for p in a.passages] == [p.chunk_id for p in b.passages]
+            assert [p.score for p in a.passages] == pytest.approx([p.score for p in b.passages])
+
+
+def test_second_load_reuses_the_index(corpus: Path, tmp_path: Path):
+    _load(corpus, tmp_path / "index")
+    first = live_build(tmp_path / "index")
+    model = FakeEmbedder()
+    _load(corpus, tmp_path / "index", model=model)
+    assert live_build(tmp_path / "index") == first and model.calls == 0
+
+
+def test_change_add_remove_document_and_model_are_noticed(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    _load(corpus, index_dir)
+    manifest = load_index(index_dir).manifest
+    docs, _ = load_corpus(corpus)
+    assert stale_reasons(manifest, docs, "fake-1", 60, 200) == []
+
+    report = corpus / "donghu-2024-work-report.txt"
+    report.write_text(report.read_text(encoding="utf-8").replace("2715亿元", "2716亿元"), encoding="utf-8")
+    (corpus / "other.txt").write_text("一、2023年工作回顾\n\n(一)另一个区。全年增长5%。\n", encoding="utf-8")
+    docs, _ = load_corpus(corpus)
+    reasons = stale_reasons(manifest, docs, "fake-2", 80, 200)
+    assert any("changed: donghu" in r for r in reasons)
+    assert any("added: other" in r for r in reasons)
+    assert any("model changed" in r for r in reasons)
+    assert any("chunk size" in r for r in reasons)
+    with pytest.raises(StaleIndexError, match="document changed"):
+        _load(corpus, index_dir, rebuild=False)
+
+    (corpus / "other.txt").unlink()
+    shutil.copy(ROOT / "corpus" / "donghu-2024-work-report.txt", corpus / "copy.txt")
+    docs, _ = load_corpus(corpus)
+    assert any("removed" not in r for r in stale_reasons(manifest, docs, "fake-1", 60, 200))
+    (corpus / "copy.txt").unlink()
+    (corpus / "donghu-2024-work-report.txt").rename(corpus / "renamed.txt")
+    docs, _ = load_corpus(corpus)
+    reasons = stale_reasons(manifest, docs, "fake-1", 60, 200)
+    assert "document removed: donghu-2024-work-report" in reasons and "document added: renamed" in reasons
+
+
+def test_model_change_rebuilds(corpus: Path, tmp_path: Path):
+    _load(corpus, tmp_path / "index")
+    with pytest.raises(StaleIndexError, match="model changed"):
+        _load(corpus, tmp_path / "index", model=FakeEmbedder("fake-2"), rebuild=False)
+    a = _load(corpus, tmp_path / "index", model=FakeEmbedder("fake-2"))
+    assert a.index.manifest.model_fingerprint == "fake-2"
+
+
+def test_rebuild_embeds_only_changed_chunks(corpus: Path, tmp_path: Path):
+    first = FakeEmbedder()
+    a = _load(corpus, tmp_path / "index", model=first)
+    assert first.calls == a.index.size
+    report = corpus / "donghu-2024-work-report.txt"
+    report.write_text(report.read_text(encoding="utf-8").replace("总量达到2715亿元", "总量达到2716亿元"), encoding="utf-8")
+    second = FakeEmbedder()
+    b = _load(corpus, tmp_path / "index", model=second)
+    assert 1 <= second.calls <= 2
+    assert any("2716亿元" in c.text for c in b.index.chunks)
+
+
+def test_settings_change_is_noticed(corpus: Path, tmp_path: Path):
+    _load(corpus, tmp_path / "index")
+    settings = Settings.from_env(chunk_min=30, chunk_max=100)
+    with pytest.raises(StaleIndexError, match="chunk size"):
+        Assistant.load(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEmbedder(), settings=settings,
+                       rebuild=False)
+
+
+def test_failed_build_leaves_old_index_intact(corpus: Path, tmp_path: Path, monkeypatch):
+    index_dir = tmp_path / "index"
+    a = _load(corpus, index_dir)
+    before = live_build(index_dir)
+    import qa.index as qi
+
+    real = qi.np.save
+
+    def boom(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(qi.np, "save", boom)
+    docs, _ = load_corpus(corpus)
+    new = build_index(docs, FakeEmbedder())
+    with pytest.raises(OSError):
+        save_index(new, index_dir)
+    monkeypatch.undo()
+    assert live_build(index_dir) == before
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith(".tmp")] == []
+    again = load_index(index_dir)
+    assert again.chunks == a.index.chunks
+
+
+def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, monkeypatch):
+    import qa.answer as qa_answer
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(qa_answer, "save_index", full)
+    a = _load(corpus, tmp_path / "index")
+    assert a.ask("新增学位").passages
+    assert any("could not save" in p for p in a.problems)
+
+
+@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "embeddings.npy"])
+def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
+    index_dir = tmp_path / "index"
+    _load(corpus, index_dir)
+    build = live_build(index_dir)
+    path = build / victim
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptIndexError):
+        load_index(index_dir)
+    with pytest.raises((CorruptIndexError, StaleIndexError)):
+        _load(corpus, index_dir, rebuild=False)
+    a = _load(corpus, index_dir)  # rebuilt
+    assert a.ask("新增学位").passages
+    load_index(index_dir)
+
+
+def test_flipped_byte_is_detected(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    _load(corpus, index_dir)
+    path = live_build(index_dir) / "chunks.jsonl"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptIndexError, match="checksum"):
+        load_index(index_dir)
+
+
+def test_missing_index_is_built_and_no_index_raises(corpus: Path, tmp_path: Path):
+    with pytest.raises(CorruptIndexError, match="qa build"):
+        load_index(tmp_path / "nothing")
+    a = _load(corpus, tmp_path / "nothing")
+    assert a.index.size > 50
+
+
+def test_hnsw_above_threshold(corpus: Path):
+    docs, _ = load_corpus(corpus)
+    index = build_index(docs, FakeEmbedder(), ann_threshold=10)
+    assert index.manifest.faiss_kind == "hnsw"
+    flat = build_index(docs, FakeEmbedder())
+    assert flat.manifest.faiss_kind == "flat"
