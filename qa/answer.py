@@ -32,6 +32,7 @@ class Assistant:
         self.settings = settings
         self.problems = problems  # documents that could not be read, index rebuilt because ...
         self._encode_lock = threading.Lock()
+        self._query_cache: dict[str, np.ndarray] = {}
 
     # --- construction ---------------------------------------------------------------------
 
@@ -117,11 +118,20 @@ class Assistant:
         figures = rank_figures(query, ranking, self.index, passages) if found else ()
         text = answer_text(found, figures, passages, ranking, self.index)
         notes = query.notes + ((ranking.refusal,) if ranking.refusal else ())
-        return Answer(question, found, passages, figures, text, mode, (time.perf_counter() - t0) * 1000, notes)
+        return Answer(question, found, passages, figures, text, mode, (time.perf_counter() - t0) * 1000,
+                      ranking.confidence, notes)
 
     def embed_query(self, text: str) -> np.ndarray:
+        """The query's embedding; repeated questions (examples, popular ones) skip the model."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
         with self._encode_lock:
-            return self.model.encode_queries([text])[0]
+            vec = self.model.encode_queries([text])[0]
+        if len(self._query_cache) >= 1024:
+            self._query_cache.pop(next(iter(self._query_cache)))
+        self._query_cache[text] = vec
+        return vec
 
     def figures(self, doc: str | None = None, period: Period | str | None = None) -> list[Figure]:
         """Every figure of the corpus (or of one document / period), in document order."""

@@ -116,8 +116,7 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
     if fusion not in FUSIONS:
         raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
     use_dense = mode in ("hybrid", "dense") and qvec is not None
-    # English questions share no words with a Chinese report: their BM25 side is noise
-    use_bm25 = mode == "bm25" or (mode == "hybrid" and not query.is_english) or qvec is None
+    use_bm25 = mode in ("hybrid", "bm25") or qvec is None
     pool = candidates if doc_filter is None else candidates * 4
     dense = dense_candidates(index, qvec, pool) if use_dense else []
     lexical = bm25_candidates(index, query.tokens, pool) if use_bm25 else []
@@ -196,6 +195,7 @@ def confidence_of(hits: tuple[Hit, ...], coverage: float) -> float:
 def _place_names(text: str) -> tuple[str, ...]:
     import jieba.posseg as posseg
 
+    # jieba's ns (place) tag; its person/organisation tags fire on too many common words
     return tuple(w for w, flag in posseg.lcut(text) if flag == "ns" and len(w) >= 2)
 
 
@@ -211,9 +211,9 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     stripped = query.text
     for alias in REGION_ALIASES:
         stripped = stripped.replace(alias, " ")
-    for place in _place_names(stripped):
-        if not any(place in d.text for d in index.documents.values()):
-            return f"报告未提及“{place}” / the report does not mention {place}"
+    for name in _place_names(stripped):
+        if not any(name in d.text for d in index.documents.values()):
+            return f"报告未提及“{name}” / the report does not mention {name}"
     return None
 
 

@@ -186,6 +186,7 @@ class Answer:
     text: str = ""  # the direct answer: the best figure with its sentence, or a "not found" line
     mode: str = "hybrid"
     elapsed_ms: float = 0.0
+    confidence: float = 0.0  # how sure retrieval is that the top passage answers (see retrieval.confidence_of)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 500 chars"
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,6 +196,7 @@ class Answer:
             "text": self.text,
             "mode": self.mode,
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "confidence": round(self.confidence, 4),
             "notes": list(self.notes),
             "figures": [f.to_dict() for f in self.figures],
             "passages": [p.to_dict() for p in self.passages],

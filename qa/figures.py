@@ -1,0 +1,507 @@
+"""Figures: the quantitative statements of a report (超1200亿元, 增长4.7%, 位居全国高新区第四).
+
+Why a rule-based extractor: answers to "多少 / 几 / 排第几" questions must quote the report's own
+number with its exact span, so every figure keeps `start`/`end` offsets and the text as written.
+
+Conventions (the tests pin them down):
+* `value` is the number as written (1.3 for 1.3万个, 0.25 for 1/4, 4 for 第四); the lower bound of a
+  range (1-2名 -> 1, qualifier at_least). `unit` is as written, magnitude included (万个, 亿元, 万吨/日).
+* `base_value`/`base_unit`: money in 元 (or 美元 ...: no exchange rates), lengths in 米, areas in
+  平方米, power in 伏安/伏/瓦; counts in their classifier (家, 个 ...); 方, 吨, P, durations stay as
+  written; percentages, 成 and fractions in "%" (1/4 -> 25); 个百分点 stays; ranks in 名; multiples in 倍.
+* `qualifier`: 超/超过/突破/逾/高于 -> over; 多/余 -> more_than; 以上/不低于/不少于/至少 (and ranges)
+  -> at_least; 以下/以内/不超过/低于/不到 and 前N/N强 -> at_most; 约/左右 -> about; 近/接近/将近 ->
+  nearly; else 力争/争取 in the clause -> target.
+* `kind`: amount (money), count (classifier), measure (length, area, power, volume, compute), duration
+  (N年, 个月), growth / decline (a relative change: %, 成, 个百分点 after 增长/下降 ...), share (占, 占比,
+  比重, fractions), rate (... 率), multiple (倍, 翻番, 倍增), rank (第N, 前N, N强, 首位).
+* Not figures: years and dates, quarters (一季度: a period), anniversaries (75周年), codes and names
+  (5G, 19号线, L3, 紫东太初2.0, 二十大, 十四五), ordinals with a classifier (第五次, 第一家), anything
+  inside quotes or book titles (“一业一证”, “1886+N”: slogans name things, they do not count them),
+  lone 一 (一批, 一年来: the indefinite article), bare 二 before a classifier (二次供水: counting
+  uses 两), magnitudes without a digit (千家万户, 十亿级, 千亿参数), money thresholds that qualify a
+  noun (100亿元以上重大产业项目), and a short list of numeral idioms (十年磨一剑, 八项规定, 三件套).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .types import Figure
+
+# unit -> (family, base unit, factor to the base unit); families map to kinds below
+_UNITS: dict[str, tuple[str, str, float]] = {
+    **{u: ("money", u, 1.0) for u in ("元", "美元", "欧元", "港元", "日元", "英镑")},
+    **{u: ("count", u, 1.0) for u in (
+        "个", "家", "所", "名", "人次", "人", "项", "条", "根", "座", "套", "场", "张", "件", "台", "辆",
+        "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "颗", "株", "棵", "艘", "架",
+        "枚", "例", "只")},
+    "大": ("count", "个", 1.0),  # 十大标志性项目 (Chinese numerals only)
+    **{u: ("duration", u, 1.0) for u in ("年", "个月", "天", "小时", "分钟")},
+    "%": ("percent", "%", 1.0), "％": ("percent", "%", 1.0), "‰": ("percent", "%", 0.1),
+    "成": ("percent", "%", 10.0), "个百分点": ("points", "个百分点", 1.0), "百分点": ("points", "个百分点", 1.0),
+    "倍": ("multiple", "倍", 1.0),
+    "公里": ("measure", "米", 1e3), "千米": ("measure", "米", 1e3), "米": ("measure", "米", 1.0),
+    "平方公里": ("measure", "平方米", 1e6), "平方千米": ("measure", "平方米", 1e6),
+    "平方米": ("measure", "平方米", 1.0), "公顷": ("measure", "平方米", 1e4), "亩": ("measure", "平方米", 2000 / 3),
+    "方": ("measure", "方", 1.0), "立方米": ("measure", "立方米", 1.0), "吨": ("measure", "吨", 1.0),
+    "吨/日": ("measure", "吨/日", 1.0), "千伏安": ("measure", "伏安", 1e3), "千伏": ("measure", "伏", 1e3),
+    "千瓦": ("measure", "瓦", 1e3), "兆瓦": ("measure", "瓦", 1e6), "千瓦时": ("measure", "千瓦时", 1.0),
+    "P": ("measure", "P", 1.0),  # 算力 in PFLOPS
+}
+_FAMILY_KIND = {"money": "amount", "count": "count", "measure": "measure", "duration": "duration",
+                "multiple": "multiple", "rank": "rank"}
+_ARABIC_ONLY = {"方", "P"}  # 三方 are parties, not cubic metres
+_CN_ONLY = {"大"}
+_MULT = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "千万": 1e7, "百万": 1e6, "十万": 1e5,
+         "万": 1e4, "亿": 1e8}
+_QUALIFIER = {
+    **dict.fromkeys(("超过", "超出", "突破", "高于", "多于", "超", "逾"), "over"),
+    **dict.fromkeys(("将近", "接近", "近"), "nearly"),
+    **dict.fromkeys(("大约", "约", "左右"), "about"),
+    **dict.fromkeys(("不低于", "不少于", "至少", "以上"), "at_least"),
+    **dict.fromkeys(("不超过", "不高于", "不到", "低于", "少于", "以下", "以内"), "at_most"),
+    **dict.fromkeys(("多", "余"), "more_than"),
+}
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_CHARS = "零〇一二两三四五六七八九十百千"
+
+_AR = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
+_NUM = rf"(?:{_AR}|[{_CN_CHARS}]+)"
+_ALT = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # noqa: E731
+_FIG = re.compile(  # the lookahead lists every possible first character: a 4x faster scan
+    rf"(?=[\d{_CN_CHARS}第前首翻倍超突高多将接近大约不至低少逾])"
+    rf"(?:(?P<rank>第(?P<r1>{_NUM})(?P<ru1>名|位)?|前(?P<r2>{_NUM})(?P<ru2>名|位|强)?"
+    rf"|(?<![{_CN_CHARS}\d])(?P<r3>{_NUM})(?P<ru3>强)|首位)"
+    r"|(?P<fan>翻了?(?P<fn>[一两二三四五六七八九十\d]*)番|倍增)"
+    r"|(?P<pre>超过|超出|突破|高于|多于|将近|接近|(?<![最附靠临])近|大约|约|不低于|不少于|至少|不超过"
+    r"|不高于|不到|低于|少于|超|逾)?"
+    rf"(?<![\d.第{_CN_CHARS}万亿])"
+    rf"(?:(?P<fd>\d+|[{_CN_CHARS}]+)分之(?P<fu>\d+(?:\.\d+)?|[{_CN_CHARS}]+)"
+    r"|(?P<fa>\d+)/(?P<fb>\d+)(?![\d/])"
+    rf"|(?P<num>{_NUM})(?:\s?[-~～—–至到]\s?(?P<num2>{_NUM}))?)"
+    rf"(?P<ap>[多余])?(?P<mult>{_ALT(_MULT)})?(?P<ap2>[多余])?(?P<unit>{_ALT(_UNITS)})?"
+    r"(?P<suf>以上|以下|左右|以内|多)?)"
+)
+_BLOCKED = re.compile(
+    r"“[^“”\n]{0,40}”|《[^《》\n]{0,40}》|「[^「」\n]{0,40}」|\"[^\"\n]{0,40}\""  # slogans, names, titles
+    r"|\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}"
+    r"|十年磨一剑|八项规定|三件套|四下基层|两个(?:确立|维护|永远|毫不动摇|结合|大局)|三个(?:代表|务必)"
+    r"|四个(?:意识|自信|全面)|五位一体|一带一路|三重一大|三农|三公|四风|十[一二三四五六七八九]五"
+    r"|党的[一二三四五六七八九十]+大|[一二三四五六七八九十]+大(?=精神|报告|代表|以来|召开|胜利|、|和|及)"
+    r"|[一二三四五六七八九十]+届[一二三四五六七八九]中全会"
+)
+_HARD = re.compile(r"[,，;；。！!？?：:()（）\s]")
+_LIST_END = re.compile(r"[,，;；。！!？?：:()（）\s、]")
+_SENTENCE_END = re.compile(r"[。！!？?;；\n]")
+_RANK_CONTEXT = re.compile(r"全国|全省|全市|全区|全球|世界|国内|国际|中部|西部|东部|亚洲|同类|行业|高新区"
+                           r"|开发区|中国|位居|位列|稳居|居|排名|排|名列|列|进入|跻身|入选|为")
+_RANK_VERB = re.compile(r"位居|位列|稳居|排名|排在|名列|进入|跻身|入选|均为|居|列|为|排")
+_SCOPE_START = re.compile(r"^(?:全国|全省|全市|全区|全球|世界|国内|中部)")
+_GROWTH_END = re.compile(r"(?:增长|增加|提高|提升|上升|上涨|增速|增幅|增长率|涨幅|扩大|加快)(?:了|为|达到?|是)?$")
+_DECLINE_END = re.compile(r"(?:下降|减少|降低|回落|下滑|收窄|缩小|降幅)(?:了|为|达到?|是)?$")
+_SHARE_WORD = re.compile(r"占|比重|比例|份额")
+_LOOSE_QUALIFIER = re.compile(r"(约|近|接近|超过|超|逾)(?:占|为|是|达到?)[^、]{0,12}$")
+_TARGET = re.compile(r"力争|争取")
+_LEAD = re.compile(r"^(?:[、\s]|和|及|与|并且|并|且|其中|同时|另外|此外|以及|推动|带动|力争|争取|确保|努力"
+                   r"|促进|着力|实现)")
+_TRAIL = re.compile(r"(?:达到|达|实现|为|是|突破|超过|超|提升至|提高至|提升到|提高到|扩容至|增至|增加到|降至|至|到"
+                    r"|已有|共有|共|分别|均|约|合计|总计|力争|争取|预期|连续|首次|的|了|已|将)$")
+_VERBS = (r"进入|纳入|入选|获得|获评|获批|荣获|实现|参与|落户|达到|全部|全面|加快|批量|成功|实质性|正在|完成|通车"
+          r"|开展|开工|竣工|投产|建成|打通|扎实|有序|顺利|提高|提升|续建|布局|落地|位列|位居|排名|获|占|均|被|在|已|将")
+_PRED_START = re.compile(_VERBS + r"|集聚")  # a phrase starting so is a predicate (6家集聚光谷)
+_PRED_CUT = re.compile(_VERBS + r"|上市|建设|为|等|的")  # ends the noun after a count (2个创新医疗器械上市)
+_LIST_VERB = re.compile(r"、(?=新增|新建|建成|完成|推动|开展|实现|引进|新开|开工|加快|实施|打造|建设|推进|提升|改造"
+                        r"|安装|开放|举办|落实|促进)")
+_GENERIC = {"总量", "总数", "总额", "占比", "比重", "规模", "数量", "总规模"}
+
+
+@dataclass
+class _Cand:
+    start: int
+    end: int
+    value: float
+    unit: str
+    family: str
+    base_value: float | None
+    base_unit: str | None
+    qualifier: str | None
+
+
+def _cn_int(s: str) -> int:
+    """二〇二三 digit by digit; 一百零五 by place value (万 and 亿 are parsed as magnitudes)."""
+    if len(s) > 1 and all(ch in _CN_DIGIT for ch in s):
+        return int("".join(str(_CN_DIGIT[ch]) for ch in s))
+    total, digit = 0, None
+    for ch in s:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        else:
+            total += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def _number(s: str) -> float:
+    return float(s.replace(",", "")) if s[0].isdigit() else float(_cn_int(s))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _stops(pattern: re.Pattern, s: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(s)]
+
+
+def _before_stop(stops: list[int], i: int) -> int:
+    """Start of the clause/sentence holding position i: one past the last stop before i."""
+    k = bisect_right(stops, i - 1)
+    return stops[k - 1] + 1 if k else 0
+
+
+def _after_stop(stops: list[int], i: int, limit: int) -> int:
+    k = bisect_right(stops, i - 1)
+    return min(stops[k], limit) if k < len(stops) else limit
+
+
+def _rank(m: re.Match, s: str) -> _Cand | None:
+    """A rank needs a field to be ranked in (全国..., 位居...) and must end its phrase: 第一方阵 is no rank."""
+    num = m["r1"] or m["r2"] or m["r3"]
+    start, end, nxt = m.start(), m.end(), s[m.end(): m.end() + 1]
+    if m["r3"] is None:
+        if nxt and _is_cjk(nxt):  # 第一方阵, 第五次, 前三季度, 第一家
+            return None
+        clause = s[max(0, start - 40): start]
+        clause = clause[max((clause.rfind(ch) for ch in ",，;；。！!？?：:"), default=-1) + 1:]
+        if not _RANK_CONTEXT.search(clause):  # 摆在第一位
+            return None
+    elif num == "一":
+        return None
+    value = 1.0 if num is None else _number(num)
+    unit = m["ru1"] or m["ru2"] or m["ru3"] or ("位" if num is None else "名")
+    qualifier = "at_most" if (m["r2"] or m["r3"]) else None
+    return _Cand(start, end, value, unit, "rank", value, "名", qualifier)
+
+
+def _quantity(m: re.Match, s: str) -> _Cand | None:
+    """Validate a number + unit match; most rejections encode a rule of written Chinese (see module doc)."""
+    pre, suf, unit, mult = m["pre"], m["suf"], m["unit"], m["mult"]
+    num_start = m.start("fd") if m["fd"] else m.start("fa") if m["fa"] else m.start("num")
+    start, end = m.start(), m.end()
+    before = s[num_start - 1: num_start]
+    if before.isascii() and before.isalpha():  # L3, t5
+        return None
+    if m["fd"] or m["fa"]:  # fractions: 1/4, 五分之一, 百分之三十五
+        den, part = (m["fd"], m["fu"]) if m["fd"] else (m["fb"], m["fa"])
+        if den == "百" or den == "千":
+            value, family = _number(part), "percent"
+            unit, base = "%" if den == "百" else "‰", _number(part) / (1 if den == "百" else 10)
+        else:
+            if _number(den) == 0:
+                return None
+            value, family, unit = _number(part) / _number(den), "fraction", ""
+            base = value * 100
+        end = m.end("fu") if m["fd"] else m.end("fb")
+        return _Cand(start, end, value, unit, family, base, "%", _QUALIFIER.get(pre or ""))
+    raw, cn = m["num"], m["num"][0] in _CN_CHARS
+    if unit is None:
+        if cn or not mult or s[end: end + 1] in ("级", "量"):
+            return None
+        unit_end = m.end("mult")
+        family, base_unit, factor = "count", "", 1.0
+    else:
+        family, base_unit, factor = _UNITS[unit]
+        unit_end = m.end("unit")
+        if (unit in _ARABIC_ONLY and cn) or (unit in _CN_ONLY and not cn):
+            return None
+    nxt = s[unit_end: unit_end + 1]
+    after = s[end: end + 1]
+    if (nxt.isascii() and nxt.isalnum()) or nxt == "级" or (unit == "年" and nxt == "度" and cn):
+        return None
+    if cn:
+        if raw == "一" and unit != "倍" and not m["num2"]:  # 一批, 一年来: the indefinite article
+            return None
+        if raw == "二" and unit not in ("倍", "成"):  # 二次供水, 二期: counting uses 两
+            return None
+        if raw[0] in "百千" and not pre:  # 千家万户, 百亿元以上: magnitudes, not counts
+            return None
+        if len(raw) > 1 and all(ch in _CN_DIGIT for ch in raw) and not (unit == "年" and len(raw) == 4):
+            return None  # 三四个 (approximate) is too vague
+        if unit == "大" and not _is_cjk(nxt):
+            return None
+        if len(raw) == 1 and unit and len(unit) == 1 and _idiom_shape(s, num_start):
+            return None
+    if unit == "年" and not mult and not m["ap"] and float(_number(raw)).is_integer() and (
+            1000 <= _number(raw) <= 2999):
+        return None  # a year, not a duration
+    if unit == "成" and not suf and _is_cjk(nxt):
+        return None
+    value = _number(raw)
+    qualifier = _QUALIFIER.get(pre or "")
+    if pre in ("近",) and family == "duration":  # 近3年: the last three years
+        start, qualifier = num_start, None
+    if suf == "多" and family != "duration":
+        end, suf = unit_end, None
+    if suf in ("以上", "以下") and family in ("money", "measure") and _is_cjk(after):
+        return None  # 100亿元以上重大产业项目: a threshold naming a class of projects
+    qualifier = qualifier or _QUALIFIER.get(suf or "") or _QUALIFIER.get(m["ap"] or m["ap2"] or "")
+    if m["num2"] and qualifier is None:
+        qualifier = "at_least"
+    written = (mult or "") + (unit or "")
+    scale = _MULT.get(mult or "", 1.0)
+    if family == "percent" or family == "points":
+        return _Cand(start, end, value, written, family, value * factor, base_unit, qualifier)
+    return _Cand(start, end, value, written, family, value * scale * factor, base_unit, qualifier)
+
+
+def _idiom_shape(s: str, i: int) -> bool:
+    """三年五载, 三天两头: numeral-X-numeral-Y four-character idioms count nothing."""
+    num = set(_CN_CHARS) | {"万"}
+    ahead = s[i + 2: i + 4]
+    behind = s[max(0, i - 2): i]
+    return (len(ahead) == 2 and ahead[0] in num and _is_cjk(ahead[1]) and ahead[1] not in num) or (
+        len(behind) == 2 and behind[0] in num and _is_cjk(behind[1]) and behind[1] not in num)
+
+
+def _candidates(s: str) -> list[_Cand]:
+    blocked = [(b.start(), b.end()) for b in _BLOCKED.finditer(s)]  # sorted, disjoint
+    starts = [a for a, _ in blocked]
+    out: list[_Cand] = []
+    pos = 0
+    while (m := _FIG.search(s, pos)) is not None:
+        c = None
+        k = bisect_right(starts, m.end() - 1) - 1
+        if k < 0 or blocked[k][1] <= m.start():
+            if m["rank"]:
+                c = _rank(m, s)
+            elif m["fan"]:
+                value = 2.0 ** (_number(m["fn"]) if m["fn"] else 1)
+                c = _Cand(m.start(), m.end(), value, "倍", "multiple", value, "倍", None)
+            else:
+                c = _quantity(m, s)
+        if c is None:
+            pos = m.start() + 1  # retry inside: 目前3家 starts a rejected 前3 rank
+        else:
+            out.append(c)
+            pos = c.end
+    return out
+
+
+def _kind(c: _Cand, clause_before: str) -> str:
+    if c.family in _FAMILY_KIND:
+        return _FAMILY_KIND[c.family]
+    tail = clause_before.rstrip()
+    if _DECLINE_END.search(tail):
+        return "decline"
+    if _GROWTH_END.search(tail) or c.family == "points":
+        return "growth"
+    if _SHARE_WORD.search(clause_before):
+        return "share"
+    return "rate" if re.search(r"率[^,，、]{0,3}$", tail) else "share"
+
+
+def _clean_before(raw: str, kind: str) -> str:
+    s = re.sub(r"(均|都|分别|也)(?=增长|下降)", "", raw)
+    cut = [m.end() for m in _LIST_VERB.finditer(s)]  # 二厂建成投用、新增污水处理能力: a new predicate
+    s = s[cut[-1]:] if cut else s
+    while m := _LEAD.search(s):
+        s = s[m.end():]
+    if kind == "share":
+        at = next((i for i, ch in enumerate(s) if ch == "占" and s[i + 1: i + 2] not in ("比", "有", "率")
+                   and s[i - 1: i] != "市"), -1)
+        if at >= 0 and not re.search(r"比重|比例|份额", s[at:]):
+            s = s[:at]
+    while m := _TRAIL.search(s):
+        s = s[: m.start()]
+    return _tidy(s)
+
+
+def _tidy(s: str) -> str:
+    """Trim list commas and any quote mark left unpaired by the cut: “四上”单位 stays whole."""
+    s = s.strip("、 ")
+    return s if s.count("“") == s.count("”") else s.replace("“", "").replace("”", "")
+
+
+def _clean_after(raw: str) -> tuple[str, bool]:
+    """The noun phrase after a count (新增76家品牌店): (phrase, is_noun); a verb first makes it a predicate."""
+    s = raw.lstrip("的之")
+    if not s:
+        return "", False
+    if _PRED_START.match(s):
+        return s, False
+    for m in _PRED_CUT.finditer(s):
+        if m.start() >= (1 if len(m.group()) > 1 else 2):
+            s = s[: m.start()]
+            break
+    s = _tidy(s.rstrip("的等和"))
+    return s, bool(s)
+
+
+def _rank_subject(before: str, prev: str | None) -> str:
+    s = before.split("、")[-1].lstrip(" 和及")
+    if prev and (_RANK_VERB.match(s) or _SCOPE_START.match(s) or not s):
+        return prev
+    m = _RANK_VERB.search(s, 2)
+    s = s[: m.start()] if m else s
+    while (t := _TRAIL.search(s)) and t.start() >= 2:
+        s = s[: t.start()]
+    return _tidy(s)
+
+
+def extract_figures(text: str, offset: int = 0) -> list[Figure]:
+    """Every figure in `text`, in order; offsets are `offset` + positions in `text`."""
+    s = text.translate(_FULLWIDTH)  # same length, so offsets carry over
+    cands = _candidates(s)
+    hard, list_end, sentence_end = _stops(_HARD, s), _stops(_LIST_END, s), _stops(_SENTENCE_END, s)
+    figures: list[Figure] = []
+    consumed, prev_subject, prev_sentence = 0, None, -1
+    for i, c in enumerate(cands):
+        next_start = cands[i + 1].start if i + 1 < len(cands) else len(s)
+        clause = _before_stop(hard, c.start)
+        sentence = _before_stop(sentence_end, c.start)
+        prev = prev_subject if prev_sentence == sentence else None
+        clause_before = s[clause: c.start]
+        kind = _kind(c, clause_before)
+        before = text[max(clause, consumed): c.start]
+        stop = _after_stop(list_end, c.end, max(next_start, c.end))
+        after, noun = _clean_after(text[c.end: stop])
+        used_after = False
+        if kind == "rank":
+            subject = _rank_subject(before, prev)
+        elif noun:
+            subject, used_after = after, True
+        else:
+            subject = _clean_before(before, kind)
+            if subject in _GENERIC and prev:
+                subject = re.sub(r"(增长|下降)$", "", prev) + subject
+            subject = subject or prev or after
+        qualifier = c.qualifier
+        if qualifier is None and (loose := _LOOSE_QUALIFIER.search(clause_before)):
+            qualifier = _QUALIFIER[loose.group(1)]
+        if qualifier is None and _TARGET.search(clause_before):
+            qualifier = "target"
+        figures.append(Figure(
+            text=text[c.start: c.end], value=c.value, unit=c.unit,
+            kind=kind, subject=subject, start=c.start + offset, end=c.end + offset, qualifier=qualifier,
+            base_value=c.base_value, base_unit=c.base_unit))
+        consumed = stop if used_after else c.end
+        prev_subject, prev_sentence = subject, sentence
+    return figures
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．／＋－", "0123456789./+-")
+
+
+# ---- question side: which figure answers a question ---------------------------------------------
+
+_ASKS = re.compile(
+    r"多少|几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
+    r"|数量|总数|多大|多长|多快|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
+    r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
+    r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
+    r"|scale|rate|share|growth|output|gdp|investment)", re.I)
+_Q_UNIT = re.compile(rf"(?:多少|几)(?P<mult>{_ALT(_MULT)})?(?P<unit>{_ALT(u for u in _UNITS if u != '大')})")
+_Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|几名|前几|\brank|\bplace\b|position", ("rank",)),
+    (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
+    (r"下降|减少|降低|降幅|回落|declin|decreas|drop|fall|fell|reduc", ("decline", "growth")),
+    (r"增速|增幅|增长|涨幅|提高|提升|growth|grow|increase|rise|rose", ("growth", "decline")),
+    (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|share|proportion|percentage", ("share", "rate")),
+    (r"率|\brate\b", ("rate", "share")),
+    (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
+    (r"数量|总数|how many|number of", ("count",)),
+    (r"多少钱|金额|总额|总量|规模|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
+     ("amount", "measure")),
+    (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
+))
+_Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
+                      r"|怎么样|情况|\d{4}年|[？?，,。！!\s]")
+_UNIT_FAMILY = {u: f for u, (f, _, _) in _UNITS.items()}
+_PERCENT_KINDS = ("growth", "decline", "share", "rate")
+
+
+def _unit_family(unit: str) -> str:
+    core = unit
+    for mult in sorted(_MULT, key=len, reverse=True):
+        if core.startswith(mult) and core != mult:
+            core = core[len(mult):]
+            break
+    return _UNIT_FAMILY.get(core, "count" if unit in _MULT else "percent" if unit == "" else "")
+
+
+@lru_cache(maxsize=512)
+def wanted_kinds(question: str) -> tuple[str, ...]:
+    """Kinds of figure the question asks for, best first; () when it asks for no quantity.
+
+    A unit after 多少/几 decides first (多少家 -> count); then the question's words, most specific first.
+    Words alone (如何推动经济增长) do not make a quantity question: something must ask (多少, 增速, how many).
+    """
+    if not _ASKS.search(question):
+        return ()
+    kinds: list[str] = []
+    if (m := _Q_UNIT.search(question)) is not None:
+        family = _UNITS[m["unit"]][0]
+        if family in ("percent", "points"):
+            kinds += ["growth"] if re.search(r"增|涨|提高|提升", question) else ["share"]
+        else:
+            kinds.append(_FAMILY_KIND.get(family, "amount"))
+    if re.search(r"百分之几|百分比|%|百分点|percent", question, re.I):
+        kinds += ["growth", "share"] if re.search(r"增|涨|提高|提升|grow|increas", question, re.I) else ["share"]
+    for pattern, found in _Q_RULES:
+        if pattern.search(question):
+            kinds += found
+    if not kinds:
+        kinds = ["amount", "count", "measure", "growth", "share"]
+    return tuple(dict.fromkeys(kinds))
+
+
+def asks_for_number(question: str) -> bool:
+    """True when the question wants a quantity (多少, 第几, 增速, how many ...), so a figure can answer it."""
+    return bool(wanted_kinds(question))
+
+
+def _grams(text: str) -> frozenset[str]:
+    """Character bigrams of each CJK run (unigrams for one-character runs) and lower-cased ASCII words."""
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams.update(run[i: i + 2] for i in range(len(run) - 1)) if len(run) > 1 else grams.add(run)
+    grams.update(w.lower() for w in re.findall(r"[A-Za-z]{2,}", text))
+    return frozenset(grams)
+
+
+@lru_cache(maxsize=512)
+def _question_profile(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    units = {_unit_family(m["unit"]) for m in _Q_UNIT.finditer(question)}
+    units |= {_unit_family(u) for u in ("亿元", "万元", "美元", "公里", "平方公里", "个百分点") if u in question}
+    if re.search(r"百分之|百分比|%|percent", question, re.I):
+        units.add("percent")
+    return _grams(_Q_NOISE.sub(" ", question)), frozenset(units)
+
+
+def figure_fit(question: str, figure: Figure) -> float:
+    """How well a figure answers a question, in [0, 1]: subject overlap, then kind, then unit.
+
+    Overlap is the share of the subject's bigrams found in the question (what the figure measures
+    must be what is asked) blended with the share of the question covered (prefer the specific one).
+    """
+    q_grams, q_units = _question_profile(question)
+    s_grams = _grams(figure.subject)
+    inter = len(s_grams & q_grams)
+    overlap = 0.0 if not s_grams or not q_grams else 0.65 * inter / len(s_grams) + 0.35 * inter / len(q_grams)
+    wanted = wanted_kinds(question)
+    if not wanted:
+        kind_score = 0.5
+    elif figure.kind == wanted[0]:
+        kind_score = 1.0
+    elif figure.kind in wanted:
+        kind_score = 0.7
+    else:
+        kind_score = 0.4 if figure.kind in _PERCENT_KINDS and wanted[0] in _PERCENT_KINDS else 0.0
+    family = _unit_family(figure.unit)
+    family = "percent" if family in ("points", "fraction") else family
+    unit_score = 0.5 if not q_units else 1.0 if family in q_units else 0.0
+    return max(0.0, min(1.0, 0.55 * overlap + 0.3 * kind_score + 0.15 * unit_score))
