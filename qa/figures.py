@@ -71,7 +71,13 @@ _CN_CHARS = "零〇一二两三四五六七八九十百千"
 
 _AR = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
 _NUM = rf"(?:{_AR}|[{_CN_CHARS}]+)"
-_ALT = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # noqa: E731
+
+
+def _alt(words) -> str:
+    """A regex alternation, longest first, so 个百分点 wins over 个 and 千伏安 over 千伏."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
 _FIG = re.compile(  # the lookahead lists every possible first character: a 4x faster scan
     rf"(?=[\d{_CN_CHARS}第前首翻倍超突高多将接近大约不至低少逾])"
     rf"(?:(?P<rank>第(?P<r1>{_NUM})(?P<ru1>名|位)?|前(?P<r2>{_NUM})(?P<ru2>名|位|强)?"
@@ -83,16 +89,17 @@ _FIG = re.compile(  # the lookahead lists every possible first character: a 4x f
     rf"(?:(?P<fd>\d+|[{_CN_CHARS}]+)分之(?P<fu>\d+(?:\.\d+)?|[{_CN_CHARS}]+)"
     r"|(?P<fa>\d+)/(?P<fb>\d+)(?![\d/])"
     rf"|(?P<num>{_NUM})(?:\s?[-~～—–至到]\s?(?P<num2>{_NUM}))?)"
-    rf"(?P<ap>[多余])?(?P<mult>{_ALT(_MULT)})?(?P<ap2>[多余])?(?P<unit>{_ALT(_UNITS)})?"
+    rf"(?P<ap>[多余])?(?P<mult>{_alt(_MULT)})?(?P<ap2>[多余])?(?P<unit>{_alt(_UNITS)})?"
     r"(?P<suf>以上|以下|左右|以内|多)?)"
 )
-_BLOCKED = re.compile(
-    r"“[^“”\n]{0,40}”|《[^《》\n]{0,40}》|「[^「」\n]{0,40}」|\"[^\"\n]{0,40}\""  # slogans, names, titles
-    r"|\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}"
+_BLOCKED = re.compile(  # spans where no figure starts; the lookahead again speeds the scan
+    r"(?=[“《「\"\d一二三四五六七八九十两党])(?:“[^“”\n]{0,40}”|《[^《》\n]{0,40}》|「[^「」\n]{0,40}」|\"[^\"\n]{0,40}\""  # slogans, names, titles
+    r"|\d{4}年\d{1,2}月(?:\d{1,2}日)?|(?<![\d.])(?:19|20)\d\d(?:[-/]\d{1,2}(?:[-/]\d{1,2})?|\.\d{1,2}\.\d{1,2})"
+    r"|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}"
     r"|十年磨一剑|八项规定|三件套|四下基层|两个(?:确立|维护|永远|毫不动摇|结合|大局)|三个(?:代表|务必)"
     r"|四个(?:意识|自信|全面)|五位一体|一带一路|三重一大|三农|三公|四风|十[一二三四五六七八九]五"
     r"|党的[一二三四五六七八九十]+大|[一二三四五六七八九十]+大(?=精神|报告|代表|以来|召开|胜利|、|和|及)"
-    r"|[一二三四五六七八九十]+届[一二三四五六七八九]中全会"
+    r"|[一二三四五六七八九十]+届[一二三四五六七八九]中全会)"
 )
 _HARD = re.compile(r"[,，;；。！!？?：:()（）\s]")
 _LIST_END = re.compile(r"[,，;；。！!？?：:()（）\s、]")
@@ -108,7 +115,8 @@ _LOOSE_QUALIFIER = re.compile(r"(约|近|接近|超过|超|逾)(?:占|为|是|�
 _TARGET = re.compile(r"力争|争取")
 _LEAD = re.compile(r"^(?:[、\s]|和|及|与|并且|并|且|其中|同时|另外|此外|以及|推动|带动|力争|争取|确保|努力"
                    r"|促进|着力|实现)")
-_TRAIL = re.compile(r"(?:达到|达|实现|为|是|突破|超过|超|提升至|提高至|提升到|提高到|扩容至|增至|增加到|降至|至|到"
+_TRAIL = re.compile(r"(?:达到|达|实现|为|是|突破|超过|超|(?:提升|提高|扩容|增加|增长|上升|扩大|缩短|缩小|下降|减少"
+                    r"|降低|增|降)?(?:至|到)"
                     r"|已有|共有|共|分别|均|约|合计|总计|力争|争取|预期|连续|首次|的|了|已|将)$")
 _VERBS = (r"进入|纳入|入选|获得|获评|获批|荣获|实现|参与|落户|达到|全部|全面|加快|批量|成功|实质性|正在|完成|通车"
           r"|开展|开工|竣工|投产|建成|打通|扎实|有序|顺利|提高|提升|续建|布局|落地|位列|位居|排名|获|占|均|被|在|已|将")
@@ -117,6 +125,9 @@ _PRED_CUT = re.compile(_VERBS + r"|上市|建设|为|等|的")  # ends the noun 
 _LIST_VERB = re.compile(r"、(?=新增|新建|建成|完成|推动|开展|实现|引进|新开|开工|加快|实施|打造|建设|推进|提升|改造"
                         r"|安装|开放|举办|落实|促进)")
 _GENERIC = {"总量", "总数", "总额", "占比", "比重", "规模", "数量", "总规模"}
+_PERCENT_KINDS = ("growth", "decline", "share", "rate")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．／＋－", "0123456789./+-")
+_WIDE = re.compile("[０-９．／＋－]")
 
 
 @dataclass
@@ -175,8 +186,7 @@ def _rank(m: re.Match, s: str) -> _Cand | None:
     if m["r3"] is None:
         if nxt and _is_cjk(nxt):  # 第一方阵, 第五次, 前三季度, 第一家
             return None
-        clause = s[max(0, start - 40): start]
-        clause = clause[max((clause.rfind(ch) for ch in ",，;；。！!？?：:"), default=-1) + 1:]
+        clause = re.split(r"[,，;；。！!？?：:]", s[max(0, start - 40): start])[-1]
         if not _RANK_CONTEXT.search(clause):  # 摆在第一位
             return None
     elif num == "一":
@@ -220,7 +230,7 @@ def _quantity(m: re.Match, s: str) -> _Cand | None:
             return None
     nxt = s[unit_end: unit_end + 1]
     after = s[end: end + 1]
-    if (nxt.isascii() and nxt.isalnum()) or nxt == "级" or (unit == "年" and nxt == "度" and cn):
+    if (nxt.isascii() and nxt.isalnum()) or nxt == "级" or (unit == "年" and nxt in "代度"):  # 90年代
         return None
     if cn:
         if raw == "一" and unit != "倍" and not m["num2"]:  # 一批, 一年来: the indefinite article
@@ -233,16 +243,15 @@ def _quantity(m: re.Match, s: str) -> _Cand | None:
             return None  # 三四个 (approximate) is too vague
         if unit == "大" and not _is_cjk(nxt):
             return None
-        if len(raw) == 1 and unit and len(unit) == 1 and _idiom_shape(s, num_start):
+        if len(raw) == 1 and unit and len(unit) == 1 and not m["num2"] and _idiom_shape(s, num_start):
             return None
-    if unit == "年" and not mult and not m["ap"] and float(_number(raw)).is_integer() and (
-            1000 <= _number(raw) <= 2999):
+    value = _number(raw)
+    if unit == "年" and not mult and not m["ap"] and value.is_integer() and 1000 <= value <= 2999:
         return None  # a year, not a duration
     if unit == "成" and not suf and _is_cjk(nxt):
         return None
-    value = _number(raw)
     qualifier = _QUALIFIER.get(pre or "")
-    if pre in ("近",) and family == "duration":  # 近3年: the last three years
+    if pre == "近" and family == "duration":  # 近3年: the last three years
         start, qualifier = num_start, None
     if suf == "多" and family != "duration":
         end, suf = unit_end, None
@@ -307,7 +316,8 @@ def _kind(c: _Cand, clause_before: str) -> str:
 def _clean_before(raw: str, kind: str) -> str:
     s = re.sub(r"(均|都|分别|也)(?=增长|下降)", "", raw)
     cut = [m.end() for m in _LIST_VERB.finditer(s)]  # 二厂建成投用、新增污水处理能力: a new predicate
-    s = s[cut[-1]:] if cut else s
+    cut += [m.end() for m in re.finditer(r"(?:共有|拥有|现有)(?!量|率)", s) if m.end() < len(s)]  # 全市共有博物馆12座
+    s = s[max(cut):] if cut else s
     while m := _LEAD.search(s):
         s = s[m.end():]
     if kind == "share":
@@ -326,19 +336,18 @@ def _tidy(s: str) -> str:
     return s if s.count("“") == s.count("”") else s.replace("“", "").replace("”", "")
 
 
-def _clean_after(raw: str) -> tuple[str, bool]:
-    """The noun phrase after a count (新增76家品牌店): (phrase, is_noun); a verb first makes it a predicate."""
+def _clean_after(raw: str) -> tuple[str, int]:
+    """The noun after a count (新增76家品牌店): (phrase, its length in raw); 0 when a verb comes first."""
     s = raw.lstrip("的之")
-    if not s:
-        return "", False
-    if _PRED_START.match(s):
-        return s, False
+    if not s or _PRED_START.match(s):
+        return s, 0
     for m in _PRED_CUT.finditer(s):
         if m.start() >= (1 if len(m.group()) > 1 else 2):
             s = s[: m.start()]
             break
+    used = len(raw) - len(raw.lstrip("的之")) + len(s)
     s = _tidy(s.rstrip("的等和"))
-    return s, bool(s)
+    return s, used if s else 0
 
 
 def _rank_subject(before: str, prev: str | None) -> str:
@@ -354,7 +363,7 @@ def _rank_subject(before: str, prev: str | None) -> str:
 
 def extract_figures(text: str, offset: int = 0) -> list[Figure]:
     """Every figure in `text`, in order; offsets are `offset` + positions in `text`."""
-    s = text.translate(_FULLWIDTH)  # same length, so offsets carry over
+    s = text.translate(_FULLWIDTH) if _WIDE.search(text) else text  # same length: offsets carry over
     cands = _candidates(s)
     hard, list_end, sentence_end = _stops(_HARD, s), _stops(_LIST_END, s), _stops(_SENTENCE_END, s)
     figures: list[Figure] = []
@@ -366,9 +375,14 @@ def extract_figures(text: str, offset: int = 0) -> list[Figure]:
         prev = prev_subject if prev_sentence == sentence else None
         clause_before = s[clause: c.start]
         kind = _kind(c, clause_before)
+        if figures and figures[-1].end - offset >= clause and c.family == cands[i - 1].family and re.fullmatch(
+                r"[、和及与]", s[cands[i - 1].end: c.start]):
+            kind = figures[-1].kind  # 分别增长20%和14%: a list shares its verb
         before = text[max(clause, consumed): c.start]
         stop = _after_stop(list_end, c.end, max(next_start, c.end))
         after, noun = _clean_after(text[c.end: stop])
+        if kind in _PERCENT_KINDS and before.strip("、和及与"):
+            noun = 0  # a proportion's noun comes first: 占全市的41%, 民营企业贡献了百分之三十五的新增就业
         used_after = False
         if kind == "rank":
             subject = _rank_subject(before, prev)
@@ -388,12 +402,11 @@ def extract_figures(text: str, offset: int = 0) -> list[Figure]:
             text=text[c.start: c.end], value=c.value, unit=c.unit,
             kind=kind, subject=subject, start=c.start + offset, end=c.end + offset, qualifier=qualifier,
             base_value=c.base_value, base_unit=c.base_unit))
-        consumed = stop if used_after else c.end
+        # the rest of the phrase is this figure's predicate, unless the next figure interrupts it
+        consumed = (c.end + noun if stop == next_start else stop) if used_after else c.end
         prev_subject, prev_sentence = subject, sentence
     return figures
 
-
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．／＋－", "0123456789./+-")
 
 
 # ---- question side: which figure answers a question ---------------------------------------------
@@ -404,7 +417,7 @@ _ASKS = re.compile(
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
     r"|scale|rate|share|growth|output|gdp|investment)", re.I)
-_Q_UNIT = re.compile(rf"(?:多少|几)(?P<mult>{_ALT(_MULT)})?(?P<unit>{_ALT(u for u in _UNITS if u != '大')})")
+_Q_UNIT = re.compile(rf"(?:多少|几)(?P<mult>{_alt(_MULT)})?(?P<unit>{_alt(u for u in _UNITS if u != '大')})")
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
     (r"第几|排名|排第|排在|名次|位次|位居|位列|几名|前几|\brank|\bplace\b|position", ("rank",)),
     (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
@@ -421,7 +434,6 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
                       r"|怎么样|情况|\d{4}年|[？?，,。！!\s]")
 _UNIT_FAMILY = {u: f for u, (f, _, _) in _UNITS.items()}
-_PERCENT_KINDS = ("growth", "decline", "share", "rate")
 
 
 def _unit_family(unit: str) -> str:
@@ -485,13 +497,12 @@ def _question_profile(question: str) -> tuple[frozenset[str], frozenset[str]]:
 def figure_fit(question: str, figure: Figure) -> float:
     """How well a figure answers a question, in [0, 1]: subject overlap, then kind, then unit.
 
-    Overlap is the share of the subject's bigrams found in the question (what the figure measures
-    must be what is asked) blended with the share of the question covered (prefer the specific one).
+    Overlap is the Dice coefficient of subject and question bigrams (question words removed): a
+    generic subject (企业) covered by the question must not beat the specific one (高企总数).
     """
     q_grams, q_units = _question_profile(question)
     s_grams = _grams(figure.subject)
-    inter = len(s_grams & q_grams)
-    overlap = 0.0 if not s_grams or not q_grams else 0.65 * inter / len(s_grams) + 0.35 * inter / len(q_grams)
+    overlap = 2 * len(s_grams & q_grams) / (len(s_grams) + len(q_grams)) if s_grams and q_grams else 0.0
     wanted = wanted_kinds(question)
     if not wanted:
         kind_score = 0.5
@@ -503,5 +514,5 @@ def figure_fit(question: str, figure: Figure) -> float:
         kind_score = 0.4 if figure.kind in _PERCENT_KINDS and wanted[0] in _PERCENT_KINDS else 0.0
     family = _unit_family(figure.unit)
     family = "percent" if family in ("points", "fraction") else family
-    unit_score = 0.5 if not q_units else 1.0 if family in q_units else 0.0
+    unit_score = 0.5 if not q_units or figure.kind == "rank" else 1.0 if family in q_units else 0.0
     return max(0.0, min(1.0, 0.55 * overlap + 0.3 * kind_score + 0.15 * unit_score))
