@@ -6,6 +6,7 @@ section, and the figures in them ranked by how well they fit the question.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import replace
@@ -118,8 +119,11 @@ class Assistant:
         figures = rank_figures(query, ranking, self.index, passages) if found else ()
         text = answer_text(found, figures, passages, ranking, self.index)
         notes = query.notes + ((ranking.refusal,) if ranking.refusal else ())
-        return Answer(question, found, passages, figures, text, mode, (time.perf_counter() - t0) * 1000,
-                      ranking.confidence, notes)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
+            log.info("question %r: found=%s top=%s %.0f ms", question[:2000], found,
+                     passages[0].chunk_id if passages else "-", elapsed)
+        return Answer(question, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query's embedding; repeated questions (examples, popular ones) skip the model."""
@@ -162,20 +166,41 @@ def _load_model(settings: Settings) -> Any:
 # --- figures and the direct answer (pure) ------------------------------------------------------
 
 
-def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[Passage, ...]) -> tuple[Figure, ...]:
-    """Figures of the top passages, best first: how well each fits the question, weighted by the
-    rank of its passage and whether its period is the one asked about."""
+_QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|为何|为什么|是否|有没有|\b(what|which|who|how|why|when|where)\b", re.I)
+
+
+def wants_figures(question: str) -> bool:
+    """A question asking for a quantity, or a keyword search (固定资产投资 2023) that asks nothing
+    else: both want the figure first."""
     from .retrieval import _figure_functions
 
-    asks_for_number, fit = _figure_functions()
-    if not asks_for_number(query.text):
+    asks_for_number, _ = _figure_functions()
+    return asks_for_number(question) or not _QUESTION_WORD.search(question)
+
+
+def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[Passage, ...]) -> tuple[Figure, ...]:
+    """Figures of the top passages, best first: how well each fits the question, weighted by the
+    rank of its passage and whether its period is the one asked about. A figure of another kind
+    than the question asks for (6000亿元 when 比例 is asked) is kept but falls behind."""
+    from .retrieval import _figure_functions
+
+    if not wants_figures(query.text):
         return ()
+    _, fit = _figure_functions()
+    try:
+        from .figures import wanted_kinds
+
+        kinds = wanted_kinds(query.text)
+    except ImportError:
+        kinds = ()
     scored: list[tuple[float, int, Figure]] = []
     for rank, p in enumerate(passages[:5]):
         doc = index.documents.get(p.doc)
         target = query.period.resolve(doc.year if doc else None)
         for f in p.figures:
             s = fit(query.text, f) * (1.0 / (1 + 0.35 * rank))
+            if kinds and f.kind not in kinds:
+                s *= 0.5
             if target is not None and f.period is not None:
                 s += 0.2 if f.period == target else -0.2
             scored.append((s, f.start, f))

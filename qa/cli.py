@@ -38,7 +38,8 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"model={m.model_name} ({time.perf_counter() - t0:.1f}s) -> {a.settings.index_dir}")
     for p in a.problems:
         print(f"warning: {p}", file=sys.stderr)
-    return 0
+    # the index was built but could not be written (read-only folder, disk full): `qa build` failed
+    return 1 if any("could not save the index" in p for p in a.problems) else 0
 
 
 def format_answer(answer) -> str:
@@ -56,9 +57,29 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def _question_text(args: argparse.Namespace) -> str:
+    """The question from the arguments or stdin as valid text: bytes that are not UTF-8 (which
+    argv carries as lone surrogates, and a strict stdin cannot decode) become U+FFFD."""
+    if args.question:
+        text = " ".join(args.question)
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # a surrogate that no byte made (an in-process caller's)
+            return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    stdin = getattr(sys.stdin, "buffer", None)
+    return stdin.read().decode("utf-8", "replace") if stdin is not None else sys.stdin.read()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .query import validate
+
+    question = _question_text(args)
+    try:  # a question that cannot be asked is refused before the model loads or the index is touched
+        validate(question, _settings(args).max_question_chars)
+    except QuestionError as e:
+        print(str(e), file=sys.stderr)
+        return 2
     a = _assistant(args, progress=False)
-    question = " ".join(args.question) if args.question else sys.stdin.read()
     try:
         answer = a.ask(question, top_k=args.top_k, mode=args.mode, doc=args.doc)
     except QuestionError as e:

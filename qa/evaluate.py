@@ -385,8 +385,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     modes = ("hybrid", "dense", "bm25") if args.mode == "all" else tuple(args.mode.split(","))
     ev, tables = evaluate(assistant, items, modes, baselines=args.mode == "all")
     main_system = modes[0]
-    tune = [i for i in items if i.split == "tune"]
-    threshold = calibrate_threshold(tune, ev.systems[main_system]) if tune else None
+    tune_split = [i for i in items if i.split == "tune"]
+    threshold = calibrate_threshold(tune_split, ev.systems[main_system]) if tune_split else None
     extra = {"settings": {k: str(v) for k, v in asdict(settings).items() if not k.endswith("_dir")},
              "calibrated_abstain_threshold(tune)": threshold}
     text = write_report(args.out, items, ev, tables, assistant.index, main_system, extra)

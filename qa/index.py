@@ -26,6 +26,8 @@ from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
 FORMAT_VERSION = 1
+# the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
+PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py")
 CURRENT = "CURRENT"
 FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25")
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
@@ -54,6 +56,7 @@ class Manifest:
     n_chunks: int
     faiss_kind: str  # flat | hnsw
     created: float
+    pipeline: str = ""  # fingerprint of PIPELINE_MODULES' source
     files: dict[str, list] = field(default_factory=dict)  # name -> [size, sha256]
 
     @classmethod
@@ -77,6 +80,15 @@ class Index:
 
 
 # --- building (pure apart from the model) -------------------------------------------------------
+
+
+def pipeline_fingerprint() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in PIPELINE_MODULES:
+        p = here / name
+        h.update(name.encode() + (p.read_bytes() if p.exists() else b""))
+    return h.hexdigest()[:16]
 
 
 def text_key(text: str) -> str:
@@ -146,7 +158,7 @@ def build_index(
     bm25 = make_bm25([tokenize(t) for t in texts])
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
-        {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(),
+        {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),
     )
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
     return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab)
@@ -176,6 +188,8 @@ def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_finge
             reasons.append(f"document changed: {doc_id}")
     if model_fingerprint is not None and model_fingerprint != manifest.model_fingerprint:
         reasons.append(f"model changed: index built with {manifest.model_name}")
+    if manifest.pipeline != pipeline_fingerprint():
+        reasons.append("parsing, chunking or figure code changed since the index was built")
     if (chunk_min, chunk_max) != (manifest.chunk_min, manifest.chunk_max):
         reasons.append(f"chunk size changed: {manifest.chunk_min}-{manifest.chunk_max} -> {chunk_min}-{chunk_max}")
     return reasons
@@ -260,16 +274,22 @@ def save_index(index: Index, index_dir: str | Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = root / f".tmp-{name}"
+    pointer = root / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
     try:
         write_build(index, tmp)
         os.rename(tmp, root / name)
-        pointer = root / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
         pointer.write_text(name + "\n", encoding="utf-8")
         with open(pointer, "rb") as f:
             os.fsync(f.fileno())
         os.replace(pointer, root / CURRENT)  # the atomic switch
     except BaseException:
+        # nothing names the new build yet: remove it wherever it got to (disk full, read-only folder)
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(root / name, ignore_errors=True)
+        try:
+            pointer.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise
     _remove_old_builds(root, keep=name)
     return root / name
@@ -289,8 +309,13 @@ def live_build(index_dir: str | Path) -> Path | None:
     pointer = root / CURRENT
     if not pointer.is_file():
         return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    return root / name if name else None
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError) as e:
+        raise CorruptIndexError(str(pointer), f"unreadable CURRENT file ({e})") from e
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name or "\x00" in name:
+        raise CorruptIndexError(str(pointer), f"CURRENT does not name a build folder: {name[:80]!r}")
+    return root / name
 
 
 def read_manifest(index_dir: str | Path) -> Manifest:
@@ -299,9 +324,42 @@ def read_manifest(index_dir: str | Path) -> Manifest:
         raise CorruptIndexError(str(index_dir), "no index here (no CURRENT file); run `qa build`")
     path = build / "manifest.json"
     try:
-        return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError) as e:
+        manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+        _check_manifest(manifest)
+        return manifest
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
         raise CorruptIndexError(str(path), f"unreadable manifest ({e})") from e
+
+
+def _check_manifest(m: Manifest) -> None:
+    """Raise TypeError unless every field has the type the loader relies on."""
+    ints = (m.format_version, m.dim, m.chunk_min, m.chunk_max, m.n_chunks)
+    strs = (m.model_name, m.model_fingerprint, m.faiss_kind, m.pipeline)
+    if (not all(isinstance(x, int) and not isinstance(x, bool) for x in ints)
+            or not all(isinstance(x, str) for x in strs) or not isinstance(m.created, (int, float))
+            or not isinstance(m.documents, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in m.documents.items())
+            or not isinstance(m.files, dict)
+            or not all(isinstance(k, str) and isinstance(v, list) and len(v) == 2 and isinstance(v[0], int)
+                       and isinstance(v[1], str) for k, v in m.files.items())):
+        raise TypeError("manifest fields of the wrong type")
+
+
+def _check_tables(documents: dict[str, Document], chunks: Sequence[Chunk], bm25: Any) -> None:
+    """Raise ValueError where a reference that a search follows leads nowhere."""
+    for c in chunks:
+        d = documents.get(c.doc)
+        if d is None or not 0 <= c.paragraph < len(d.paragraphs) or not 0 <= c.start <= c.end <= len(d.text):
+            raise ValueError(f"chunk {c.id} points outside its document")
+    s = bm25.scores
+    indptr, indices = np.asarray(s["indptr"]), np.asarray(s["indices"])
+    if (int(s["num_docs"]) != len(chunks) or len(indptr) == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
+            or indptr[-1] != len(indices) or len(indices) != len(s["data"])
+            or (len(indices) and (indices.min() < 0 or indices.max() >= len(chunks)))
+            or max(bm25.vocab_dict.values(), default=-1) >= len(indptr)):
+        raise ValueError("BM25 tables disagree with each other or with the chunk table")
+    if bm25.vocab_dict:
+        bm25.get_scores(list(bm25.vocab_dict)[:3])  # its parameters (dtype, method) work
 
 
 def load_index(index_dir: str | Path, verify: bool = True) -> Index:
@@ -315,6 +373,9 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
     if manifest.format_version != FORMAT_VERSION:
         raise StaleIndexError([f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}"])
     if verify:
+        unlisted = [f for f in FILES[1:] if f not in manifest.files and not any(k.startswith(f + "/") for k in manifest.files)]
+        if unlisted:
+            raise CorruptIndexError(str(build / "manifest.json"), f"no checksum for {', '.join(unlisted)}")
         total = sum(size for size, _ in manifest.files.values())
         for rel, (size, sha) in manifest.files.items():
             p = build / rel
@@ -333,8 +394,11 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
         embeddings = np.load(build / "embeddings.npy", allow_pickle=False)
         dense = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+        _check_tables(documents, chunks, bm25)
+    except Exception as e:  # whatever a damaged file makes a parser raise (large builds are checked by size only)
         raise CorruptIndexError(str(build), f"cannot read index files ({type(e).__name__}: {e})") from e
     if len(chunks) != manifest.n_chunks or dense.ntotal != len(chunks) or len(embeddings) != len(chunks):
         raise CorruptIndexError(str(build), "chunk table, embeddings and FAISS index disagree in size")
+    if dense.d != manifest.dim or embeddings.ndim != 2 or embeddings.shape[1] != manifest.dim:
+        raise CorruptIndexError(str(build), "embeddings or FAISS index of another dimension than the manifest's")
     return Index(manifest, documents, chunks, embeddings, dense, bm25, frozenset(bm25.vocab_dict))

@@ -149,9 +149,9 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         hits.append(Hit(row, score, base, cosine, lex.get(row), pm, fit))
     hits.sort(key=lambda h: (-h.score, h.row))
     top = tuple(hits[:k])
-    coverage = token_coverage(index, query.tokens, [index.chunks[h.row] for h in top[:3]])
+    coverage = token_coverage(index, query.terms, [index.chunks[h.row] for h in top[:3]])
     confidence = confidence_of(top, coverage)
-    return Ranking(top, confidence, coverage, refusal_reason(index, query))
+    return Ranking(top, confidence, coverage, refusal_reason(index, query) or period_conflict(top, index, query))
 
 
 def _idf(index: Index, token: str) -> float:
@@ -169,26 +169,38 @@ def _doc_freq(index: Index, token: str) -> int:
     return int(indptr[tid + 1] - indptr[tid])
 
 
-def token_coverage(index: Index, tokens: tuple[str, ...], chunks: list[Chunk]) -> float:
-    """IDF-weighted share of the question's words that occur in the best passages. A question
-    about something the report never mentions leaves its rarest words uncovered."""
-    words = {t for t in tokens if len(t) > 1 or re.match(r"[\u4e00-\u9fff]", t)}
-    if not words or not chunks:
+def token_coverage(index: Index, terms: tuple[tuple[str, ...], ...], chunks: list[Chunk]) -> float:
+    """IDF-weighted share of the question's words said in the best passages (a word counts when
+    it or one of its synonyms occurs). A question about something the report never mentions
+    leaves its rarest words uncovered; words the corpus never uses weigh most."""
+    if not terms or not chunks:
         return 0.0
     text = "".join(c.text + " ".join(c.path) for c in chunks).lower()
-    weights = {w: _idf(index, w) if w in index.vocab else math.log(1 + index.size + 0.5) for w in words}
-    total = sum(weights.values()) or 1.0
-    return sum(wt for w, wt in weights.items() if w in text) / total
+    unseen = math.log(1 + index.size + 0.5)
+    weights = [_idf(index, t[0]) if t[0] in index.vocab else unseen for t in terms]
+    covered = [any(w in text for w in t) for t in terms]
+    total = sum(weights) or 1.0
+    return sum(w for w, c in zip(weights, covered) if c) / total
 
 
 def confidence_of(hits: tuple[Hit, ...], coverage: float) -> float:
-    """One number for 'the top passage answers this': dense similarity and word coverage."""
-    if not hits:
-        return 0.0
-    cos = max((h.cosine for h in hits[:3] if h.cosine is not None), default=None)
-    if cos is None:
-        return coverage
-    return 0.5 * coverage + 0.5 * max(0.0, (cos - 0.7) / 0.25)
+    """One number for 'the top passages answer this': how much of the question (IDF-weighted,
+    synonyms and English glossary words counted) the best passages say."""
+    return coverage if hits else 0.0
+
+
+def period_conflict(hits: tuple[Hit, ...], index: Index, query: Query) -> str | None:
+    """The best passage belongs to another period than the one asked (the report gives the
+    2024 target where 2023's result was asked, or the reverse): the asked figure is not there."""
+    if not hits or hits[0].period_match >= 0:
+        return None
+    chunk = index.chunks[hits[0].row]
+    doc = index.documents.get(chunk.doc)
+    asked = query.period.resolve(doc.year if doc else None)
+    if asked is None or chunk.period is None:
+        return None
+    return (f"报告中相关内容属于{chunk.period.label},没有{asked.label}的数据 / the report speaks of this for "
+            f"{chunk.period.label_en}, not {asked.label_en}")
 
 
 @lru_cache(maxsize=4096)
