@@ -17,7 +17,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
-from .index import Index, build_index, load_index, save_index, stale_reasons
+from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
 from .query import Query, analyse
 from .retrieval import Hit, Ranking, lexical_terms, search
@@ -69,8 +69,12 @@ class Assistant:
         previous: Index | None = None
         reasons: list[str] = []
         try:
-            previous = load_index(settings.index_dir)
-            reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min, settings.chunk_max)
+            if live_build(settings.index_dir) is None:
+                reasons = [f"尚无索引,正在建立 / no index yet in {settings.index_dir}, building it"]
+            else:
+                previous = load_index(settings.index_dir)
+                reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
+                                        settings.chunk_max)
         except (CorruptIndexError, StaleIndexError) as e:
             reasons = [str(e)]
         if force:

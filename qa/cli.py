@@ -159,7 +159,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     return ui.main(["--host", args.host, "--port", str(args.port)]
                    + (["--corpus", str(args.corpus)] if args.corpus else [])
-                   + (["--index", str(args.index)] if args.index else []))
+                   + (["--index", str(args.index)] if args.index else [])
+                   + (["--model", str(args.model)] if args.model else []))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -402,10 +402,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 GRID: dict[str, tuple] = {
     "fusion": ("rrf", "weighted"),
-    "dense_weight": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "dense_weight": (0.1, 0.2, 0.3, 0.4),
     "rrf_k": (10, 60),
-    "period_boost": (0.0, 0.1, 0.2, 0.3),
-    "figure_boost": (0.0, 0.1, 0.2, 0.3),
+    "period_boost": (0.1, 0.2, 0.3, 0.5),
+    "figure_boost": (0.1, 0.2, 0.3, 0.5),
 }
 
 
