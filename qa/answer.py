@@ -197,12 +197,16 @@ def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[P
         kinds = wanted_kinds(query.text)
     except ImportError:
         kinds = ()
+    # the report's words for the question's own (高企 for 高新技术企业) also fit a figure's subject
+    synonyms = " ".join(w for term in query.terms for w in term[1:])
+    top = max((p.score for p in passages[:5]), default=0.0)
     scored: list[tuple[float, int, Figure]] = []
-    for rank, p in enumerate(passages[:5]):
+    for p in passages[:5]:
         doc = index.documents.get(p.doc)
         target = query.period.resolve(doc.year if doc else None)
+        weight = max(p.score, 0.0) / top if top > 0 else 1.0  # passages nearly as good weigh nearly as much
         for f in p.figures:
-            s = fit(query.text, f) * (1.0 / (1 + 0.35 * rank))
+            s = max(fit(query.text, f), fit(f"{query.text} {synonyms}", f) if synonyms else 0.0) * weight
             if kinds and f.kind not in kinds:
                 s *= 0.5
             if target is not None and f.period is not None:
