@@ -750,6 +750,7 @@ class QABlocks(gr.Blocks):
         kwargs.setdefault("css", CSS)
         kwargs.setdefault("head", HEAD)
         kwargs.setdefault("show_error", False)
+        kwargs.setdefault("max_file_size", "1kb")  # the page takes no files: Gradio's /upload would take any size
         return super().launch(*args, **kwargs)
 
 
@@ -821,7 +822,8 @@ def build_app(
         except QuestionError as e:
             content = render_error(e.en if lang == "en" else e.zh, lang)
         except Exception:  # noqa: BLE001 - the page must answer something
-            log.exception("answering %r failed", question[:200])
+            log.exception("answering %s failed", repr(question[:200]) if assistant.settings.log_questions
+                          else f"a question of {len(question)} characters")  # questions are not logged by default
             content = render_error(t(lang, "internal"), lang)
         history.append({"role": "assistant", "content": content})
         return "", history[-MAX_HISTORY:]

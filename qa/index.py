@@ -373,7 +373,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
     if manifest.format_version != FORMAT_VERSION:
         raise StaleIndexError([f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}"])
     if verify:
-        unlisted = [f for f in FILES[1:] if f not in manifest.files and not any(k.startswith(f + "/") for k in manifest.files)]
+        unlisted = [f for f in FILES[1:]
+                    if f not in manifest.files and not any(k.startswith(f + "/") for k in manifest.files)]
         if unlisted:
             raise CorruptIndexError(str(build / "manifest.json"), f"no checksum for {', '.join(unlisted)}")
         total = sum(size for size, _ in manifest.files.values())

@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import random
-import re
 import socket
 import sys
 import threading
@@ -415,8 +414,11 @@ def test_huge_request_bodies(payload_site):
         assert time.perf_counter() - t0 < 90
         status, _, data = ask(c, url, None, body=b"{" * mb20)
         assert 400 <= status < 500
+        uploads = Path(app.server_app.uploaded_file_dir)
+        stored = sorted(uploads.rglob("*")) if uploads.exists() else []
         r = c.post(f"{url}/gradio_api/upload", files={"files": ("big.bin", b"\x00" * mb20, "application/octet-stream")})
         assert r.status_code == 413, (r.status_code, r.text[:200])
+        assert (sorted(uploads.rglob("*")) if uploads.exists() else []) == stored  # nothing kept
         status, event, data = ask(c, url, "新增就业岗位多少")
         assert (status, event) == (200, "complete") and data["passages"]
     # headers too large or too many: refused by the HTTP layer, not a crash
