@@ -107,7 +107,10 @@ class Assistant:
         that cannot be asked: empty, only symbols, not text."""
         t0 = time.perf_counter()
         s = self.settings
-        top_k = max(1, min(int(top_k or s.top_k), 50))
+        try:
+            top_k = max(1, min(int(top_k or s.top_k), 50))
+        except (TypeError, ValueError, OverflowError):  # inf, NaN, text: fall back to the setting
+            top_k = s.top_k
         mode = mode or s.mode
         if doc is not None and doc not in self.index.documents:
             doc = None
@@ -127,7 +130,8 @@ class Assistant:
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
             log.info("question %r: found=%s top=%s %.0f ms", question[:2000], found,
                      passages[0].chunk_id if passages else "-", elapsed)
-        return Answer(question, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
+        echo = question if len(question) <= 4 * s.max_question_chars else question[: 4 * s.max_question_chars] + "…"
+        return Answer(echo, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query's embedding; repeated questions (examples, popular ones) skip the model."""
