@@ -130,8 +130,7 @@ class Assistant:
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
             log.info("question %r: found=%s top=%s %.0f ms", question[:2000], found,
                      passages[0].chunk_id if passages else "-", elapsed)
-        echo = question if len(question) <= 4 * s.max_question_chars else question[: 4 * s.max_question_chars] + "…"
-        return Answer(echo, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
+        return Answer(question, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query's embedding; repeated questions (examples, popular ones) skip the model."""
