@@ -9,7 +9,6 @@ import logging
 import re
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
+from .figures import asks_for_number, figure_fit, wanted_kinds
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
 from .query import Query, analyse
@@ -187,9 +187,6 @@ _QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|�
 def wants_figures(question: str) -> bool:
     """A question asking for a quantity, or a keyword search (固定资产投资 2023) that asks nothing
     else: both want the figure first."""
-    from .retrieval import _figure_functions
-
-    asks_for_number, _ = _figure_functions()
     return asks_for_number(question) or not _QUESTION_WORD.search(question)
 
 
@@ -197,17 +194,9 @@ def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[P
     """Figures of the top passages, best first: how well each fits the question, weighted by the
     rank of its passage and whether its period is the one asked about. A figure of another kind
     than the question asks for (6000亿元 when 比例 is asked) is kept but falls behind."""
-    from .retrieval import _figure_functions
-
     if not wants_figures(query.text):
         return ()
-    _, fit = _figure_functions()
-    try:
-        from .figures import wanted_kinds
-
-        kinds = wanted_kinds(query.text)
-    except ImportError:
-        kinds = ()
+    kinds = wanted_kinds(query.text)
     # the report's words for the question's own (高企 for 高新技术企业) also fit a figure's subject
     synonyms = " ".join(w for term in query.terms for w in term[1:])
     top = max((p.score for p in passages[:5]), default=0.0)
@@ -217,7 +206,7 @@ def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[P
         target = query.period.resolve(doc.year if doc else None)
         weight = max(p.score, 0.0) / top if top > 0 else 1.0  # passages nearly as good weigh nearly as much
         for f in p.figures:
-            s = max(fit(query.text, f), fit(f"{query.text} {synonyms}", f) if synonyms else 0.0) * weight
+            s = max(figure_fit(query.text, f), figure_fit(f"{query.text} {synonyms}", f) if synonyms else 0.0) * weight
             if kinds and f.kind not in kinds:
                 s *= 0.5
             if target is not None and f.period is not None:

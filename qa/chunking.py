@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Iterable
 
+from .figures import extract_figures
 from .types import Chunk, Document, Figure, Paragraph
 
 SOFT_BREAKS = set(",，、;；:：")
@@ -95,7 +96,7 @@ def chunk_document(
 ) -> list[Chunk]:
     """Chunks of every paragraph of `doc`, linked to their neighbours, with their figures attached."""
     if extract is None:
-        extract = _default_extractor()
+        extract = extract_figures
     raw: list[tuple[Paragraph, int, int]] = []
     for para in doc.paragraphs:
         for a, b in paragraph_spans(doc.text, para, min_chars, max_chars):
@@ -106,7 +107,7 @@ def chunk_document(
         text = doc.text[a:b]
         section = para.section
         figures = tuple(
-            replace(f, doc=doc.id, period=para.period, section=section) for f in (extract(text, a) if extract else ())
+            replace(f, doc=doc.id, period=para.period, section=section) for f in extract(text, a)
         )
         chunks.append(
             Chunk(
@@ -139,11 +140,3 @@ def indexable_text(chunk: Chunk) -> str:
     if chunk.topic and chunk.topic not in chunk.text:
         context.append(chunk.topic)
     return (" ".join(context) + "\n" + chunk.text) if context else chunk.text
-
-
-def _default_extractor() -> Callable[[str, int], Iterable[Figure]] | None:
-    try:
-        from .figures import extract_figures
-    except ImportError:  # figures module not available yet
-        return None
-    return extract_figures

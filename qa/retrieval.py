@@ -6,14 +6,14 @@ Scores here are pure functions of the index and the query; nothing is read from 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .figures import asks_for_number, figure_fit
 from .index import Index
-from .query import REGION_ALIASES, Query, tokenize
+from .query import REGION_ALIASES, Query
 from .types import Chunk
 
 MODES = ("hybrid", "dense", "bm25")
@@ -92,19 +92,8 @@ def period_match(chunk: Chunk, query: Query, report_year: int | None) -> int:
     return 1 if chunk.period == target else -1
 
 
-@lru_cache(maxsize=1)
-def _figure_functions():
-    try:
-        from .figures import asks_for_number, figure_fit
-
-        return asks_for_number, figure_fit
-    except ImportError:
-        return (lambda q: False), (lambda q, f: 0.0)
-
-
 def best_figure_fit(chunk: Chunk, question: str) -> float:
-    _, fit = _figure_functions()
-    return max((fit(question, f) for f in chunk.figures), default=0.0)
+    return max((figure_fit(question, f) for f in chunk.figures), default=0.0)
 
 
 def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
@@ -132,7 +121,6 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         weights.append(1.0 - dense_weight if use_dense else 1.0)
     fused = rrf(lists, weights, rrf_k) if fusion == "rrf" else weighted_sum(lists, weights)
 
-    asks_for_number, _ = _figure_functions()
     wants_number = asks_for_number(query.text)
     cos = dict(dense)
     lex = dict(lexical)
@@ -232,4 +220,4 @@ def lexical_terms(query: Query) -> tuple[str, ...]:
     return tuple(sorted({t for t in query.tokens if len(t) >= 2}, key=len, reverse=True))
 
 
-__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "tokenize", "MODES"]
+__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "MODES"]
