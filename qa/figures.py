@@ -29,6 +29,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .ingest import CN_DIGITS, cn_to_int
 from .types import Figure
 
 # unit -> (family, base unit, factor to the base unit); families map to kinds below
@@ -65,8 +66,6 @@ _QUALIFIER = {
     **dict.fromkeys(("不超过", "不高于", "不到", "低于", "少于", "以下", "以内"), "at_most"),
     **dict.fromkeys(("多", "余"), "more_than"),
 }
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
 _CN_CHARS = "零〇一二两三四五六七八九十百千"
 
 _AR = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
@@ -142,22 +141,8 @@ class _Cand:
     qualifier: str | None
 
 
-def _cn_int(s: str) -> int:
-    """二〇二三 digit by digit; 一百零五 by place value (万 and 亿 are parsed as magnitudes)."""
-    if len(s) > 1 and all(ch in _CN_DIGIT for ch in s):
-        return int("".join(str(_CN_DIGIT[ch]) for ch in s))
-    total, digit = 0, None
-    for ch in s:
-        if ch in _CN_DIGIT:
-            digit = _CN_DIGIT[ch]
-        else:
-            total += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[ch]
-            digit = None
-    return total + (digit or 0)
-
-
 def _number(s: str) -> float:
-    return float(s.replace(",", "")) if s[0].isdigit() else float(_cn_int(s))
+    return float(s.replace(",", "")) if s[0].isdigit() else float(cn_to_int(s))
 
 
 def _is_cjk(ch: str) -> bool:
@@ -239,7 +224,7 @@ def _quantity(m: re.Match, s: str) -> _Cand | None:
             return None
         if raw[0] in "百千" and not pre:  # 千家万户, 百亿元以上: magnitudes, not counts
             return None
-        if len(raw) > 1 and all(ch in _CN_DIGIT for ch in raw) and not (unit == "年" and len(raw) == 4):
+        if len(raw) > 1 and all(ch in CN_DIGITS for ch in raw) and not (unit == "年" and len(raw) == 4):
             return None  # 三四个 (approximate) is too vague
         if unit == "大" and not _is_cjk(nxt):
             return None

@@ -35,16 +35,20 @@ TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算
 
 
 def cn_to_int(text: str) -> int:
-    """Small Chinese numerals as used in headings: 一 .. 九十九."""
+    """Chinese numerals: 二〇二三 digit by digit, 一百零五 by place value (十 百 千); Arabic digits as is.
+    Headings (十二、) and figures (一百余场) both read their numbers here."""
     if text.isdigit():
         return int(text)
-    if "十" not in text:
-        value = 0
-        for ch in text:
-            value = value * 10 + CN_DIGITS[ch]
-        return value
-    tens, _, ones = text.partition("十")
-    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+    if len(text) > 1 and all(ch in CN_DIGITS for ch in text):
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[ch]
+            digit = None
+    return total + (digit or 0)
 
 
 # --- line classification (pure) ---------------------------------------------------------------
