@@ -38,6 +38,8 @@ class Settings:
     # chunks above which FAISS switches from flat to HNSW: where flat search passes 10% of the model's
     # time while HNSW keeps recall@10 >= 0.95 (`qa bench`, scale section)
     ann_threshold: int = 20_000
+    # the year 今年 means in questions; None: the newest report's year
+    as_of: int | None = None
     # input limits
     max_question_chars: int = 500
     log_questions: bool = False
@@ -62,6 +64,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return Path(value)
     if not isinstance(value, str):
         return value
+    if name == "as_of":
+        return int(value)
     if isinstance(default, bool):
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):

@@ -85,6 +85,14 @@ class Index:
         years = {c.period.year for c in self.chunks if c.period}
         return frozenset(years | {d.year for d in self.documents.values() if d.year})
 
+    @cached_property
+    def _all_text(self) -> str:
+        return "\n".join(d.text for d in self.documents.values()).lower()
+
+    def says(self, text: str) -> bool:
+        """Does any document contain `text` (case-insensitive)? The rules of abstention ask it."""
+        return bool(text) and text.lower() in self._all_text
+
 
 # --- building (pure apart from the model) -------------------------------------------------------
 

@@ -188,10 +188,20 @@ class Answer:
     elapsed_ms: float = 0.0
     confidence: float = 0.0  # how sure retrieval is that the top passage answers (see retrieval.confidence_of)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 500 chars"
+    # figure: a figure answers; passage: the report speaks of it but the answer is text, or it gives
+    # no number for it (or only the other period's); not_found: the report does not cover it
+    status: str = ""
+    query: Any = None  # the qa.query.Query the question was read into (a follow-up's context)
+    related: tuple[str, ...] = ()  # questions to ask next
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", ("figure" if self.figures else "passage") if self.found else "not_found")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "status": self.status,
             "found": self.found,
             "text": self.text,
             "mode": self.mode,
@@ -200,4 +210,5 @@ class Answer:
             "notes": list(self.notes),
             "figures": [f.to_dict() for f in self.figures],
             "passages": [p.to_dict() for p in self.passages],
+            "related": list(self.related),
         }
