@@ -13,7 +13,8 @@ import numpy as np
 
 from .figures import asks_for_number, figure_fit
 from .index import Index
-from .query import REGION_ALIASES, Query
+from .ngrams import char_ngrams
+from .query import REGION_ALIASES, Query, strip_region
 from .types import Chunk
 
 MODES = ("hybrid", "dense", "bm25")
@@ -57,6 +58,24 @@ def bm25_candidates(index: Index, tokens: tuple[str, ...], k: int) -> list[tuple
         rows = np.argsort(-scores)[:k]
         return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
     docs, scores = index.bm25.retrieve([known], k=k, show_progress=False)
+    return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def ngram_candidates(index: Index, text: str, k: int) -> list[tuple[int, float]]:
+    """BM25 over character bigrams of `text` (the question): finds 车位 inside 停车位, which the
+    word field cannot. The report's own name is removed first, as it matches every passage;
+    each bigram counts once, so a repeated phrase does not outweigh the rest of the question."""
+    if index.ngrams is None or index.size == 0:
+        return []
+    grams = [g for g in dict.fromkeys(char_ngrams(strip_region(text))) if g in index.ngram_vocab]
+    if not grams:
+        return []
+    k = min(k, index.size)
+    if index.size <= 5000:
+        scores = index.ngrams.get_scores(grams)
+        rows = np.argsort(-scores)[:k]
+        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+    docs, scores = index.ngrams.retrieve([grams], k=k, show_progress=False)
     return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
 
 
@@ -220,4 +239,4 @@ def lexical_terms(query: Query) -> tuple[str, ...]:
     return tuple(sorted({t for t in query.tokens if len(t) >= 2}, key=len, reverse=True))
 
 
-__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "MODES"]
+__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "ngram_candidates", "MODES"]
