@@ -138,7 +138,7 @@ class Assistant:
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=doc,
+            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share,
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
@@ -199,14 +199,16 @@ def _load_model(settings: Settings) -> Any:
 def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
     """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
     an as-of year is set), the area of the newest report, the names of every report's area."""
+    from .lexicon import vocabulary_predicate
     from .places import area_of, forms_of
+    from .query import tokenize
 
     docs = sorted(index.documents.values(), key=lambda d: (d.year or 0, d.date or ""))
     areas = [a for a in (area_of(d.title) for d in docs) if a is not None]
     own_forms = tuple(dict.fromkeys(f for a in areas for f in forms_of(a)))
     newest = docs[-1].year if docs else None
     return Vocabulary(as_of or newest, areas[-1].name if areas else None, own_forms,
-                      index.vocab.__contains__, index.says)
+                      vocabulary_predicate(index.vocab, tokenize), index.says)
 
 
 def sentence_of(index: Index, figure: Figure) -> str:

@@ -121,6 +121,7 @@ class Asked:
 class Query:
     original: str  # as typed
     text: str  # normalised: NFKC, simplified, no control characters
+    core: str  # the text without the report area's own names (光谷): they match every passage
     tokens: tuple[str, ...]  # the user's own lexical tokens (report names removed)
     expansions: tuple[tuple[str, float], ...]  # (report word, weight < 1) from indicators, glossary, thesaurus
     terms: tuple[tuple[str, ...], ...]  # each idea of the question: its word, then the words that say it too
@@ -442,6 +443,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     return Query(
         original=question if isinstance(question, str) else "",
         text=text,
+        core=f"{strip_own(follows, vocab.own_forms)} {core}" if follows else core,
         tokens=tuple(own),
         expansions=tuple(weighted.items()),
         terms=_terms(own, alts),

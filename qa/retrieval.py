@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from .index import Index
+from .ngrams import char_ngrams
 from .query import Query
 from .types import Chunk
 from .verify import figure_fit
@@ -76,6 +77,24 @@ def lexical_candidates(index: Index, query: Query, k: int) -> list[tuple[int, fl
     return sorted(total.items(), key=lambda x: (-x[1], x[0]))[:k]
 
 
+def ngram_candidates(index: Index, text: str, k: int) -> list[tuple[int, float]]:
+    """BM25 over character bigrams of `text` (the question): finds 车位 inside 停车位, which the
+    word field cannot. `text` is the question without the report's own name (Query.core), which
+    matches every passage; each bigram counts once, so a repeated phrase does not outweigh the rest of the question."""
+    if index.ngrams is None or index.size == 0:
+        return []
+    grams = [g for g in dict.fromkeys(char_ngrams(text)) if g in index.ngram_vocab]
+    if not grams:
+        return []
+    k = min(k, index.size)
+    if index.size <= 5000:
+        scores = index.ngrams.get_scores(grams)
+        rows = np.argsort(-scores)[:k]
+        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+    docs, scores = index.ngrams.retrieve([grams], k=k, show_progress=False)
+    return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
+
+
 def rrf(lists: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> dict[int, float]:
     """Reciprocal rank fusion, scaled so that first place in every list scores 1."""
     fused: dict[int, float] = {}
@@ -115,9 +134,26 @@ def best_figure_fit(chunk: Chunk, query: Query) -> float:
     return max((figure_fit(query, f) for f in chunk.figures), default=0.0)
 
 
+def lexical_cover(index: Index, query: Query) -> float:
+    """Share of the question's ideas that the index has a word for (its own, or one that says it
+    too): 1 when the words will find the passage, 0 when only meaning can."""
+    if not query.terms:
+        return 0.0
+    return sum(any(w in index.vocab for w in term) for term in query.terms) / len(query.terms)
+
+
+def fusion_weights(index: Index, query: Query, dense_weight: float, dense_adapt: float,
+                   ngram_share: float) -> tuple[float, float, float]:
+    """(dense, words, character bigrams): dense weighs more as the words cover less of the question."""
+    dense = min(0.9, dense_weight + dense_adapt * (1.0 - lexical_cover(index, query)))
+    lexical = 1.0 - dense
+    return dense, lexical * (1.0 - ngram_share), lexical * ngram_share
+
+
 def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
            k: int = 10, candidates: int = 50, rrf_k: int = 60, dense_weight: float = 0.5,
-           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None) -> Ranking:
+           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None,
+           dense_adapt: float = 0.0, ngram_share: float = 0.0) -> Ranking:
     """The top `k` chunks for `query` (qvec: its embedding, needed unless mode is bm25)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -128,16 +164,22 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
     pool = candidates if doc_filter is None else candidates * 4
     dense = dense_candidates(index, qvec, pool) if use_dense else []
     lexical = lexical_candidates(index, query, pool) if use_bm25 else []
+    grams = ngram_candidates(index, query.core, pool) if use_bm25 and ngram_share > 0 else []
     if doc_filter is not None:
         dense = [(r, s) for r, s in dense if index.chunks[r].doc == doc_filter]
         lexical = [(r, s) for r, s in lexical if index.chunks[r].doc == doc_filter]
+        grams = [(r, s) for r, s in grams if index.chunks[r].doc == doc_filter]
+    w_dense, w_words, w_grams = fusion_weights(index, query, dense_weight, dense_adapt, ngram_share)
+    if not use_bm25:
+        w_dense = 1.0
+    elif not use_dense:
+        w_words, w_grams = 1.0 - ngram_share, ngram_share
     lists, weights = [], []
-    if use_dense:
-        lists.append(dense)
-        weights.append(dense_weight if use_bm25 else 1.0)
-    if use_bm25:
-        lists.append(lexical)
-        weights.append(1.0 - dense_weight if use_dense else 1.0)
+    for ranked, weight, used in ((dense, w_dense, use_dense), (lexical, w_words, use_bm25),
+                                 (grams, w_grams, use_bm25 and ngram_share > 0)):
+        if used:
+            lists.append(ranked)
+            weights.append(weight)
     fused = rrf(lists, weights, rrf_k) if fusion == "rrf" else weighted_sum(lists, weights)
 
     cos = dict(dense)
@@ -242,4 +284,4 @@ def lexical_terms(query: Query) -> tuple[str, ...]:
     return tuple(sorted({t for t in query.tokens if len(t) >= 2}, key=len, reverse=True))
 
 
-__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "MODES"]
+__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "ngram_candidates", "MODES"]
