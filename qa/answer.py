@@ -144,7 +144,7 @@ class Assistant:
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
         verdict = choose(query, passages, self._texts()) if covered else Verdict("not_found", ())
         text = answer_text(verdict, query, passages, self.index)
-        notes = query.notes + ((ranking.refusal,) if ranking.refusal else ())
+        notes = query.notes + tuple(r for r in (ranking.refusal, verdict.reason) if r)
         elapsed = (time.perf_counter() - t0) * 1000
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
             log.info("question %r: status=%s top=%s %.0f ms", question[:2000], verdict.status,
@@ -235,7 +235,7 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         o = verdict.other
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
-    if query.wants_number and passages:
+    if query.form == "number" and passages:
         return f"报告未给出具体数字。报告原文：“{best_sentence(query, passages[0], index)}”"
     return passages[0].text if passages else ""
 

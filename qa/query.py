@@ -43,6 +43,7 @@ STOPWORDS = set(
     "high tech high-tech get got give given make made build built number total".split()
 )
 
+INDICATOR_WEIGHT = 0.7  # an indicator's other names: as trusted as the glossary, nearly the user's own word
 _NUM_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|亿元|亿美元|万元|亿|万|个百分点|个|家|所|名|人|项|座|公里|平方公里|套|张|条|场|倍)?")
 _YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read as the period, not matched as words
 _CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
@@ -130,7 +131,7 @@ class Query:
     kinds: tuple[str, ...]  # figure kinds wanted, best first; () when no number is asked
     units: frozenset[str]  # unit families the question names (多少亿元 -> money)
     grams: frozenset[str]  # character bigrams of what is asked about, question words removed
-    form: str  # number | list | yesno | name | text
+    form: str  # number | list | yesno | name | text | keywords (a search with no question word)
     asked: Asked
     scope: Scope
     is_english: bool
@@ -188,6 +189,13 @@ def tokenize(text: str) -> list[str]:
         if w and _WORDISH.search(w) and w not in STOPWORDS and not _YEAR.fullmatch(w):
             tokens.append(w)
     return tokens
+
+
+def phrase_tokens(phrase: str) -> list[str]:
+    """The longest tokens of a phrase (经济总量, not also 经济 and 总量): an added phrase must not
+    bring in the generic words inside it."""
+    tokens = tokenize(phrase)
+    return [t for t in dict.fromkeys(tokens) if not any(o != t and t in o for o in tokens)]
 
 
 def grams(text: str) -> frozenset[str]:
@@ -389,9 +397,10 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     mentions = find_indicators(core)
     own = tokenize(core)
     kinds = wanted_kinds(text)
-    if mentions and not kinds and not _QUESTION_WORD.search(text):  # a keyword search: 光谷 GDP 2023
+    keywords = not kinds and not _QUESTION_WORD.search(text)
+    if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does
         kinds = wanted_kinds(text + " 多少")
-    aspect = next((m.aspect for m in mentions if m.aspect), None) or _aspect(text, kinds)
+    aspect = _aspect(core, kinds)
     follows = None
     mentions_names = tuple(dict.fromkeys(m.indicator.name for m in mentions))
     inherit = context is not None and _is_follow_up(text, own, mentions, context)
@@ -416,12 +425,12 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     for m in mentions:
         forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]
         for f in forms_of:
-            for t in tokenize(f):
-                extra.append((t, 0.7))
+            for t in phrase_tokens(f):
+                extra.append((t, INDICATOR_WEIGHT))
         for t in tokenize(m.form):
             alts.setdefault(t, []).extend(forms_of)
     for e in lexical_expansions(own, core, vocab.known):
-        for t in tokenize(e.target):
+        for t in phrase_tokens(e.target):
             extra.append((t, e.weight))
         for t in tokenize(e.source) or [e.source]:
             alts.setdefault(t, []).append(e.target)
@@ -452,7 +461,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         kinds=kinds,
         units=unit_families(text),
         grams=subject_grams,
-        form=answer_form(text, kinds),
+        form="keywords" if keywords and not follows else answer_form(text, kinds),
         asked=asked,
         scope=scope,
         is_english=latin > 2 * cjk,

@@ -156,5 +156,8 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     figures = tuple(dict.fromkeys(f for _, _, f in scored))[:10]
     if figures:
         return Verdict("figure", figures)
+    if query.scope.foreign:  # 武汉市GDP: the report gives only its own area's
+        where = query.scope.place or query.scope.level
+        return Verdict("not_found", (), reason=f"报告没有给出{where}的数据 / the report gives no figure for {where}")
     other.sort(key=lambda x: (-x[0], x[1]))
     return Verdict("passage", (), other[0][2] if other else None)

@@ -78,7 +78,8 @@ def test_aspect(question, aspect):
     "question, form",
     [
         ("去年GDP是多少", "number"),
-        ("光谷 GDP 2023", "number"),  # a keyword search that names an indicator wants its figure
+        ("光谷 GDP 2023", "number"),  # GDP asks for a number
+        ("新增总投资目标", "keywords"),
         ("有没有公办托育园", "yesno"),
         ("今年要建哪些重大项目", "list"),
         ("汉江国家实验室在哪里", "name"),
