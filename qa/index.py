@@ -26,9 +26,10 @@ from .ingest import parse_document
 from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: figures carry indicator, aspect, scope
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
-PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py")
+PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "resolve.py", "indicators.py",
+                    "data/indicators.json")
 CURRENT = "CURRENT"
 FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25")
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
