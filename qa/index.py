@@ -28,9 +28,10 @@ from .ngrams import char_ngrams
 from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
-FORMAT_VERSION = 2  # 2: the character-bigram BM25 field (bm25-ngrams)
+FORMAT_VERSION = 3  # 2: the character-bigram BM25 field (bm25-ngrams); 3: figures carry indicator, aspect, scope
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
-PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py")
+PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
+                    "data/indicators.json")
 CURRENT = "CURRENT"
 FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25", "bm25-ngrams")
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only

@@ -62,8 +62,8 @@ class Figure:
     doc: str = ""  # filled in when attached to a chunk
     period: Period | None = None
     section: str = ""
-    indicator: str | None = None  # canonical indicator it measures (qa/data/indicators.json), or None
-    aspect: str = ""  # 总量 | 增速 | 占比 | 排名 | 数量 | 新增 | 累计
+    indicator: str | None = None  # canonical indicator it measures (qa/data/indicators.json), None: free subject
+    aspect: str = ""  # 总量 | 增速 | 占比 | 排名 | 数量 | 新增 | 累计 ("" for durations)
     scope: str = "local"  # local (the report's own area) | city | province | country | world
 
     def to_dict(self) -> dict[str, Any]:
