@@ -213,3 +213,18 @@ def test_expansions_on_the_real_report_vocabulary():
     t = targets("How many parking spaces were built?")
     assert t.get("停车位") == "glossary"
     assert all(w in vocab or all(p in vocab for p in tokenize(w)) for w in targets("上学难 养老院 堵车 开网店"))
+
+
+@pytest.mark.parametrize("text, wanted, unwanted", [
+    ("an important question", set(), {"进出口"}),  # import, not important
+    ("business hours", set(), {"公交"}),  # bus, not business
+    ("job training", {"就业"}, {"列车"}),
+    ("new warehouses abroad", {"海外仓"}, {"住房"}),
+    ("modern agriculture", {"现代农业"}, {"文化"}),
+    ("industrial parks", {"产业园"}, {"公园"}),
+    ("停车难", {"停车位"}, set()),
+    ("有轨电车开通了吗", set(), {"有轨电车"}),  # 电车 inside what the user said adds nothing
+])
+def test_real_glossary_reads_whole_words(text: str, wanted: set[str], unwanted: set[str]):
+    got = {e.target for e in expansions([], text, thesaurus_={})}
+    assert wanted <= got and not (unwanted & got)
