@@ -4,15 +4,14 @@
 
 Builds an index of corpus/ with a null embedding model (only the BM25 fields are used), then ranks
 every tune-split question several ways and prints hit@1 / hit@5 of the paraphrase questions and of
-all answerable ones, as a table (and report.png when matplotlib is there). Questions are never printed.
+all answerable ones, as a table (and lexicon_gain.png with --out). Questions are never printed.
 
-Variants (`own` = the question's jieba tokens without any synonym table):
-- as-is: today's analyse() tokens (own + the SYNONYMS table of qa/query.py)
-- own, own+glossary, own+thesaurus, own+both: expansion targets' tokens naively appended to BM25
-- own+both weighted: BM25(own) + 0.6 BM25(glossary words) + 0.4 BM25(thesaurus words) (Settings weights)
-- bigrams: the character-bigram field alone; own+bigrams: RRF(k=60) of the word and bigram rankings
-"raw" rankings are BM25 order; "search" rows go through qa.retrieval.search(mode="bm25") with its
-period and figure re-ranking.
+`own` = the question's own tokens (Query.tokens); `glossary` / `thesaurus` = qa.lexicon.expansions of
+them; `naive` appends the expansions' words to BM25 at full weight, `weighted` adds them at the
+Settings weights (glossary 0.6, thesaurus 0.4) as qa.retrieval.lexical_candidates does;
+`query` = everything qa.query.analyse adds (indicator forms too). "raw" rows are BM25 order; "search"
+rows go through qa.retrieval.search(mode="bm25") with its period and figure re-ranking; "+bigrams"
+fuses the character-bigram field at Settings.ngram_share.
 """
 from __future__ import annotations
 
@@ -28,13 +27,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from qa.answer import vocabulary_of  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evaluate import ANSWERABLE, load_gold, relevant_chunks  # noqa: E402
 from qa.index import build_index  # noqa: E402
 from qa.ingest import load_corpus  # noqa: E402
-from qa.lexicon import expansions, thesaurus, vocabulary_predicate  # noqa: E402
-from qa.query import analyse, strip_region, tokenize  # noqa: E402
-from qa.retrieval import bm25_candidates, ngram_candidates, rrf, search  # noqa: E402
+from qa.lexicon import expansions, thesaurus  # noqa: E402
+from qa.query import analyse, phrase_tokens  # noqa: E402
+from qa.retrieval import lexical_candidates, ngram_candidates, search  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,6 @@ class NullEmbedder:
         return np.zeros((len(texts), 4), np.float32)
 
 
-def weighted_scores(index, groups: list[tuple[list[str], float]]) -> np.ndarray:
-    total = np.zeros(index.size)
-    for tokens, w in groups:
-        known = list(dict.fromkeys(t for t in tokens if t in index.vocab))
-        if known and w:
-            total += w * index.bm25.get_scores(known)
-    return total
-
-
-def top(scores: np.ndarray, k: int = 10) -> list[int]:
-    return [int(r) for r in np.argsort(-scores)[:k] if scores[r] > 0]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None)
@@ -79,53 +66,61 @@ def main() -> int:
     t = time.perf_counter()
     thesaurus()
     print(f"thesaurus loaded in {time.perf_counter() - t:.2f} s")
-    known = vocabulary_predicate(index.vocab, tokenize)
+    vocab = vocabulary_of(index, s.as_of)
     # the gold files proper: <doc>.jsonl, never the blind sets (<doc>.trust.jsonl, <doc>.colloquial.jsonl)
     gold = [p for p in sorted((ROOT / "corpus" / "gold").glob("*.jsonl")) if p.name.count(".") == 1]
     items = [i for i in load_gold(gold) if i.split == "tune" and i.type in ANSWERABLE]
-    names = ["as-is raw", "own raw", "own+glossary raw", "own+thesaurus raw", "own+both raw", "own+both weighted raw",
-             "bigrams raw", "own+bigrams rrf", "own+both+bigrams rrf", "as-is search", "own search", "own+glossary search",
-             "own+thesaurus search", "own+both search"]
+    raw = ["own", "own+glossary naive", "own+thesaurus naive", "own+both naive", "own+both weighted", "query",
+           "bigrams"]
+    searched = ["own", "own+bigrams", "own+glossary weighted", "own+thesaurus weighted", "own+both naive", "own+both weighted",
+                "query", "query+bigrams"]
+    names = [f"{n} raw" for n in raw] + [f"{n} search" for n in searched]
     ranks: dict[str, dict[str, list[int]]] = {n: {} for n in names}
     rel: dict[str, set[int]] = {}
     n_exp = {"glossary": 0, "thesaurus": 0}
     spent = 0.0
     ids = {c.id: r for r, c in enumerate(index.chunks)}
+    kw = dict(mode="bm25", fusion=s.fusion, k=10, candidates=s.candidates, rrf_k=s.rrf_k,
+              period_boost=s.period_boost, figure_boost=s.figure_boost)
     for n, item in enumerate(items, 1):
         if n % 20 == 0 or n == len(items):
             print(f"questions {n}/{len(items)}", flush=True)
         doc = index.documents[item.doc]
         rel[item.id] = {ids[c] for c in relevant_chunks(index.chunks, doc.text, item)}
-        q = analyse(item.question)
-        core = strip_region(q.text)
-        own = tokenize(core)
+        q = analyse(item.question, s.max_question_chars, vocab)
+        own = list(q.tokens)
         t = time.perf_counter()
-        ex = expansions(own, core, known=known)
+        ex = expansions(own, q.core, vocab.known)
         spent += time.perf_counter() - t
-        by = {o: [w for e in ex if e.origin == o for w in tokenize(e.target)] for o in ("glossary", "thesaurus")}
+        words = {o: [(w, e.weight) for e in ex if e.origin == o for w in phrase_tokens(e.target) if w not in own]
+                 for o in ("glossary", "thesaurus")}
         for o in n_exp:
             n_exp[o] += sum(1 for e in ex if e.origin == o)
+        plain = {o: [w for w, _ in words[o]] for o in words}
+        variants = {
+            "own": replace(q, expansions=()),
+            "own+glossary naive": replace(q, tokens=tuple(own + plain["glossary"]), expansions=()),
+            "own+thesaurus naive": replace(q, tokens=tuple(own + plain["thesaurus"]), expansions=()),
+            "own+both naive": replace(q, tokens=tuple(own + plain["glossary"] + plain["thesaurus"]), expansions=()),
+            "own+glossary weighted": replace(q, expansions=_dedup(words["glossary"])),
+            "own+thesaurus weighted": replace(q, expansions=_dedup(words["thesaurus"])),
+            "own+both weighted": replace(q, expansions=_dedup(words["glossary"] + words["thesaurus"])),
+            "query": q,
+        }
         r = ranks
-        r["as-is raw"][item.id] = top(weighted_scores(index, [(list(q.tokens), 1.0)]))
-        r["own raw"][item.id] = top(weighted_scores(index, [(own, 1.0)]))
-        r["own+glossary raw"][item.id] = top(weighted_scores(index, [(own + by["glossary"], 1.0)]))
-        r["own+thesaurus raw"][item.id] = top(weighted_scores(index, [(own + by["thesaurus"], 1.0)]))
-        both = own + by["glossary"] + by["thesaurus"]
-        r["own+both raw"][item.id] = top(weighted_scores(index, [(both, 1.0)]))
-        r["own+both weighted raw"][item.id] = top(weighted_scores(
-            index, [(own, 1.0), (by["glossary"], s.glossary_weight), (by["thesaurus"], s.thesaurus_weight)]))
-        grams = ngram_candidates(index, core, 50)
+        for name in raw:
+            if name in variants:
+                r[f"{name} raw"][item.id] = [row for row, _ in lexical_candidates(index, variants[name], 10)]
+        grams = ngram_candidates(index, q.core, 50)
         r["bigrams raw"][item.id] = [row for row, _ in grams[:10]]
-        words = bm25_candidates(index, tuple(own), 50)
-        r["own+bigrams rrf"][item.id] = _fused([words, grams])
-        r["own+both+bigrams rrf"][item.id] = _fused([bm25_candidates(index, tuple(both), 50), grams])
-        kw = dict(mode="bm25", fusion=s.fusion, k=10, candidates=s.candidates, rrf_k=s.rrf_k,
-                  period_boost=s.period_boost, figure_boost=s.figure_boost)
-        r["as-is search"][item.id] = [h.row for h in search(index, q, None, **kw).hits]
-        for name, tokens in (("own", own), ("own+glossary", own + by["glossary"]),
-                             ("own+thesaurus", own + by["thesaurus"]), ("own+both", both)):
-            ranked = search(index, replace(q, tokens=tuple(tokens)), None, **kw)
-            r[f"{name} search"][item.id] = [h.row for h in ranked.hits]
+        for name in searched:
+            if name == "own+bigrams":  # words and bigrams at equal weight
+                ranking = search(index, variants["own"], None, **kw, ngram_share=0.5)
+            elif name == "query+bigrams":
+                ranking = search(index, q, None, **kw, ngram_share=s.ngram_share)
+            else:
+                ranking = search(index, variants[name], None, **kw)
+            r[f"{name} search"][item.id] = [h.row for h in ranking.hits]
     para = [i.id for i in items if i.type == "paraphrase"]
     every = [i.id for i in items]
 
@@ -165,9 +160,11 @@ def main() -> int:
     return 0
 
 
-def _fused(lists: list[list[tuple[int, float]]]) -> list[int]:
-    fused = rrf(lists, [1.0] * len(lists), 60)
-    return sorted(fused, key=lambda r: (-fused[r], r))[:10]
+def _dedup(pairs: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    out: dict[str, float] = {}
+    for w, weight in pairs:
+        out[w] = max(out.get(w, 0.0), weight)
+    return tuple(out.items())
 
 
 if __name__ == "__main__":
