@@ -184,17 +184,35 @@ def cilin_groups(tree: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, tuple[str, ...]]:
-    """Each word -> its group-mates, over every group it belongs to (a word of several senses
-    sits in several groups), in the groups' order, without the word itself."""
-    mates: dict[str, dict[str, None]] = {}
-    for group in groups:
-        for w in group:
-            d = mates.setdefault(w, {})
-            for other in group:
-                if other != w:
-                    d[other] = None
-    return {w: tuple(d) for w, d in mates.items()}
+class Thesaurus(Mapping[str, tuple[str, ...]]):
+    """Word -> its group-mates over every group it belongs to (a word of several senses sits in
+    several groups), in the groups' order, without the word itself. Mates are gathered when asked:
+    building every word's list up front costs a second, looking one up costs microseconds."""
+
+    def __init__(self, groups: Iterable[Sequence[str]]) -> None:
+        self.groups = tuple(tuple(g) for g in groups)
+        where: dict[str, list[int]] = {}
+        for i, group in enumerate(self.groups):
+            for w in group:
+                where.setdefault(w, []).append(i)
+        self._where = where
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        ids = self._where[word]
+        if len(ids) == 1:
+            return tuple(w for w in self.groups[ids[0]] if w != word)
+        return tuple(dict.fromkeys(w for i in ids for w in self.groups[i] if w != word))
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+def synonym_map(groups: Iterable[Sequence[str]]) -> Thesaurus:
+    """The thesaurus of `groups` (see Thesaurus)."""
+    return Thesaurus(groups)
 
 
 def cilin_path() -> Path | None:
@@ -214,7 +232,7 @@ def cilin_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def thesaurus() -> Mapping[str, tuple[str, ...]]:
-    """The Cilin synonym map, read once (~0.1 s). Without the package the thesaurus is empty and
+    """The Cilin synonym map, read once (~0.1 s on an idle machine). Without the package the thesaurus is empty and
     the glossary still works: a missing optional resource must not stop answers."""
     path = cilin_path()
     if path is None or not path.is_file():
@@ -241,6 +259,7 @@ def thesaurus_skip() -> frozenset[str]:
         raise LexiconError(str(THESAURUS_SKIP_PATH), 0, str(e)) from e
 
 
+@lru_cache(maxsize=65536)
 def synonyms(word: str) -> tuple[str, ...]:
     """The Cilin `=` group-mates of `word` (empty when it has none or the thesaurus is missing)."""
     return thesaurus().get(unicodedata.normalize("NFKC", word).strip(), ())
