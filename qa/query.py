@@ -85,8 +85,9 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"率|\brate\b", ("rate", "share")),
     (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
     (r"数量|总数|how many|number of", ("count",)),
-    (r"多少钱|金额|总额|总量|规模|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
+    (r"多少钱|金额|总额|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
      ("amount", "measure")),
+    (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
     (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
 ))
 _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
@@ -94,6 +95,9 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方�
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
                       r"|怎么样|情况|\d{2,4}年|[？?，,。！!\s]")
+# words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
+GENERIC = re.compile(r"总量|总数|总额|总计|累计|规模|数量|增速|增幅|增长率?|新增|占比|比重|比例|份额|排名|第几|达到|突破|超过"
+                     r"|实现|同比|较上年|全年|一季度|上半年|前三季度")
 
 
 @dataclass(frozen=True)
@@ -322,7 +326,9 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
 
 
 _RELATION_BEFORE = re.compile(r"(?:占|在|居|于|比|较|对|向|与|和|跟|同|为|到|至|of|in|to|than)\s*(?:全)?$", re.I)
-_RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|排名|排第|第|首位|前列|之首|的?[一二三四五六七八九十\d]+分之)")
+_RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|市占率|占有率|市场份额|排名|排第|第|首位|前列|之首"
+                             r"|的?[一二三四五六七八九十\d]+分之)")
+_COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)
 _SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"), ("世界", "world"), ("全省", "province"),
                 ("全市", "city"), ("nationwide", "country"), ("national", "country"), ("citywide", "city"))
 
@@ -354,12 +360,17 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
         if home is not None and not contains(p, home):
             level = "other"
         return Scope(level, p.name)
+    if own_named or _COMPARISON.search(text):  # 全省10家中有几家在光谷; 占湖北全省多少: a yardstick
+        return Scope()
     for word, level in _SCOPE_WORDS:
         i = text.lower().find(word)
         if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
             if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
                 return Scope(level, word)
     return Scope()
+
+
+_NOT_NAME = set("的是有在去今前明和与及共总全一地区这那从到为的了吗呢多几哪什怎")
 
 
 # --- the question, read once ------------------------------------------------------------------------
@@ -376,10 +387,16 @@ class Vocabulary:
     says: Callable[[str], bool] = field(default=lambda s: False)  # does a document contain this text?
 
 
-def strip_own(text: str, forms: tuple[str, ...]) -> str:
-    """Remove the report area's names: they match every passage, so they carry no signal."""
+def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = lambda s: False) -> str:
+    """Remove the report area's names: they match every passage, so they carry no signal. Not where
+    the name begins a name the report uses (光谷书房, 光谷步行街)."""
     for form in sorted(forms, key=len, reverse=True):
-        text = re.sub(re.escape(form), " ", text, flags=re.IGNORECASE)
+        def cut(m: re.Match) -> str:
+            after = text[m.end(): m.end() + 2]
+            if re.match(r"[\u4e00-\u9fff]", after) and after[0] not in _NOT_NAME and says(m.group(0) + after):
+                return m.group(0)
+            return " "
+        text = re.sub(re.escape(form), cut, text, flags=re.IGNORECASE)
     return text
 
 
@@ -393,7 +410,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     text, notes = validate(question, max_chars)
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    core = strip_own(text, vocab.own_forms)
+    core = strip_own(text, vocab.own_forms, vocab.says)
     mentions = find_indicators(core)
     own = tokenize(core)
     kinds = wanted_kinds(text)
@@ -444,7 +461,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     for t, w in extra:
         if t not in own_set:
             weighted[t] = max(weighted.get(t, 0.0), w)
-    subject = _Q_NOISE.sub(" ", core)
+    subject = GENERIC.sub(" ", _Q_NOISE.sub(" ", core))
     if follows and context is not None:
         subject_grams = context.grams | grams(subject)
     else:
@@ -452,7 +469,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     return Query(
         original=question if isinstance(question, str) else "",
         text=text,
-        core=f"{strip_own(follows, vocab.own_forms)} {core}" if follows else core,
+        core=f"{strip_own(follows, vocab.own_forms, vocab.says)} {core}" if follows else core,
         tokens=tuple(own),
         expansions=tuple(weighted.items()),
         terms=_terms(own, alts),

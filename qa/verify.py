@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .query import Query, grams
+from .query import GENERIC, Query, grams
 from .types import Figure
 
 STATUSES = ("figure", "passage", "not_found")
@@ -50,10 +50,13 @@ def _family(f: Figure) -> str:
 
 
 def subject_overlap(query: Query, figure: Figure) -> float:
-    """Dice coefficient of the figure's subject and the question's subject bigrams."""
-    s = grams(figure.subject)
-    q = query.grams
-    return 2 * len(s & q) / (len(s) + len(q)) if s and q else 0.0
+    """Dice coefficient of the figure's subject and the question's subject bigrams (aspect words
+    such as 总量 or 新增 left out of both: they say how, not what)."""
+    return dice(grams(GENERIC.sub(" ", figure.subject)), query.grams)
+
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 def what_fits(query: Query, figure: Figure) -> float:
@@ -74,14 +77,15 @@ def kind_fits(query: Query, figure: Figure) -> float:
         return 0.5
     if figure.kind == wanted[0]:
         return 1.0
-    if figure.kind in wanted:
+    if figure.kind in wanted or (figure.kind == "multiple" and wanted[0] == "growth"):  # 增长两倍
         return 0.7
     return 0.4 if figure.kind in _PERCENT_KINDS and wanted[0] in _PERCENT_KINDS else 0.0
 
 
 def aspect_fits(query: Query, figure: Figure) -> float:
     if not query.aspect or not figure.aspect:
-        return 0.7
+        # 有多少名特级教师 asks the stock (37名), not the year's newcomers (新引进9人)
+        return 0.4 if figure.aspect == "新增" and query.aspect is None else 0.7
     accepted = ASPECTS.get(query.aspect, (query.aspect,))
     if figure.aspect not in accepted:
         return 0.0
@@ -119,6 +123,12 @@ def answers(query: Query, figure: Figure, part: str | None) -> bool:
     return True
 
 
+def clause_of(text: str, figure: Figure) -> str:
+    """The words before a figure back to the previous comma or stop, with the figure's subject."""
+    before = re.split(r"[,，;；。:：]", text[max(0, figure.start - 30): figure.start])[-1]
+    return f"{before} {figure.subject}"
+
+
 def part_of_year(text: str, figure: Figure) -> str | None:
     """一季度 / 上半年 / 前三季度 / 全年 when the figure's clause says so (一季度增长2.5%)."""
     start = figure.start
@@ -145,7 +155,8 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
             fit = figure_fit(query, f)
             if fit < fit_min:
                 continue
-            s = fit * (0.5 + 0.5 * weight)
+            # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
+            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause_of(texts.get(f.doc, ""), f)), query.grams)
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))
