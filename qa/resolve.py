@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-from .indicators import Indicator, Mention, find_indicators, is_field, scope_cues
-from .types import Chunk, Document, Figure
+from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
+from .types import Chunk, Document, Figure, Period
 
 _HARD = set(",，;；。！!？?：:()（）\n")
 _SEGMENT = _HARD | {"、"}
@@ -247,3 +247,54 @@ def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
     return [replace(c, figures=tuple(resolved.get((f.start, f.end), f) for f in c.figures)) if c.figures else c
             for c in chunks]
 
+
+
+# ---- the key indicators table: indicator × period ------------------------------------------------
+
+_PARTIAL = re.compile(r"^(?:一季度|二季度|三季度|四季度|前三季度|上半年|下半年|\d{1,2}月|1-\d{1,2}月)")
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One cell of the key indicators table: what the report says an indicator was (实绩) or is to be (目标)."""
+
+    indicator: str
+    aspect: str
+    period: Period | None
+    figure: Figure
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {"indicator": self.indicator, "aspect": self.aspect,
+                "period": self.period.label if self.period else None,
+                "value": self.figure.text, "figure": self.figure.to_dict(), "sentence": self.sentence}
+
+
+def sentence_around(doc: Document, start: int) -> str:
+    """The sentence of `doc` holding offset `start` ("" when it is in no paragraph)."""
+    for para in doc.paragraphs:
+        if para.start <= start < para.end:
+            return next((doc.text[a:b] for a, b in para.sentences if a <= start < b), "")
+    return ""
+
+
+def key_indicators(figures: Iterable[Figure], documents: Mapping[str, Document]) -> tuple[IndicatorRow, ...]:
+    """One row per (indicator, aspect, period) the corpus states for its own area, ordered as the
+    vocabulary (a 统计公报's chapters), then by aspect and period. Where a year is given piecemeal
+    (一季度 2.5%, …, 全年 4.7%) the whole period's figure is the row; else the first stated."""
+    order = {ind.name: i for i, ind in enumerate(load_indicators())}
+    best: dict[tuple[str, str, Period | None], tuple[bool, int, Figure]] = {}
+    for n, f in enumerate(figures):
+        if not f.indicator or not f.aspect or f.scope != "local":
+            continue
+        key = (f.indicator, f.aspect, f.period)
+        rank = (bool(_PARTIAL.match(f.subject)), n, f)
+        if key not in best or rank[:2] < best[key][:2]:
+            best[key] = rank
+    rows = []
+    for (name, aspect, period), (_, _, f) in best.items():
+        doc = documents.get(f.doc)
+        rows.append(IndicatorRow(name, aspect, period, f, sentence_around(doc, f.start) if doc else ""))
+    rows.sort(key=lambda r: (order.get(r.indicator, len(order)), ASPECTS.index(r.aspect),
+                             (r.period.year, r.period.kind) if r.period else (0, "")))
+    return tuple(rows)
