@@ -19,6 +19,7 @@ from .errors import CorruptIndexError, QAError, StaleIndexError
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
 from .query import Query, Vocabulary, analyse
+from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, Ranking, lexical_terms, search
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
@@ -175,6 +176,10 @@ class Assistant:
             f for c in self.index.chunks for f in c.figures
             if (doc is None or c.doc == doc) and (period is None or f.period == period)
         ]
+
+    def indicator_table(self, doc: str | None = None) -> tuple[IndicatorRow, ...]:
+        """The key indicators table (indicator × period, with value and sentence) of the corpus or one document."""
+        return key_indicators(self.figures(doc=doc), self.index.documents)
 
     def _passage(self, hit: Hit, query: Query) -> Passage:
         chunk = self.index.chunks[hit.row]

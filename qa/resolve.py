@@ -22,22 +22,22 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-from .indicators import Indicator, Mention, find_indicators, is_field, scope_cues
-from .types import Chunk, Document, Figure
+from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
+from .types import Chunk, Document, Figure, Period
 
 _HARD = set(",，;；。！!？?：:()（）\n")
 _SEGMENT = _HARD | {"、"}
 _LEAD = re.compile(r"^(?:其中|同时|并且|并|且|另外|此外|以及|和|及)")
 # a subject that says nothing of what is measured: time, verbs, generic heads
 _EMPTY = re.compile(r"一季度|二季度|三季度|四季度|前三季度|上半年|下半年|全年|今年|去年|当年|其中|同比|比上年|较上年|年均"
-                    r"|分别|均|都|也|增长|增速|增幅|下降|回落|提高|提升|达到|达|实现|为|突破|超过|超|总量|总数|总额"
+                    r"|分别|均|都|也|增长|增速|增幅|增加|减少|下降|回落|提高|提升|达到|达|实现|为|突破|超过|超|总量|总数|总额"
                     r"|规模|占比|比重|占|累计|合计|共|全市|全省|全国|全区|全球|世界|国内|的|[、,，\s“”]")
 # nouns that name a thing of their own: after an indicator's name they make it a modifier
 _THING = re.compile(r"企业|公司|机构|平台|集群|项目|中心|园区|基地|团队|专家|场景|工厂|总部|专区|联盟|论坛|大会|奖")
 _TAIL = re.compile(r"总量|总数|总额|规模|数量|增长|增速|增幅|占比|比重|[、和及与]$")
-_NEW = re.compile(r"新增|新引进|引进|新建成|新建|建成|新开工|新设|新认定|新开办|新开放|开放|新上市|筹建|扩面|增容|新登记"
+_NEW = re.compile(r"新增|增加|新引进|引进|新建成|新建|建成|新开工|新设|新认定|新开办|新开放|开放|新上市|筹建|扩面|增容|新登记"
                   r"|招引|新培育|新入选|新获批|新落户")
 _CUMULATIVE = re.compile(r"累计")
 _STOCK = re.compile(r"总数|总量|总计|合计|共有|已有|拥有|达到|达|存量")
@@ -191,19 +191,21 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> t
     order, so a topic named before carries to the figures after it."""
     mentions = find_indicators(sentence)
     out: list[Figure] = []
-    prev: tuple[int, Indicator | None] | None = None  # (position, indicator) of the previous figure
+    prev: tuple[int, Indicator | None, str] | None = None  # (position, indicator, scope) of the previous figure
     clause, lead_new, carry = -1, False, False  # lead_new: the last clause opened with 新增 (引进…130个,…90个)
     for f in figures:
         a = f.start - offset
         ind, mention = _subject_indicator(f)
+        carried_scope = "local"
         if ind is None and f.kind != "duration" and not _EMPTY.sub("", f.subject):
-            # the subject names nothing: carry the nearest topic before the figure
-            before = [(m.end, m.indicator) for m in mentions if m.end <= a and fits(m.indicator, f)]
+            # the subject names nothing: carry the nearest topic (and whose it is) before the figure
+            before = [(m.end, m.indicator, _scope(sentence, m.start)) for m in mentions
+                      if m.end <= a and fits(m.indicator, f)]
             cands = before + ([prev] if prev is not None else [])
             if cands:
-                _, ind = max(cands, key=lambda t: t[0])
+                _, ind, carried_scope = max(cands, key=lambda t: t[0])
                 if ind is not None and not fits(ind, f):
-                    ind = None
+                    ind, carried_scope = None, "local"
         clause_start = _stops(sentence, _HARD, a)
         prefix = sentence[clause_start:a]
         if clause_start != clause:  # a new clause: does it open with 新增, or carry the last one's?
@@ -211,8 +213,10 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> t
             carry, lead_new = lead_new and _verbless(prefix), opened or (lead_new and _verbless(prefix))
         aspect = _aspect(f, ind, mention, sentence, a, carry and bool(out) and out[-1].kind == f.kind)
         scope = _scope(sentence, a, out[-1].end - offset if out else 0)
+        if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
+            scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
         out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
-        prev = (a, ind)
+        prev = (a, ind, scope)
     return tuple(out)
 
 
@@ -247,3 +251,54 @@ def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
     return [replace(c, figures=tuple(resolved.get((f.start, f.end), f) for f in c.figures)) if c.figures else c
             for c in chunks]
 
+
+
+# ---- the key indicators table: indicator × period ------------------------------------------------
+
+_PARTIAL = re.compile(r"^(?:一季度|二季度|三季度|四季度|前三季度|上半年|下半年|\d{1,2}月|1-\d{1,2}月)")
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One cell of the key indicators table: what the report says an indicator was (实绩) or is to be (目标)."""
+
+    indicator: str
+    aspect: str
+    period: Period | None
+    figure: Figure
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {"indicator": self.indicator, "aspect": self.aspect,
+                "period": self.period.label if self.period else None,
+                "value": self.figure.text, "figure": self.figure.to_dict(), "sentence": self.sentence}
+
+
+def sentence_around(doc: Document, start: int) -> str:
+    """The sentence of `doc` holding offset `start` ("" when it is in no paragraph)."""
+    for para in doc.paragraphs:
+        if para.start <= start < para.end:
+            return next((doc.text[a:b] for a, b in para.sentences if a <= start < b), "")
+    return ""
+
+
+def key_indicators(figures: Iterable[Figure], documents: Mapping[str, Document]) -> tuple[IndicatorRow, ...]:
+    """One row per (indicator, aspect, period) the corpus states for its own area, ordered as the
+    vocabulary (a 统计公报's chapters), then by aspect and period. Where a year is given piecemeal
+    (一季度 2.5%, …, 全年 4.7%) the whole period's figure is the row; else the first stated."""
+    order = {ind.name: i for i, ind in enumerate(load_indicators())}
+    best: dict[tuple[str, str, Period | None], tuple[bool, int, Figure]] = {}
+    for n, f in enumerate(figures):
+        if not f.indicator or not f.aspect or f.scope != "local":
+            continue
+        key = (f.indicator, f.aspect, f.period)
+        rank = (bool(_PARTIAL.match(f.subject)), n, f)
+        if key not in best or rank[:2] < best[key][:2]:
+            best[key] = rank
+    rows = []
+    for (name, aspect, period), (_, _, f) in best.items():
+        doc = documents.get(f.doc)
+        rows.append(IndicatorRow(name, aspect, period, f, sentence_around(doc, f.start) if doc else ""))
+    rows.sort(key=lambda r: (order.get(r.indicator, len(order)), ASPECTS.index(r.aspect),
+                             (r.period.year, r.period.kind) if r.period else (0, "")))
+    return tuple(rows)

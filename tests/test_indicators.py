@@ -175,3 +175,9 @@ def test_bad_data_is_a_clear_error(data):
     broken["indicators"][0]["aspects"].append("速度")
     with pytest.raises(ValueError, match="速度"):
         parse_vocabulary(broken)
+
+
+def test_offsets_survive_odd_letters():
+    text = "İİ的GDP"
+    (m,) = find_indicators(text)
+    assert text[m.start: m.end] == "GDP"

@@ -3,6 +3,7 @@ report style for the rules the report does not exercise, and the pipeline carryi
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,11 @@ def test_agreement_per_column_is_at_least_95_percent(resolved):
 # sentence | figure text | indicator ("" none) | aspect | scope
 MADE_UP = [
     ("全市地区生产总值达到2.1万亿元,增长5.7%。", "2.1万亿元", "地区生产总值", "总量", "city"),
-    ("全市地区生产总值达到2.1万亿元,增长5.7%。", "5.7%", "地区生产总值", "增速", "local"),
+    ("全市地区生产总值达到2.1万亿元,增长5.7%。", "5.7%", "地区生产总值", "增速", "city"),
+    ("全市常住人口达到1377万人,比上年增加3万人。", "3万人", "常住人口", "新增", "city"),
+    ("新增上市企业5家,累计达到68家。", "68家", "上市企业", "累计", "local"),
+    ("社会消费品零售总额达到650亿元,增长9%,总量居全市第三。", "第三", "社会消费品零售总额", "排名", "local"),
+    ("一般公共预算收入96亿元,增长5%,税收占比85%。", "85%", "税收收入", "占比", "local"),
     ("全省规上工业增加值增长6.1%。", "6.1%", "规模以上工业增加值", "增速", "province"),
     ("全国GDP增长5.2%,我区高于全国2个百分点。", "5.2%", "地区生产总值", "增速", "country"),
     ("社会消费品零售总额1200亿元,占全市比重达到15%。", "15%", "社会消费品零售总额", "占比", "local"),
@@ -132,3 +137,36 @@ def test_old_index_format_is_stale():
 
     assert FORMAT_VERSION >= 2
     assert {"resolve.py", "indicators.py", "data/indicators.json"} <= set(PIPELINE_MODULES)
+
+
+# ---- the key indicators table ---------------------------------------------------------------------
+
+def test_key_indicators_of_the_report(report):
+    from qa.chunking import chunk_document
+    from qa.resolve import key_indicators
+
+    figures = [f for c in chunk_document(report) for f in c.figures]
+    rows = key_indicators(figures, {report.id: report})
+    cell = {(r.indicator, r.aspect, r.period.label): r for r in rows}
+    assert cell[("地区生产总值", "总量", "2023年实绩")].figure.text == "2715亿元"
+    assert cell[("地区生产总值", "增速", "2023年实绩")].figure.text == "4.7%"  # the year, not 一季度 2.5%
+    assert cell[("地区生产总值", "增速", "2024年目标")].figure.text == "7%左右"
+    assert cell[("高新技术产业增加值", "增速", "2024年目标")].figure.text == "10%"
+    assert cell[("高新技术企业", "累计", "2023年实绩")].figure.text == "突破5700家"
+    assert cell[("科技型中小企业", "新增", "2024年目标")].figure.text == "5200家"
+    assert cell[("外商直接投资", "总量", "2024年目标")].figure.text == "7.1亿美元"
+    assert rows[0].indicator == "地区生产总值"  # the vocabulary's order: 综合 first
+    assert len(cell) == len(rows) >= 40
+    for r in rows:
+        assert r.figure.scope == "local" and r.figure.text in r.sentence
+        assert report.text[r.figure.start: r.figure.end] == r.figure.text
+    assert rows[0].to_dict()["period"] == "2023年实绩"
+
+
+def test_key_indicators_skip_other_areas_and_unresolved(report):
+    from qa.resolve import key_indicators
+
+    s = "全省地区生产总值增长6%,全区地区生产总值增长8%,新增各类活动20场。"
+    figures = [replace(f, doc=report.id) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
+    rows = key_indicators(figures, {})
+    assert [(r.indicator, r.figure.text, r.sentence) for r in rows] == [("地区生产总值", "8%", "")]
