@@ -405,7 +405,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "tune", False):
         tune_items = [i for i in items if i.split == "tune"]
         ranked = tune(assistant, tune_items)
-        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1):")
+        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1 + status accuracy):")
         for score, combo, summary in ranked[:10]:
             print(f"  {score:.3f}  {combo}  hit@1={summary['hit@1']:.3f} hit@5={summary['hit@5']:.3f} "
                   f"figure@1={summary['figure@1'] if summary['figure@1'] is not None else '-'}")
@@ -435,17 +435,17 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 # --- tuning on the tune split ------------------------------------------------------------------
 
 GRID: dict[str, tuple] = {
-    "fusion": ("rrf", "weighted"),
-    "dense_weight": (0.1, 0.2, 0.3, 0.4),
-    "rrf_k": (10, 60),
-    "period_boost": (0.1, 0.2, 0.3, 0.5),
-    "figure_boost": (0.1, 0.2, 0.3, 0.5),
+    "dense_weight": (0.1, 0.2, 0.3),
+    "dense_adapt": (0.0, 0.3, 0.6),
+    "ngram_share": (0.0, 0.2, 0.4),
+    "figure_boost": (0.3, 0.5),
 }
 
 
 def objective(summary: dict[str, Any]) -> float:
-    """What tuning maximises: first-place hits and figure answers, then top-5 hits."""
-    return (summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
+    """What tuning maximises: first-place hits, figure answers and right answer states, then top-5 hits."""
+    return ((summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
+            + (summary.get("status_accuracy") or 0))
 
 
 def tune(assistant: Any, items: Sequence[GoldItem], grid: dict[str, tuple] = GRID, mode: str = "hybrid",
@@ -459,7 +459,8 @@ def tune(assistant: Any, items: Sequence[GoldItem], grid: dict[str, tuple] = GRI
     base = assistant.settings
     keys = list(grid)
     combos = [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
-    combos = [c for c in combos if not (c.get("fusion") == "weighted" and c.get("rrf_k", 60) != grid["rrf_k"][0])]
+    if "fusion" in grid and "rrf_k" in grid:  # rrf_k means nothing to a weighted sum
+        combos = [c for c in combos if not (c.get("fusion") == "weighted" and c.get("rrf_k") != grid["rrf_k"][0])]
     scored = []
     try:
         for combo in tqdm(combos, desc="tune", disable=not progress):

@@ -156,7 +156,10 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
             if fit < fit_min:
                 continue
             # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
-            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause_of(texts.get(f.doc, ""), f)), query.grams)
+            clause = clause_of(texts.get(f.doc, ""), f)
+            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
+            if clause.startswith("其中"):  # 70个…其中6个进入临床三期: a part, after its whole
+                s -= 0.1
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))
