@@ -6,7 +6,6 @@ section, and the figures in them ranked by how well they fit the question.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from .index import Index, build_index, live_build, load_index, save_index, stale
 from .ingest import load_corpus
 from .query import Query, Vocabulary, analyse
 from .resolve import IndicatorRow, key_indicators
-from .retrieval import Hit, Ranking, lexical_terms, search
+from .retrieval import Hit, lexical_terms, search
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 

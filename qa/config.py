@@ -38,7 +38,7 @@ class Settings:
     # fusion: dense weighs dense_weight + dense_adapt * (share of the question's ideas the index has no
     # word for); the lexical rest is split between words and character bigrams (ngram_share)
     dense_adapt: float = 0.3
-    ngram_share: float = 0.3
+    ngram_share: float = 0.2
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
     glossary_weight: float = 0.6

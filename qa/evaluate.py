@@ -329,13 +329,15 @@ def plot(tables: dict[str, dict[str, dict[str, Any]]], path: Path) -> None:
     type_groups = [g for g in next(iter(tables.values())) if g.startswith("type=")]
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     width = 0.8 / max(len(names), 1)
+    first = next(iter(tables.values()))
+    group = "split=heldout" if "split=heldout" in first else "all"
     for i, name in enumerate(names):
-        vals = [tables[name]["split=heldout"].get(m) or 0 for m in metrics] if "split=heldout" in tables[name] else []
+        vals = [tables[name][group].get(m) or 0 for m in metrics]
         axes[0].bar(np.arange(len(metrics)) + i * width, vals, width, label=name)
         tv = [tables[name][g].get("hit@5") or 0 for g in type_groups]
         axes[1].bar(np.arange(len(type_groups)) + i * width, tv, width, label=name)
     axes[0].set_xticks(np.arange(len(metrics)) + 0.4 - width / 2, metrics)
-    axes[0].set_title("held-out split: metrics per system")
+    axes[0].set_title(f"{group}: metrics per system")
     axes[1].set_xticks(np.arange(len(type_groups)) + 0.4 - width / 2, [g[5:] for g in type_groups])
     axes[1].set_title("hit@5 per question type (all questions)")
     for ax in axes:

@@ -67,8 +67,9 @@ def what_fits(query: Query, figure: Figure) -> float:
         if figure.indicator is not None:
             return 0.0
         return 0.8 * subject_overlap(query, figure)
-    overlap = subject_overlap(query, figure)
-    return min(1.0, 1.6 * overlap)
+    if not query.grams:  # 上半年增长多少 names nothing: neither for nor against
+        return 0.5
+    return min(1.0, 1.6 * subject_overlap(query, figure))
 
 
 def kind_fits(query: Query, figure: Figure) -> float:
@@ -109,7 +110,7 @@ def answers(query: Query, figure: Figure, part: str | None) -> bool:
         if figure.indicator not in query.indicators and not (
                 figure.indicator is None and subject_overlap(query, figure) >= SUBJECT_MIN):
             return False
-    elif subject_overlap(query, figure) < SUBJECT_MIN:
+    elif query.grams and subject_overlap(query, figure) < SUBJECT_MIN:  # (上半年增长多少 names nothing)
         return False
     if query.kinds and kind_fits(query, figure) < 0.4:
         return False
