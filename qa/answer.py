@@ -34,7 +34,7 @@ class Assistant:
         self.problems = problems  # documents that could not be read, index rebuilt because ...
         self._encode_lock = threading.Lock()
         self._query_cache: dict[str, np.ndarray] = {}
-        self.vocabulary = vocabulary_of(index, settings.as_of)
+        self._vocabulary: tuple[tuple, Vocabulary] | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -102,6 +102,15 @@ class Assistant:
         first user does not wait for them."""
         self.analyse("预热 warm-up 2023年武汉GDP")
         return self
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """What the question reader knows of this corpus, rebuilt when a setting it reads changes."""
+        s = self.settings
+        key = (s.as_of, s.glossary_weight, s.thesaurus_weight)
+        if self._vocabulary is None or self._vocabulary[0] != key:
+            self._vocabulary = (key, vocabulary_of(self.index, s))
+        return self._vocabulary[1]
 
     def analyse(self, question: object, context: Query | str | None = None) -> Query:
         """The question read once, against this corpus (its newest year, its area, its words)."""
@@ -200,7 +209,7 @@ def _load_model(settings: Settings) -> Any:
 # --- figures and the direct answer (pure) ------------------------------------------------------
 
 
-def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
+def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
     """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
     an as-of year is set), the area of the newest report, the names of every report's area."""
     from .lexicon import vocabulary_predicate
@@ -211,8 +220,9 @@ def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
     areas = [a for a in (area_of(d.title) for d in docs) if a is not None]
     own_forms = tuple(dict.fromkeys(f for a in areas for f in forms_of(a)))
     newest = docs[-1].year if docs else None
-    return Vocabulary(as_of or newest, areas[-1].name if areas else None, own_forms,
-                      vocabulary_predicate(index.vocab, tokenize), index.says)
+    return Vocabulary(settings.as_of or newest, areas[-1].name if areas else None, own_forms,
+                      vocabulary_predicate(index.vocab, tokenize), index.says,
+                      settings.glossary_weight, settings.thesaurus_weight)
 
 
 def sentence_of(index: Index, figure: Figure) -> str:

@@ -42,8 +42,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if any("could not save the index" in p for p in a.problems) else 0
 
 
+STATUS_LABELS = {"figure": "数据 figure", "passage": "原文 passage", "not_found": "未找到 not found"}
+
+
 def format_answer(answer) -> str:
-    lines = []
+    lines = [f"[{STATUS_LABELS.get(answer.status, answer.status)}]"]
     if answer.found:
         lines.append(f"答 {answer.text}")
     else:
@@ -53,6 +56,8 @@ def format_answer(answer) -> str:
     for i, p in enumerate(answer.passages, 1):
         period = f" [{p.period.label}]" if p.period else ""
         lines.append(f"[{i}] {p.section or p.doc}{period} : {p.text}")
+    if answer.related:
+        lines.append("相关问题 related: " + " | ".join(answer.related))
     lines.append(f"({answer.elapsed_ms:.0f} ms, {answer.mode})")
     return "\n".join(lines)
 

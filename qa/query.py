@@ -385,6 +385,8 @@ class Vocabulary:
     own_forms: tuple[str, ...] = ()  # every name of the report areas: 光谷, 东湖高新区 …
     known: Callable[[str], bool] = field(default=lambda w: True)  # is this word in the index?
     says: Callable[[str], bool] = field(default=lambda s: False)  # does a document contain this text?
+    glossary_weight: float = 0.6  # Settings.glossary_weight; 0 turns the glossary off
+    thesaurus_weight: float = 0.4  # Settings.thesaurus_weight; 0 turns the thesaurus off
 
 
 def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = lambda s: False) -> str:
@@ -446,7 +448,9 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
                 extra.append((t, INDICATOR_WEIGHT))
         for t in tokenize(m.form):
             alts.setdefault(t, []).extend(forms_of)
-    for e in lexical_expansions(own, core, vocab.known):
+    for e in lexical_expansions(own, core, vocab.known, vocab.glossary_weight, vocab.thesaurus_weight):
+        if e.weight <= 0:
+            continue
         for t in phrase_tokens(e.target):
             extra.append((t, e.weight))
         for t in tokenize(e.source) or [e.source]:
