@@ -16,11 +16,12 @@ import numpy as np
 
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
-from .figures import asks_for_number, figure_fit, wanted_kinds
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
-from .query import Query, analyse
+from .query import Query, Vocabulary, analyse
+from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, Ranking, lexical_terms, search
+from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 
 log = logging.getLogger("qa")
@@ -34,6 +35,7 @@ class Assistant:
         self.problems = problems  # documents that could not be read, index rebuilt because ...
         self._encode_lock = threading.Lock()
         self._query_cache: dict[str, np.ndarray] = {}
+        self.vocabulary = vocabulary_of(index, settings.as_of)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -97,12 +99,19 @@ class Assistant:
         return cls(index, embedder, settings, tuple(problems))._warm()
 
     def _warm(self) -> Assistant:
-        """Load jieba's dictionaries and the converter now, so the first user does not wait for them."""
-        from .retrieval import _place_names
-
-        analyse("预热 warm-up 2023年", self.settings.max_question_chars)
-        _place_names("武汉")
+        """Load jieba's dictionaries, the gazetteer, the vocabularies and the converter now, so the
+        first user does not wait for them."""
+        self.analyse("预热 warm-up 2023年武汉GDP")
         return self
+
+    def analyse(self, question: object, context: Query | str | None = None) -> Query:
+        """The question read once, against this corpus (its newest year, its area, its words)."""
+        if isinstance(context, str):
+            try:
+                context = self.analyse(context) if context.strip() else None
+            except QAError:
+                context = None
+        return analyse(question, self.settings.max_question_chars, self.vocabulary, context)
 
     @property
     def documents(self) -> list[Document]:
@@ -110,9 +119,11 @@ class Assistant:
 
     # --- asking ---------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None, mode: str | None = None, doc: str | None = None) -> Answer:
-        """Answer `question` from the report. Raises QuestionError (a ValueError) for a question
-        that cannot be asked: empty, only symbols, not text."""
+    def ask(self, question: str, top_k: int | None = None, mode: str | None = None, doc: str | None = None,
+            context: Query | str | None = None) -> Answer:
+        """Answer `question` from the report; `context` is the question before it (its Query or its
+        text), from which a follow-up (那去年呢？) takes what it does not say. Raises QuestionError
+        (a ValueError) for a question that cannot be asked: empty, only symbols, not text."""
         t0 = time.perf_counter()
         s = self.settings
         try:
@@ -122,23 +133,28 @@ class Assistant:
         mode = mode or s.mode
         if doc is not None and doc not in self.index.documents:
             doc = None
-        query = analyse(question, s.max_question_chars)
-        qvec = self.embed_query(query.text) if mode != "bm25" else None
+        # analyse -> retrieve -> re-rank -> choose and verify -> answer
+        query = self.analyse(question, context)
+        qvec = self.embed_query(query.search_text) if mode != "bm25" else None
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=doc,
+            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share,
         )
-        found = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
-        figures = rank_figures(query, ranking, self.index, passages) if found else ()
-        text = answer_text(found, figures, passages, ranking, self.index)
-        notes = query.notes + ((ranking.refusal,) if ranking.refusal else ())
+        covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
+        verdict = choose(query, passages, self._texts()) if covered else Verdict("not_found", ())
+        text = answer_text(verdict, query, passages, self.index)
+        notes = query.notes + tuple(r for r in (ranking.refusal, verdict.reason) if r)
         elapsed = (time.perf_counter() - t0) * 1000
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
-            log.info("question %r: found=%s top=%s %.0f ms", question[:2000], found,
+            log.info("question %r: status=%s top=%s %.0f ms", question[:2000], verdict.status,
                      passages[0].chunk_id if passages else "-", elapsed)
-        return Answer(question, found, passages, figures, text, mode, elapsed, ranking.confidence, notes)
+        return Answer(question, verdict.status != "not_found", passages, verdict.figures, text, mode, elapsed,
+                      ranking.confidence, notes, verdict.status, query, related_questions(query, verdict, passages))
+
+    def _texts(self) -> dict[str, str]:
+        return {d: doc.text for d, doc in self.index.documents.items()}
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query's embedding; repeated questions (examples, popular ones) skip the model."""
@@ -161,6 +177,10 @@ class Assistant:
             if (doc is None or c.doc == doc) and (period is None or f.period == period)
         ]
 
+    def indicator_table(self, doc: str | None = None) -> tuple[IndicatorRow, ...]:
+        """The key indicators table (indicator × period, with value and sentence) of the corpus or one document."""
+        return key_indicators(self.figures(doc=doc), self.index.documents)
+
     def _passage(self, hit: Hit, query: Query) -> Passage:
         chunk = self.index.chunks[hit.row]
         document = self.index.documents[chunk.doc]
@@ -181,45 +201,19 @@ def _load_model(settings: Settings) -> Any:
 # --- figures and the direct answer (pure) ------------------------------------------------------
 
 
-_QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|为何|为什么|是否|有没有|\b(what|which|who|how|why|when|where)\b", re.I)
+def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
+    """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
+    an as-of year is set), the area of the newest report, the names of every report's area."""
+    from .lexicon import vocabulary_predicate
+    from .places import area_of, forms_of
+    from .query import tokenize
 
-
-def wants_figures(question: str) -> bool:
-    """A question asking for a quantity, or a keyword search (固定资产投资 2023) that asks nothing
-    else: both want the figure first."""
-    return asks_for_number(question) or not _QUESTION_WORD.search(question)
-
-
-def rank_figures(query: Query, ranking: Ranking, index: Index, passages: tuple[Passage, ...]) -> tuple[Figure, ...]:
-    """Figures of the top passages, best first: how well each fits the question, weighted by the
-    rank of its passage and whether its period is the one asked about. A figure of another kind
-    than the question asks for (6000亿元 when 比例 is asked) is kept but falls behind."""
-    if not wants_figures(query.text):
-        return ()
-    kinds = wanted_kinds(query.text)
-    # the report's words for the question's own (高企 for 高新技术企业) also fit a figure's subject
-    synonyms = " ".join(w for term in query.terms for w in term[1:])
-    top = max((p.score for p in passages[:5]), default=0.0)
-    scored: list[tuple[float, int, Figure]] = []
-    for p in passages[:5]:
-        doc = index.documents.get(p.doc)
-        target = query.period.resolve(doc.year if doc else None)
-        weight = max(p.score, 0.0) / top if top > 0 else 1.0  # passages nearly as good weigh nearly as much
-        for f in p.figures:
-            s = max(figure_fit(query.text, f), figure_fit(f"{query.text} {synonyms}", f) if synonyms else 0.0) * weight
-            if kinds and f.kind not in kinds:
-                s *= 0.5
-            if target is not None and f.period is not None:
-                s += 0.2 if f.period == target else -0.2
-            scored.append((s, f.start, f))
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    seen: set[tuple[str, int]] = set()
-    out = []
-    for _, _, f in scored:
-        if (f.doc, f.start) not in seen:
-            seen.add((f.doc, f.start))
-            out.append(f)
-    return tuple(out[:10])
+    docs = sorted(index.documents.values(), key=lambda d: (d.year or 0, d.date or ""))
+    areas = [a for a in (area_of(d.title) for d in docs) if a is not None]
+    own_forms = tuple(dict.fromkeys(f for a in areas for f in forms_of(a)))
+    newest = docs[-1].year if docs else None
+    return Vocabulary(as_of or newest, areas[-1].name if areas else None, own_forms,
+                      vocabulary_predicate(index.vocab, tokenize), index.says)
 
 
 def sentence_of(index: Index, figure: Figure) -> str:
@@ -234,11 +228,61 @@ def sentence_of(index: Index, figure: Figure) -> str:
     return ""
 
 
-def answer_text(found: bool, figures: tuple[Figure, ...], passages: tuple[Passage, ...], ranking: Ranking,
-                index: Index) -> str:
-    if not found:
+def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], index: Index) -> str:
+    """The direct answer, in the report's own words and a plain frame: the figure with its
+    sentence; or that the report gives no number (quoting what it does say); or not found."""
+    if verdict.status == "not_found":
         return "报告中没有找到这个问题的答案。以下段落可能相关。"
-    if figures:
-        best = figures[0]
+    if verdict.figures:
+        best = verdict.figures[0]
         return f"{best.text} — “{sentence_of(index, best)}”"
+    if verdict.other is not None:
+        o = verdict.other
+        label = o.period.label if o.period else ""
+        return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
+    if query.form == "number" and passages:
+        return f"报告未给出具体数字。报告原文：“{best_sentence(query, passages[0], index)}”"
     return passages[0].text if passages else ""
+
+
+def best_sentence(query: Query, passage: Passage, index: Index) -> str:
+    """The sentence of a passage that says most of the question's words (or the passage itself)."""
+    doc = index.documents.get(passage.doc)
+    if doc is None:
+        return passage.text
+    best, best_score = passage.text, -1
+    for para in doc.paragraphs:
+        if para.start <= passage.start < para.end:
+            for a, b in para.sentences:
+                if b <= passage.start or a >= passage.end:
+                    continue
+                sentence = doc.text[max(a, passage.start): min(b, passage.end)]
+                score = sum(any(w in sentence for w in term) for term in query.terms)
+                if score > best_score:
+                    best, best_score = sentence, score
+    return best
+
+
+def related_questions(query: Query, verdict: Verdict, passages: tuple[Passage, ...]) -> tuple[str, ...]:
+    """Questions a reader may ask next: the same indicator's other aspects and periods, then the
+    other figures of the passage that answered."""
+    from .indicators import load_indicators
+
+    out: list[str] = []
+    by_name = {i.name: i for i in load_indicators()}
+    asked = query.asked.period
+    for name in query.indicators[:1]:
+        ind = by_name.get(name)
+        for aspect in (ind.aspects if ind else ()):
+            if aspect != query.aspect and aspect in ("总量", "增速", "占比", "排名", "新增"):
+                out.append(f"{name}{aspect}是多少？")
+        if asked is not None:
+            other = "今年" if asked.kind == "results" else "去年"
+            out.append(f"{other}{name}是多少？" if other == "去年" else f"今年{name}目标是多少？")
+    shown = {f.start for f in verdict.figures[:1]}
+    for p in passages[:1]:
+        for f in p.figures:
+            label = f.indicator or f.subject
+            if f.start not in shown and label and len(label) <= 16 and label not in query.indicators:
+                out.append(f"{label}是多少？")
+    return tuple(dict.fromkeys(out))[:5]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Callable, Iterable
 
 from .figures import extract_figures
+from .resolve import resolve_chunks
 from .types import Chunk, Document, Figure, Paragraph
 
 SOFT_BREAKS = set(",，、;；:：")
@@ -94,7 +95,8 @@ def chunk_document(
     max_chars: int = 200,
     extract: Callable[[str, int], Iterable[Figure]] | None = None,
 ) -> list[Chunk]:
-    """Chunks of every paragraph of `doc`, linked to their neighbours, with their figures attached."""
+    """Chunks of every paragraph of `doc`, linked to their neighbours, with their figures attached and
+    resolved (indicator, aspect, scope)."""
     if extract is None:
         extract = extract_figures
     raw: list[tuple[Paragraph, int, int]] = []
@@ -126,7 +128,7 @@ def chunk_document(
                 topic=topic_of(doc.text, para, a),
             )
         )
-    return chunks
+    return resolve_chunks(doc, chunks)  # what each figure measures, read in its whole sentence
 
 
 _HEADING_NUMBER = re.compile(r"^[（(][一二三四五六七八九十]+[)）]|^[一二三四五六七八九十]+、")

@@ -114,8 +114,9 @@ def cmd_chunks(args: argparse.Namespace) -> int:
     return 0
 
 
-FIGURE_COLUMNS = ("doc", "period", "section", "subject", "text", "value", "unit", "kind", "qualifier", "base_value",
-                  "base_unit", "start", "end")
+FIGURE_COLUMNS = ("doc", "period", "section", "subject", "indicator", "aspect", "scope", "text", "value", "unit", "kind",
+                  "qualifier", "base_value", "base_unit", "start", "end")
+INDICATOR_COLUMNS = ("indicator", "aspect", "period", "value", "doc", "start", "sentence")
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -129,6 +130,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
     figures = [f for d in docs if not args.doc or d.id == args.doc
                for c in chunk_document(d, s.chunk_min, s.chunk_max) for f in c.figures
                if period is None or f.period == period]
+    if args.indicators:
+        return _print_indicators(args, figures, {d.id: d for d in docs})
     if args.json:
         print(json.dumps([f.to_dict() for f in figures], ensure_ascii=False, indent=1))
         return 0
@@ -138,6 +141,22 @@ def cmd_figures(args: argparse.Namespace) -> int:
         row = f.to_dict()
         row["period"] = f.period.label if f.period else ""
         writer.writerow([row[k] if row[k] is not None else "" for k in FIGURE_COLUMNS])
+    return 0
+
+
+def _print_indicators(args: argparse.Namespace, figures, documents) -> int:
+    """The key indicators table: one row per indicator, aspect and period (2023年实绩 / 2024年目标)."""
+    from .resolve import key_indicators
+
+    rows = key_indicators(figures, documents)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
+    writer.writerow(INDICATOR_COLUMNS)
+    for r in rows:
+        writer.writerow([r.indicator, r.aspect, r.period.label if r.period else "", r.figure.text, r.figure.doc,
+                         r.figure.start, r.sentence])
     return 0
 
 
@@ -207,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", parents=[common], help="export the table of figures")
     f.add_argument("--doc")
     f.add_argument("--period", help="e.g. 2023年实绩 or 2024年目标")
+    f.add_argument("--indicators", action="store_true", help="the key indicators table: indicator x period")
     fmt = f.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--json", action="store_true")

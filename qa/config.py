@@ -35,9 +35,19 @@ class Settings:
     period_boost: float = 0.3  # 0.1-0.5 tie on the tune split; the middle of that plateau
     figure_boost: float = 0.5
     abstain_threshold: float = 0.31  # calibrated on the tune split: `qa eval` prints it (<=5% answerable refused)
+    # fusion: dense weighs dense_weight + dense_adapt * (share of the question's ideas the index has no
+    # word for); the lexical rest is split between words and character bigrams (ngram_share)
+    dense_adapt: float = 0.3
+    ngram_share: float = 0.3
+    # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
+    # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
+    glossary_weight: float = 0.6
+    thesaurus_weight: float = 0.4
     # chunks above which FAISS switches from flat to HNSW: where flat search passes 10% of the model's
     # time while HNSW keeps recall@10 >= 0.95 (`qa bench`, scale section)
     ann_threshold: int = 20_000
+    # the year 今年 means in questions; None: the newest report's year
+    as_of: int | None = None
     # input limits
     max_question_chars: int = 500
     log_questions: bool = False
@@ -65,6 +75,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return Path(value)
     if not isinstance(value, str):
         return value
+    if name == "as_of":
+        return int(value)
     if isinstance(default, bool):
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):

@@ -51,3 +51,14 @@ class CorruptIndexError(IndexError_):
 
 class ModelError(QAError):
     """The embedding model cannot be converted or loaded."""
+
+
+class LexiconError(QAError, ValueError):
+    """A lexical resource (the glossary file, the thesaurus data) that cannot be read as written."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"词表无法读取 / cannot read lexicon {where}: {reason}")

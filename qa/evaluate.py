@@ -22,6 +22,7 @@ from .errors import QuestionError
 
 TREC_MEASURES = {"recip_rank", "ndcg_cut.10", "success.1,3,5"}
 ANSWERABLE = ("figure", "fact", "paraphrase", "year", "multi")
+UNANSWERED = ("none", "nofigure")  # the report gives no figure for these
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class GoldItem:
     doc: str
     figure_kind: str | None = None
     period: str | None = None
+    status: str = ""  # what a trustworthy answer is: figure | passage | not_found
+    group: str = ""
+    set: str = "main"  # the gold file: main, or the part of its name after the document (trust, colloquial)
 
 
 @dataclass(frozen=True)
@@ -51,20 +55,32 @@ class Result:
     confidence: float
     latency_ms: float
     top_text: str = ""
+    status: str = ""  # the answer's status
 
 
 def load_gold(paths: Iterable[Path]) -> list[GoldItem]:
+    """Gold files are corpus/gold/<document>.jsonl (the main set) or <document>.<set>.jsonl."""
     items = []
     for path in paths:
+        doc, _, set_name = path.name[: -len(".jsonl")].partition(".")
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
                 items.append(GoldItem(
                     d["id"], d["question"], d["type"], d["lang"], tuple(d["evidence"]), d.get("answer", ""),
-                    d.get("value"), d.get("unit"), d.get("split", "tune"), d.get("doc", path.stem),
-                    d.get("figure_kind"), d.get("period"),
+                    d.get("value"), d.get("unit"), d.get("split", "tune"), d.get("doc", doc),
+                    d.get("figure_kind"), d.get("period"), d.get("status") or gold_status(d), d.get("group", ""),
+                    set_name or "main",
                 ))
     return items
+
+
+def gold_status(d: dict[str, Any]) -> str:
+    """The status a gold row without one implies: none questions are not found, questions with a
+    figure answer are figure questions, the rest are answered by a passage."""
+    if d["type"] == "none":
+        return "not_found"
+    return "figure" if d.get("value") is not None and d["type"] in ("figure", "year") else "passage"
 
 
 def evidence_spans(text: str, evidence: Sequence[str]) -> list[tuple[int, int]]:
@@ -121,6 +137,12 @@ def summarize(items: Sequence[GoldItem], results: dict[str, Result], per_q: dict
     out["figure@1"] = statistics.fmean(figure_correct(i, results[i.id].figure) for i in figs) if figs else None
     out["none_refused"] = statistics.fmean(not results[i.id].found for i in nones) if nones else None
     out["wrongly_refused"] = statistics.fmean(not results[i.id].found for i in answerable) if answerable else None
+    # trust: a figure shown where the report gives none, and statuses as a whole
+    no_figure = [i for i in items if i.status in ("passage", "not_found") and i.type in UNANSWERED]
+    out["figure_shown_unanswerable"] = (statistics.fmean(results[i.id].status == "figure" for i in no_figure)
+                                        if no_figure else None)
+    graded = [i for i in items if i.status and results[i.id].status]
+    out["status_accuracy"] = statistics.fmean(results[i.id].status == i.status for i in graded) if graded else None
     lat = [results[i.id].latency_ms for i in items]
     out["p50_ms"] = float(np.percentile(lat, 50)) if lat else None
     out["p95_ms"] = float(np.percentile(lat, 95)) if lat else None
@@ -150,7 +172,7 @@ def assistant_system(assistant: Any, mode: str) -> Callable[[GoldItem], Result]:
             return Result(item.id, (), False, None, 0.0, (time.perf_counter() - t0) * 1000)
         figure = (a.figures[0].value, a.figures[0].unit) if a.figures else None
         return Result(item.id, tuple(p.chunk_id for p in a.passages), a.found, figure, a.confidence, a.elapsed_ms,
-                      a.passages[0].text[:80] if a.passages else "")
+                      a.passages[0].text[:80] if a.passages else "", a.status)
     return run
 
 
@@ -227,8 +249,14 @@ def run_systems(assistant: Any, items: Sequence[GoldItem], systems: dict[str, Ca
 
 def groups(items: Sequence[GoldItem]) -> dict[str, list[GoldItem]]:
     out: dict[str, list[GoldItem]] = {"all": list(items)}
-    for split in ("tune", "heldout"):
+    for split in ("tune", "heldout", "blind"):
         out[f"split={split}"] = [i for i in items if i.split == split]
+    for name in sorted({i.set for i in items}):
+        out[f"set={name}"] = [i for i in items if i.set == name]
+    for status in ("figure", "passage", "not_found"):
+        out[f"status={status}"] = [i for i in items if i.status == status]
+    for g in sorted({i.group for i in items if i.group}):
+        out[f"group={g}"] = [i for i in items if i.group == g]
     for t in sorted({i.type for i in items}):
         out[f"type={t}"] = [i for i in items if i.type == t]
     for lang in sorted({i.lang for i in items}):
@@ -241,7 +269,8 @@ def report_tables(items: Sequence[GoldItem], ev: Evaluation) -> dict[str, dict[s
             for name in ev.systems}
 
 
-COLUMNS = ("n", "hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "figure@1", "none_refused", "wrongly_refused", "p50_ms", "p95_ms")
+COLUMNS = ("n", "hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "figure@1", "none_refused", "wrongly_refused",
+           "figure_shown_unanswerable", "status_accuracy", "p50_ms", "p95_ms")
 
 
 def _fmt(v: Any) -> str:
@@ -264,6 +293,8 @@ def failures(items: Sequence[GoldItem], ev: Evaluation, system: str, index: Any)
     by_id = {c.id: c for c in index.chunks}
     out = []
     for item in items:
+        if item.split == "blind":  # a blind set's failures are never shown: nothing may be tuned on them
+            continue
         r = ev.systems[system][item.id]
         m = ev.per_q[system].get(item.id)
         wrong_rank = m is not None and m["hit@1"] < 1
@@ -321,8 +352,9 @@ def write_report(out: Path, items: Sequence[GoldItem], ev: Evaluation, tables: d
     out.mkdir(parents=True, exist_ok=True)
     md = ["# Evaluation", "", f"{len(items)} gold questions; passage metrics over answerable questions; "
           "figure@1 over figure/year questions with a value.", ""]
-    for group in ("split=heldout", "split=tune", "all"):
-        md += [f"## {group}", "", markdown_table(tables, group), ""]
+    for group in ("split=heldout", "split=tune", "set=trust", "set=colloquial", "all"):
+        if any(group in t for t in tables.values()):
+            md += [f"## {group}", "", markdown_table(tables, group), ""]
     md += [f"## {main_system} by type and language", ""]
     rows = ["| group | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
     for g, s in tables[main_system].items():
@@ -390,9 +422,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     extra = {"settings": {k: str(v) for k, v in asdict(settings).items() if not k.endswith("_dir")},
              "calibrated_abstain_threshold(tune)": threshold}
     text = write_report(args.out, items, ev, tables, assistant.index, main_system, extra)
-    print(markdown_table(tables, "split=heldout"))
-    print()
-    print(markdown_table(tables, "all"))
+    for group in ("split=heldout", "split=tune", "set=trust", "set=colloquial"):
+        if any(group in t for t in tables.values()):
+            print(f"{group}  ({'blind: never tuned on' if group.startswith('set=') else 'main gold set'})")
+            print(markdown_table(tables, group))
+            print()
     print(f"\ncalibrated abstain threshold on tune split: {threshold}")
     print(f"report: {args.out / 'report.md'} ({len(text)} chars), chart: {args.out / 'report.png'}")
     return 0

@@ -1,4 +1,5 @@
-"""Build, save and load the search index: FAISS for meaning, BM25 for words, and the chunk table.
+"""Build, save and load the search index: FAISS for meaning, BM25 for words and for character
+bigrams, and the chunk table.
 
 On disk an index is a folder of builds plus a CURRENT file naming the live one. A build is
 written to a fresh folder, checked, and only then made live by atomically replacing CURRENT, so a
@@ -23,14 +24,16 @@ import numpy as np
 from .chunking import chunk_document, indexable_text
 from .errors import CorruptIndexError, StaleIndexError
 from .ingest import parse_document
+from .ngrams import char_ngrams
 from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3  # 2: the character-bigram BM25 field (bm25-ngrams); 3: figures carry indicator, aspect, scope
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
-PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py")
+PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
+                    "data/indicators.json")
 CURRENT = "CURRENT"
-FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25")
+FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25", "bm25-ngrams")
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
 
 
@@ -74,6 +77,9 @@ class Index:
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     vocab: frozenset[str]
+    # BM25 over character bigrams (qa.ngrams), so a word inside a compound still matches
+    ngrams: Any = None  # bm25s.BM25
+    ngram_vocab: frozenset[str] = frozenset()
 
     @property
     def size(self) -> int:
@@ -84,6 +90,14 @@ class Index:
         """Years the corpus speaks of (its periods and report years), for the unknown-year rule."""
         years = {c.period.year for c in self.chunks if c.period}
         return frozenset(years | {d.year for d in self.documents.values() if d.year})
+
+    @cached_property
+    def _all_text(self) -> str:
+        return "\n".join(d.text for d in self.documents.values()).lower()
+
+    def says(self, text: str) -> bool:
+        """Does any document contain `text` (case-insensitive)? The rules of abstention ask it."""
+        return bool(text) and text.lower() in self._all_text
 
 
 # --- building (pure apart from the model) -------------------------------------------------------
@@ -163,12 +177,14 @@ def build_index(
             _print_progress(min(b + batch, len(todo)), len(todo))
     dense, kind = make_faiss(embeddings, ann_threshold)
     bm25 = make_bm25([tokenize(t) for t in texts])
+    ngrams = make_bm25([char_ngrams(t) for t in texts])
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
         {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),
     )
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
-    return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab)
+    return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab,
+                 ngrams=ngrams, ngram_vocab=frozenset(ngrams.vocab_dict))
 
 
 def _print_progress(done: int, total: int) -> None:
@@ -269,6 +285,7 @@ def write_build(index: Index, folder: Path) -> None:
     np.save(folder / "embeddings.npy", index.embeddings, allow_pickle=False)
     faiss.write_index(index.dense, str(folder / "dense.faiss"))
     index.bm25.save(str(folder / "bm25"), show_progress=False)
+    index.ngrams.save(str(folder / "bm25-ngrams"), show_progress=False)
     manifest = asdict(index.manifest)
     manifest["files"] = _file_entries(folder)
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -403,10 +420,13 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
         dense = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         _check_tables(documents, chunks, bm25)
+        ngrams = bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False)
+        _check_tables(documents, chunks, ngrams)
     except Exception as e:  # whatever a damaged file makes a parser raise (large builds are checked by size only)
         raise CorruptIndexError(str(build), f"cannot read index files ({type(e).__name__}: {e})") from e
     if len(chunks) != manifest.n_chunks or dense.ntotal != len(chunks) or len(embeddings) != len(chunks):
         raise CorruptIndexError(str(build), "chunk table, embeddings and FAISS index disagree in size")
     if dense.d != manifest.dim or embeddings.ndim != 2 or embeddings.shape[1] != manifest.dim:
         raise CorruptIndexError(str(build), "embeddings or FAISS index of another dimension than the manifest's")
-    return Index(manifest, documents, chunks, embeddings, dense, bm25, frozenset(bm25.vocab_dict))
+    return Index(manifest, documents, chunks, embeddings, dense, bm25, frozenset(bm25.vocab_dict),
+                 ngrams=ngrams, ngram_vocab=frozenset(ngrams.vocab_dict))

@@ -1,143 +1,159 @@
-"""Understand a question before searching: clean it, tokenise it, and read what it asks for.
+"""Read a question once, into a frozen `Query` that every later stage reads and none re-parses.
 
-Three things a report QA knows that a generic search does not: the report's own name (光谷,
-东湖高新区) says nothing about which passage answers; users say GDP where the report says
-地区生产总值; and 去年 / 今年 pick between the review of last year and the plan for this one.
+What a report QA knows that a generic search does not:
+* what is measured: 经济总量 / GDP / 地区生产总值 name one indicator (qa/data/indicators.json), and
+  增速 / 占比 / 新增 say which aspect of it is asked;
+* when: 去年 / 今年 / 2023年 / 一季度, resolved against the newest report in the corpus (or an
+  as-of year), never per document, so a second report does not answer 去年 with its own 去年;
+* where: 武汉市 / 北京 / 中关村 are not the report's own area (qa/places.py);
+* the words: a resident's words reach the report's through a glossary and a thesaurus
+  (qa/lexicon.py), weighted below the user's own words;
+* what form of answer is wanted: a number, a list, yes/no, a name.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Callable
 
 from .errors import QuestionError
 from .types import Period
 
-# Names of the whole report's area: they match every passage, so they carry no signal.
-REGION_ALIASES = ("中国光谷", "光谷", "东湖新技术开发区", "东湖高新技术开发区", "东湖高新区", "东湖高新", "东湖开发区",
-                  "高新区管委会", "optics valley", "donghu", "east lake high-tech zone", "east lake")
-
-# Everyday or English words for the report's vocabulary. Each maps to words the text uses.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "gdp": ("地区生产总值", "经济总量", "经济增速"),
-    # reviews often write GDP as 经济总量 / 经济增速 rather than its formal name
-    "地区生产总值": ("经济总量", "经济增速", "总量"),
-    "生产总值": ("经济总量", "经济增速"),
-    "经济总量": ("地区生产总值", "总量"),
-    "经济增速": ("地区生产总值", "增长"),
-    "经济增长": ("地区生产总值", "增长"),
-    "增速": ("增长",),
-    "增幅": ("增长",),
-    "高企": ("高新技术企业", "高企"),
-    "高新技术企业": ("高企",),
-    "外资": ("外商直接投资",),
-    "fdi": ("外商直接投资",),
-    "上市公司": ("上市企业",),
-    "ipo": ("上市",),
-    "学位": ("学位",),
-    "上学": ("学校", "学位"),
-    "看病": ("医院", "医疗"),
-    "床位": ("床位",),
-    "养老": ("养老",),
-    "就业": ("就业",),
-    "工作岗位": ("就业",),
-    "新能源车": ("新能源汽车",),
-    "电动车": ("新能源汽车",),
-    "充电桩": ("充电桩",),
-    "地铁": ("地铁", "轨道"),
-    "公园": ("公园",),
-    "减税": ("减税降费",),
-    "税费": ("减税降费",),
-    "专利": ("专利",),
-    "人才": ("人才",),
-    "院士": ("院士",),
-    "算力": ("算力",),
-    "招商": ("招商",),
-    "固投": ("固定资产投资",),
-    "投资额": ("投资",),
-    "外贸": ("进出口", "外贸"),
-    "出口": ("进出口",),
-    "消费": ("消费",),
-    "房子": ("住房",),
-    "租房": ("租赁住房",),
-    "污水": ("污水处理",),
-    "垃圾": ("垃圾",),
-    "小巨人": ("专精特新", "小巨人"),
-    "瞪羚": ("瞪羚企业",),
-    "独角兽": ("独角兽",),
-    # English words for the report's vocabulary: English questions then reach BM25 as well
-    "charging pile": ("充电桩",), "charging station": ("充换电站",), "new energy vehicle": ("新能源汽车",),
-    "electric vehicle": ("新能源汽车",), "investment": ("投资",), "fixed asset": ("固定资产投资",),
-    "foreign direct": ("外商直接投资",), "export": ("进出口",), "import": ("进出口",), "trade": ("外贸", "进出口"),
-    "cross-border": ("跨境电商",), "e-commerce": ("电商",), "listed compan": ("上市企业",), "ipo": ("上市",),
-    "high-tech enterprise": ("高新技术企业",), "sme": ("中小企业",), "small and medium": ("中小企业",),
-    "enterprise": ("企业",), "company": ("企业",), "companies": ("企业",), "patent": ("专利",),
-    "talent": ("人才",), "academician": ("院士",), "laborator": ("实验室",), "science facilit": ("大科学装置",),
-    "computing power": ("算力",), "artificial intelligence": ("人工智能",), "chip": ("芯片",),
-    "beidou": ("北斗",), "optoelectronic": ("光电子",), "biomedic": ("生物",), "life health": ("生命健康",),
-    "new drug": ("新药",), "school": ("学校", "学位"), "kindergarten": ("幼儿园",), "hospital": ("医院",),
-    "bed": ("床位",), "elderly": ("养老",), "employment": ("就业",), "job": ("就业",), "housing": ("住房",),
-    "rental": ("租赁住房",), "park": ("公园",), "greenway": ("绿道",), "road": ("道路",), "metro": ("地铁",),
-    "subway": ("地铁",), "tram": ("有轨电车",), "sewage": ("污水处理",), "wastewater": ("污水处理",),
-    "garbage": ("垃圾",), "pipe gallery": ("综合管廊",), "sponge city": ("海绵城市",), "tax": ("减税降费", "税"),
-    "subsid": ("补贴",), "consumption": ("消费",), "retail": ("零售",), "airport": ("机场",), "customs": ("海关",),
-    "fund": ("基金",), "insurance": ("保险",), "loan": ("贷款",), "project": ("项目",), "growth": ("增长",),
-    "target": ("目标",), "share": ("占",), "rank": ("位居", "第"),
-}
-
-RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "完成了", "实现了", "达到了", "取得了", "已经", "已建", "回顾",
-                "成绩", "last year", "in the past year", "achieved", "was", "were", "did")
-TARGETS_CUES = ("今年", "本年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取", "预计",
-                "this year", "plan", "target", "expected", "will", "goal", "aim")
+RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
+                "已建", "回顾", "成绩", "last year", "in the past year", "achieved", "was", "were", "did")
+TARGETS_CUES = ("今年", "本年", "明年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取",
+                "预计", "this year", "next year", "plan", "target", "expected", "will", "goal", "aim")
+RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上一年", -1), ("上年", -1), ("过去一年", -1), ("前一年", -1),
+                  ("今年", 0), ("本年", 0), ("明年", 1), ("last year", -1), ("this year", 0), ("next year", 1))
+YEAR_PARTS = (("前三季度", "前三季度"), ("一季度", "一季度"), ("第一季度", "一季度"), ("上半年", "上半年"),
+              ("全年", "全年"), ("first quarter", "一季度"), ("q1", "一季度"), ("first half", "上半年"),
+              ("first three quarters", "前三季度"), ("full year", "全年"), ("whole year", "全年"))
 
 STOPWORDS = set(
     "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
     "总共 情况 方面 关于 对于 我 我们 你 你们 他们 其 这 那 啥 咋 是否 能 会 要 都 也 还 就 把 被 对 从 到 为 以 "
-    "上 中 下 年 今年 去年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 几款 几种 "
-    "第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
+    "上 中 下 年 今年 去年 前年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 "
+    "几款 几种 第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
+    "那么 呢 是不是 能不能 "
     "the a an of in on for to what how many "
     "much is was are were did does do which and or by with at as its it this that these those there be been "
     "has have had will would can could should year years last next new zone optics valley donghu east lake "
     "high tech high-tech get got give given make made build built number total".split()
 )
 
+INDICATOR_WEIGHT = 0.7  # an indicator's other names: as trusted as the glossary, nearly the user's own word
 _NUM_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|亿元|亿美元|万元|亿|万|个百分点|个|家|所|名|人|项|座|公里|平方公里|套|张|条|场|倍)?")
-_YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read by detect_period, not matched as words
+_YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read as the period, not matched as words
+_CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!代)")
+_FULL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # control and format characters, and lone surrogates (not text: the tokenizer and UTF-8 reject them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
+_CN_DIGIT = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+             "九": "9"}
+
+# --- answer form ---------------------------------------------------------------------------------
+_YESNO = re.compile(r"是否|有没有|是不是|能不能|能否|会不会|可不可以|了吗|吗[?？]?$|^(?:is|are|was|were|does|did|do|has|have"
+                    r"|will|can)\b", re.I)
+_LIST = re.compile(r"哪些|有什么|都有|包括|列举|\bwhich\b.*\b(?:are|were)\b|\blist\b|what (?:are|were) the", re.I)
+_NAME = re.compile(r"哪个|哪家|哪所|哪里|哪儿|在哪|谁|叫什么|名字|名称|什么时候|\bwho\b|\bwhere\b|\bwhich\b|\bwhen\b", re.I)
+_QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|为何|为什么|是否|有没有|\b(what|which|who|how|why|when|where)\b",
+                            re.I)
+# a follow-up that leans on the previous question: 那去年呢？ 2024年的呢 高企呢 what about 2024?
+_FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|再问|and|what about|how about)|呢[?？]?$|^(?:what|how) about", re.I)
+
+# --- figures wanted ------------------------------------------------------------------------------
+_ASKS = re.compile(
+    r"多少|几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
+    r"|数量|总数|多大|多长|多快|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
+    r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
+    r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
+    r"|scale|rate|share|growth|output|gdp|investment)|\bgdp\b", re.I)
+_UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
+               "个百分点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
+               "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")
+_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(_UNIT_WORDS, key=len, reverse=True))) + ")")
+_Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|几名|前几|\brank|\bplace\b|position", ("rank",)),
+    (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
+    (r"下降|减少|降低|降幅|回落|declin|decreas|drop|fall|fell|reduc", ("decline", "growth")),
+    (r"增速|增幅|增长|涨幅|提高|提升|growth|grow|increase|rise|rose", ("growth", "decline")),
+    (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|share|proportion|percentage", ("share", "rate")),
+    (r"率|\brate\b", ("rate", "share")),
+    (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
+    (r"数量|总数|how many|number of", ("count",)),
+    (r"多少钱|金额|总额|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
+     ("amount", "measure")),
+    (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
+    (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
+))
+_UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
+                "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
+# words that ask, not name what is asked: left out of the subject's character bigrams
+_Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
+                      r"|怎么样|情况|\d{2,4}年|[？?，,。！!\s]")
+# words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
+GENERIC = re.compile(r"总量|总数|总额|总计|累计|规模|数量|增速|增幅|增长率?|新增|占比|比重|比例|份额|排名|第几|达到|突破|超过"
+                     r"|实现|同比|较上年|全年|一季度|上半年|前三季度")
 
 
 @dataclass(frozen=True)
-class PeriodIntent:
-    """What period a question asks about. `relative` periods (去年, 今年) are resolved per document."""
+class Scope:
+    """Whose figure is asked: the report's own area (local) or another one."""
 
-    kind: str | None  # results | targets | None
-    year: int | None = None  # an explicit year named in the question
+    level: str = "local"  # local | city | province | country | world | other
+    place: str | None = None  # the area named, when not the report's own: 武汉市, 北京市, 中关村
 
-    def resolve(self, report_year: int | None) -> Period | None:
-        """The period this intent names in a report of `report_year` (None when undecided)."""
-        if self.year is not None:
-            if self.kind:
-                return Period(self.year, self.kind)  # type: ignore[arg-type]
-            if report_year is not None:
-                return Period(self.year, "targets" if self.year >= report_year else "results")
-            return None
-        if self.kind is None or report_year is None:
-            return None
-        return Period(report_year - 1, "results") if self.kind == "results" else Period(report_year, "targets")
+    @property
+    def foreign(self) -> bool:
+        return self.level != "local"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The period a question asks about, already resolved to a report period."""
+
+    period: Period | None = None  # 2023年实绩, 2024年目标
+    explicit: bool = False  # the question said it (a year, 去年, 计划 …); else a default for numbers
+    part: str | None = None  # 一季度 | 上半年 | 前三季度 | 全年
+    year: int | None = None  # a year written or implied by the question (for coverage)
 
 
 @dataclass(frozen=True)
 class Query:
-    original: str
+    original: str  # as typed
     text: str  # normalised: NFKC, simplified, no control characters
-    tokens: tuple[str, ...]  # lexical tokens, report names removed, synonyms added
-    period: PeriodIntent
+    core: str  # the text without the report area's own names (光谷): they match every passage
+    tokens: tuple[str, ...]  # the user's own lexical tokens (report names removed)
+    expansions: tuple[tuple[str, float], ...]  # (report word, weight < 1) from indicators, glossary, thesaurus
+    terms: tuple[tuple[str, ...], ...]  # each idea of the question: its word, then the words that say it too
+    indicators: tuple[str, ...]  # canonical indicators named: 地区生产总值
+    aspect: str | None  # 总量 增速 占比 排名 数量 新增 累计
+    kinds: tuple[str, ...]  # figure kinds wanted, best first; () when no number is asked
+    units: frozenset[str]  # unit families the question names (多少亿元 -> money)
+    grams: frozenset[str]  # character bigrams of what is asked about, question words removed
+    form: str  # number | list | yesno | name | text | keywords (a search with no question word)
+    asked: Asked
+    scope: Scope
     is_english: bool
+    as_of: int | None = None  # the year 今年 means
     notes: tuple[str, ...] = ()
-    terms: tuple[tuple[str, ...], ...] = ()  # the question's own words, each with its synonyms
+    follows: str | None = None  # the earlier question this one continues
+
+    @property
+    def wants_number(self) -> bool:
+        return bool(self.kinds)
+
+    @property
+    def search_text(self) -> str:
+        """What the dense model reads: a follow-up is read with the question it continues."""
+        return f"{self.follows} {self.text}" if self.follows else self.text
+
+
+# --- text --------------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -179,43 +195,20 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def detect_period(text: str) -> PeriodIntent:
-    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)]
-    lowered = text.lower()
-    results = any(c in lowered for c in RESULTS_CUES)
-    targets = any(c in lowered for c in TARGETS_CUES)
-    kind = "results" if results and not targets else "targets" if targets and not results else None
-    if years:
-        return PeriodIntent(kind, years[-1])
-    return PeriodIntent(kind)
+def phrase_tokens(phrase: str) -> list[str]:
+    """The longest tokens of a phrase (经济总量, not also 经济 and 总量): an added phrase must not
+    bring in the generic words inside it."""
+    tokens = tokenize(phrase)
+    return [t for t in dict.fromkeys(tokens) if not any(o != t and t in o for o in tokens)]
 
 
-def strip_region(text: str) -> str:
-    out = text
-    for alias in REGION_ALIASES:
-        out = re.sub(re.escape(alias), " ", out, flags=re.IGNORECASE)
-    return out
-
-
-def expand(tokens: list[str], text: str) -> list[str]:
-    lowered = text.lower()
-    extra = [w for key, words in SYNONYMS.items() if key in lowered for w in words]
-    return tokens + [t for w in extra for t in tokenize(w)]
-
-
-def question_terms(tokens: list[str], text: str = "") -> tuple[tuple[str, ...], ...]:
-    """The question's finest words (a compound whose parts are also tokens is left out), each
-    with the report's words for it, so coverage asks 'is this said?' once per idea. A phrase of
-    the synonym table (charging pile) counts as one idea, in place of its words."""
-    lowered = text.lower()
-    phrases = [(key, *words) for key, words in SYNONYMS.items() if " " in key and key in lowered]
-    inside = {w + end for p in phrases for w in p[0].split() for end in ("", "s", "es")}
-    finest = [t for t in dict.fromkeys(tokens) if not any(o != t and o in t for o in tokens) and t not in inside]
-    out = list(phrases)
-    for t in finest:
-        alts = [w for key, words in SYNONYMS.items() if key == t or (len(key) >= 2 and key in t) for w in words]
-        out.append((t, *alts))
-    return tuple(out)
+def grams(text: str) -> frozenset[str]:
+    """Character bigrams of each CJK run (unigrams for one-character runs) and lower-cased ASCII words."""
+    out: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        out.update(run[i: i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.add(run)
+    out.update(w.lower() for w in re.findall(r"[A-Za-z]{2,}", text))
+    return frozenset(out)
 
 
 def validate(question: object, max_chars: int) -> tuple[str, tuple[str, ...]]:
@@ -237,13 +230,303 @@ def validate(question: object, max_chars: int) -> tuple[str, tuple[str, ...]]:
     return text, notes
 
 
-def analyse(question: object, max_chars: int = 500) -> Query:
-    """Pure: from what the user typed to a Query the retrievers can use."""
+# --- what is asked -------------------------------------------------------------------------------------
+
+
+def wanted_kinds(question: str) -> tuple[str, ...]:
+    """Kinds of figure the question asks for, best first; () when it asks for no quantity.
+
+    A unit after 多少/几 decides first (多少家 -> count); then the question's words, most specific first.
+    Words alone (如何推动经济增长) do not make a quantity question: something must ask (多少, 增速, how many).
+    """
+    if not _ASKS.search(question):
+        return ()
+    kinds: list[str] = []
+    if (m := _Q_UNIT.search(question)) is not None:
+        family = _UNIT_FAMILY.get(m["unit"].lstrip("万亿"), "count")
+        if m["unit"] in ("元", "美元") or m["unit"].endswith("元"):
+            family = "money"
+        if family == "percent":
+            kinds += ["growth"] if re.search(r"增|涨|提高|提升", question) else ["share"]
+        else:
+            kinds.append({"money": "amount", "count": "count", "measure": "measure", "duration": "duration",
+                          "multiple": "multiple"}[family])
+    if re.search(r"百分之几|百分比|%|百分点|percent", question, re.I):
+        kinds += ["growth", "share"] if re.search(r"增|涨|提高|提升|grow|increas", question, re.I) else ["share"]
+    for pattern, found in _Q_RULES:
+        if pattern.search(question):
+            kinds += found
+    if not kinds:
+        kinds = ["amount", "count", "measure", "growth", "share"]
+    return tuple(dict.fromkeys(kinds))
+
+
+def unit_families(question: str) -> frozenset[str]:
+    found = set()
+    for m in _Q_UNIT.finditer(question):
+        unit = m["unit"]
+        found.add("money" if unit.endswith("元") else _UNIT_FAMILY.get(unit.lstrip("万亿"), "count"))
+    for unit, family in (("亿元", "money"), ("万元", "money"), ("美元", "money"), ("公里", "measure"),
+                         ("个百分点", "percent")):
+        if unit in question:
+            found.add(family)
+    if re.search(r"百分之|百分比|%|percent", question, re.I):
+        found.add("percent")
+    return frozenset(found)
+
+
+def answer_form(question: str, kinds: tuple[str, ...]) -> str:
+    if kinds:
+        return "number"
+    if _YESNO.search(question):
+        return "yesno"
+    if _LIST.search(question):
+        return "list"
+    if _NAME.search(question):
+        return "name"
+    return "text"
+
+
+def read_years(text: str) -> list[int]:
+    """Years written in the question: 2023, 2023年, 23年, 二〇二三年."""
+    years = [int(y) for y in _FULL_YEAR.findall(text)]
+    years += [int("".join(_CN_DIGIT[c] for c in y)) for y in _CN_YEAR.findall(text)]
+    years += [2000 + int(y) for y in _SHORT_YEAR.findall(text)]
+    return years
+
+
+def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
+    """The period asked, resolved against `as_of` (the year of the newest report: 今年)."""
+    lowered = text.lower()
+    part = next((p for cue, p in YEAR_PARTS if cue in lowered), None)
+    results = any(c in lowered for c in RESULTS_CUES)
+    targets = any(c in lowered for c in TARGETS_CUES)
+    kind = "results" if results and not targets else "targets" if targets and not results else None
+    years = read_years(text)
+    relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)
+    if part in ("一季度", "上半年", "前三季度"):
+        kind = "results"  # parts of a year are reported, not planned
+    if years:
+        year = years[-1]
+        if kind is None and as_of is not None:
+            kind = "targets" if year >= as_of else "results"
+        return Asked(Period(year, kind) if kind else None, True, part, year)
+    if relative is not None and as_of is not None:
+        year = as_of + relative
+        kind = kind or ("results" if relative < 0 else "targets")
+        if relative == 0 and part is not None:  # 今年一季度: not yet reported
+            kind = "results"
+        return Asked(Period(year, kind), True, part, year)
+    if kind is not None and as_of is not None:
+        year = as_of - 1 if kind == "results" else as_of
+        return Asked(Period(year, kind), True, part, None)
+    if wants_number and as_of is not None:  # 光谷GDP是多少: the latest result, unless only a target exists
+        return Asked(Period(as_of - 1, "results"), False, part, None)
+    return Asked(None, False, part, None)
+
+
+_RELATION_BEFORE = re.compile(r"(?:占|在|居|于|比|较|对|向|与|和|跟|同|为|到|至|of|in|to|than)\s*(?:全)?$", re.I)
+_RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|市占率|占有率|市场份额|排名|排第|第|首位|前列|之首"
+                             r"|的?[一二三四五六七八九十\d]+分之)")
+_COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)
+_SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"), ("世界", "world"), ("全省", "province"),
+                ("全市", "city"), ("nationwide", "country"), ("national", "country"), ("citywide", "city"))
+
+
+def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool]) -> Scope:
+    """The area whose figure is asked. A place counts only as the one asked about: not where it
+    is part of a name the report uses (武汉新城, 湖北实验室), modifies the report's own area (武汉光谷),
+    or is the yardstick of a comparison (占全市, 在武汉排第几)."""
+    from .places import contains, find_places, place
+
+    home = place(own) if own else None
+    mentions = find_places(text)
+    own_named = any(home is not None and m.place == home for m in mentions)
+    for m in mentions:
+        p = m.place
+        if home is not None and p == home:
+            continue
+        before, after = text[: m.start], text[m.end:]
+        if _RELATION_BEFORE.search(before) or _RELATION_AFTER.match(after):
+            continue
+        if home is not None and contains(p, home) and any(
+                q.place == home and q.start <= m.end + 1 and q.start >= m.end for q in mentions):
+            continue  # 武汉光谷, 湖北东湖高新区
+        if names_in_corpus(text[m.start: m.end + 2]) and len(after) >= 2 and not re.match(r"[市省区县的\d]", after):
+            continue  # part of a name the report uses: 武汉新城, 湖北实验室
+        if own_named and home is not None and contains(p, home):
+            continue  # 光谷 … 武汉: the report's own area is what is asked about
+        level = {"city": "city", "province": "province", "country": "country"}.get(p.level, "other")
+        if home is not None and not contains(p, home):
+            level = "other"
+        return Scope(level, p.name)
+    if own_named or _COMPARISON.search(text):  # 全省10家中有几家在光谷; 占湖北全省多少: a yardstick
+        return Scope()
+    for word, level in _SCOPE_WORDS:
+        i = text.lower().find(word)
+        if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
+            if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
+                return Scope(level, word)
+    return Scope()
+
+
+_NOT_NAME = set("的是有在去今前明和与及共总全一地区这那从到为的了吗呢多几哪什怎")
+
+
+# --- the question, read once ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the corpus says, as the question reader needs it (built once per index)."""
+
+    as_of: int | None = None  # the year 今年 means: the newest report's, or a setting
+    own: str | None = None  # the newest report's area: 东湖高新区
+    own_forms: tuple[str, ...] = ()  # every name of the report areas: 光谷, 东湖高新区 …
+    known: Callable[[str], bool] = field(default=lambda w: True)  # is this word in the index?
+    says: Callable[[str], bool] = field(default=lambda s: False)  # does a document contain this text?
+
+
+def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = lambda s: False) -> str:
+    """Remove the report area's names: they match every passage, so they carry no signal. Not where
+    the name begins a name the report uses (光谷书房, 光谷步行街)."""
+    for form in sorted(forms, key=len, reverse=True):
+        def cut(m: re.Match) -> str:
+            after = text[m.end(): m.end() + 2]
+            if re.match(r"[\u4e00-\u9fff]", after) and after[0] not in _NOT_NAME and says(m.group(0) + after):
+                return m.group(0)
+            return " "
+        text = re.sub(re.escape(form), cut, text, flags=re.IGNORECASE)
+    return text
+
+
+def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = None,
+            context: Query | None = None) -> Query:
+    """Pure: from what the user typed (and the question before it) to a Query."""
+    from .indicators import find_indicators
+    from .lexicon import expansions as lexical_expansions
+
+    vocab = vocab or Vocabulary()
     text, notes = validate(question, max_chars)
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    core = strip_region(text)
+    core = strip_own(text, vocab.own_forms, vocab.says)
+    mentions = find_indicators(core)
     own = tokenize(core)
-    tokens = expand(own, core)
-    return Query(question if isinstance(question, str) else "", text, tuple(tokens), detect_period(text),
-                 latin > 2 * cjk, notes, question_terms(own, core))
+    kinds = wanted_kinds(text)
+    keywords = not kinds and not _QUESTION_WORD.search(text)
+    if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does
+        kinds = wanted_kinds(text + " 多少")
+    aspect = _aspect(core, kinds)
+    follows = None
+    mentions_names = tuple(dict.fromkeys(m.indicator.name for m in mentions))
+    inherit = context is not None and _is_follow_up(text, own, mentions, context)
+    if inherit and context is not None:
+        if mentions or _content(own):  # 高企呢: a new subject, asked the way the last one was
+            kinds = kinds or (wanted_kinds("多少") if context.wants_number else ())
+        else:  # 那去年呢: the same subject, another period
+            follows = context.text
+            mentions_names = context.indicators
+            kinds = kinds or context.kinds
+            aspect = aspect or context.aspect
+    wants_number = bool(kinds)
+    asked = read_period(text, vocab.as_of, wants_number)
+    if inherit and context is not None and not asked.explicit:
+        asked = context.asked
+    scope = read_scope(text, vocab.own, vocab.says)
+    if inherit and context is not None and scope == Scope():
+        scope = context.scope
+
+    extra: list[tuple[str, float]] = []
+    alts: dict[str, list[str]] = {}
+    for m in mentions:
+        forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]
+        for f in forms_of:
+            for t in phrase_tokens(f):
+                extra.append((t, INDICATOR_WEIGHT))
+        for t in tokenize(m.form):
+            alts.setdefault(t, []).extend(forms_of)
+    for e in lexical_expansions(own, core, vocab.known):
+        for t in phrase_tokens(e.target):
+            extra.append((t, e.weight))
+        for t in tokenize(e.source) or [e.source]:
+            alts.setdefault(t, []).append(e.target)
+    if follows and context is not None:
+        own = list(context.tokens) + own
+        extra += list(context.expansions)
+        for term in context.terms:
+            alts.setdefault(term[0], []).extend(term[1:])
+    own_set = set(own)
+    weighted: dict[str, float] = {}
+    for t, w in extra:
+        if t not in own_set:
+            weighted[t] = max(weighted.get(t, 0.0), w)
+    subject = GENERIC.sub(" ", _Q_NOISE.sub(" ", core))
+    if follows and context is not None:
+        subject_grams = context.grams | grams(subject)
+    else:
+        subject_grams = grams(subject)
+    return Query(
+        original=question if isinstance(question, str) else "",
+        text=text,
+        core=f"{strip_own(follows, vocab.own_forms, vocab.says)} {core}" if follows else core,
+        tokens=tuple(own),
+        expansions=tuple(weighted.items()),
+        terms=_terms(own, alts),
+        indicators=mentions_names,
+        aspect=aspect,
+        kinds=kinds,
+        units=unit_families(text),
+        grams=subject_grams,
+        form="keywords" if keywords and not follows else answer_form(text, kinds),
+        asked=asked,
+        scope=scope,
+        is_english=latin > 2 * cjk,
+        as_of=vocab.as_of,
+        notes=notes,
+        follows=follows,
+    )
+
+
+def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:
+    """The question's finest words (a compound whose parts are also tokens is left out), each with
+    the words that say it too, so coverage asks 'is this said?' once per idea."""
+    finest = [t for t in dict.fromkeys(tokens) if not any(o != t and o in t for o in tokens)]
+    out = []
+    for t in finest:
+        same = [w for key, words in alts.items() if key == t or (len(key) >= 2 and t in key) for w in words]
+        out.append((t, *dict.fromkeys(w.lower() for w in same if w.lower() != t)))
+    return tuple(out)
+
+
+_ASPECT_CUES = (("排名", ("rank",)), ("占比", ("share",)), ("增速", ("growth", "decline")))
+
+
+def _aspect(text: str, kinds: tuple[str, ...]) -> str | None:
+    """The aspect of an indicator a question asks, from its words, else from the kind of number."""
+    from .indicators import aspect_of
+
+    found = aspect_of(text)
+    if found:
+        return found
+    if not kinds:
+        return None
+    for aspect, ks in _ASPECT_CUES:
+        if kinds[0] in ks:
+            return aspect
+    return None
+
+
+def _is_follow_up(text: str, tokens: list[str], mentions: tuple, context: Query) -> bool:
+    """Short questions that name no subject of their own lean on the one before: 那去年呢？ 高企呢"""
+    if len(text) > 24:
+        return False
+    content = _content(tokens)
+    if _FOLLOW_UP.search(text.strip()):
+        return len(content) <= 2
+    return not content and not mentions
+
+
+def _content(tokens: list[str]) -> list[str]:
+    """Tokens that name something: not numbers, not period words (年的, 季度)."""
+    return [t for t in tokens if not re.fullmatch(r"[\d.%]+|年的|季度|一季度|上半年|全年|前三季度|the|about", t)]

@@ -11,10 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .figures import asks_for_number, figure_fit
 from .index import Index
-from .query import REGION_ALIASES, Query
+from .ngrams import char_ngrams
+from .query import Query
 from .types import Chunk
+from .verify import figure_fit
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "weighted")
@@ -27,7 +28,7 @@ class Hit:
     fused: float  # fused retrieval score in [0, 1] before re-ranking
     cosine: float | None  # dense similarity of query and chunk
     bm25: float | None
-    period_match: int  # +1 same period, -1 the other period, 0 unknown
+    period_match: float  # +1 the period asked, -1 another, 0 unknown (halved when only a default)
     figure_fit: float  # best fit of the chunk's figures to the question, 0..1
 
 
@@ -60,6 +61,40 @@ def bm25_candidates(index: Index, tokens: tuple[str, ...], k: int) -> list[tuple
     return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
 
 
+def lexical_candidates(index: Index, query: Query, k: int) -> list[tuple[int, float]]:
+    """BM25 over the user's own words, plus the report's words for them (indicator forms, glossary,
+    thesaurus) at their lower weights: an expansion can help a passage, never outweigh the user."""
+    own = bm25_candidates(index, query.tokens, k)
+    by_weight: dict[float, list[str]] = {}
+    for token, weight in query.expansions:
+        by_weight.setdefault(weight, []).append(token)
+    if not by_weight:
+        return own
+    total = dict(own)
+    for weight, tokens in by_weight.items():
+        for row, score in bm25_candidates(index, tuple(tokens), k):
+            total[row] = total.get(row, 0.0) + weight * score
+    return sorted(total.items(), key=lambda x: (-x[1], x[0]))[:k]
+
+
+def ngram_candidates(index: Index, text: str, k: int) -> list[tuple[int, float]]:
+    """BM25 over character bigrams of `text` (the question): finds 车位 inside 停车位, which the
+    word field cannot. `text` is the question without the report's own name (Query.core), which
+    matches every passage; each bigram counts once, so a repeated phrase does not outweigh the rest of the question."""
+    if index.ngrams is None or index.size == 0:
+        return []
+    grams = [g for g in dict.fromkeys(char_ngrams(text)) if g in index.ngram_vocab]
+    if not grams:
+        return []
+    k = min(k, index.size)
+    if index.size <= 5000:
+        scores = index.ngrams.get_scores(grams)
+        rows = np.argsort(-scores)[:k]
+        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+    docs, scores = index.ngrams.retrieve([grams], k=k, show_progress=False)
+    return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
+
+
 def rrf(lists: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> dict[int, float]:
     """Reciprocal rank fusion, scaled so that first place in every list scores 1."""
     fused: dict[int, float] = {}
@@ -85,20 +120,40 @@ def weighted_sum(lists: list[list[tuple[int, float]]], weights: list[float]) -> 
     return fused
 
 
-def period_match(chunk: Chunk, query: Query, report_year: int | None) -> int:
-    target = query.period.resolve(report_year)
+def period_match(chunk: Chunk, query: Query) -> float:
+    """+1 for the period asked, -1 for another; half that when the period is only the default
+    (光谷GDP是多少 prefers the latest result, but a target-only subject still answers)."""
+    target = query.asked.period
     if target is None or chunk.period is None:
-        return 0
-    return 1 if chunk.period == target else -1
+        return 0.0
+    match = 1.0 if chunk.period == target else -1.0
+    return match if query.asked.explicit else match / 2
 
 
-def best_figure_fit(chunk: Chunk, question: str) -> float:
-    return max((figure_fit(question, f) for f in chunk.figures), default=0.0)
+def best_figure_fit(chunk: Chunk, query: Query) -> float:
+    return max((figure_fit(query, f) for f in chunk.figures), default=0.0)
+
+
+def lexical_cover(index: Index, query: Query) -> float:
+    """Share of the question's ideas that the index has a word for (its own, or one that says it
+    too): 1 when the words will find the passage, 0 when only meaning can."""
+    if not query.terms:
+        return 0.0
+    return sum(any(w in index.vocab for w in term) for term in query.terms) / len(query.terms)
+
+
+def fusion_weights(index: Index, query: Query, dense_weight: float, dense_adapt: float,
+                   ngram_share: float) -> tuple[float, float, float]:
+    """(dense, words, character bigrams): dense weighs more as the words cover less of the question."""
+    dense = min(0.9, dense_weight + dense_adapt * (1.0 - lexical_cover(index, query)))
+    lexical = 1.0 - dense
+    return dense, lexical * (1.0 - ngram_share), lexical * ngram_share
 
 
 def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
            k: int = 10, candidates: int = 50, rrf_k: int = 60, dense_weight: float = 0.5,
-           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None) -> Ranking:
+           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None,
+           dense_adapt: float = 0.0, ngram_share: float = 0.0) -> Ranking:
     """The top `k` chunks for `query` (qvec: its embedding, needed unless mode is bm25)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -108,28 +163,32 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
     use_bm25 = mode in ("hybrid", "bm25") or qvec is None
     pool = candidates if doc_filter is None else candidates * 4
     dense = dense_candidates(index, qvec, pool) if use_dense else []
-    lexical = bm25_candidates(index, query.tokens, pool) if use_bm25 else []
+    lexical = lexical_candidates(index, query, pool) if use_bm25 else []
+    grams = ngram_candidates(index, query.core, pool) if use_bm25 and ngram_share > 0 else []
     if doc_filter is not None:
         dense = [(r, s) for r, s in dense if index.chunks[r].doc == doc_filter]
         lexical = [(r, s) for r, s in lexical if index.chunks[r].doc == doc_filter]
+        grams = [(r, s) for r, s in grams if index.chunks[r].doc == doc_filter]
+    w_dense, w_words, w_grams = fusion_weights(index, query, dense_weight, dense_adapt, ngram_share)
+    if not use_bm25:
+        w_dense = 1.0
+    elif not use_dense:
+        w_words, w_grams = 1.0 - ngram_share, ngram_share
     lists, weights = [], []
-    if use_dense:
-        lists.append(dense)
-        weights.append(dense_weight if use_bm25 else 1.0)
-    if use_bm25:
-        lists.append(lexical)
-        weights.append(1.0 - dense_weight if use_dense else 1.0)
+    for ranked, weight, used in ((dense, w_dense, use_dense), (lexical, w_words, use_bm25),
+                                 (grams, w_grams, use_bm25 and ngram_share > 0)):
+        if used:
+            lists.append(ranked)
+            weights.append(weight)
     fused = rrf(lists, weights, rrf_k) if fusion == "rrf" else weighted_sum(lists, weights)
 
-    wants_number = asks_for_number(query.text)
     cos = dict(dense)
     lex = dict(lexical)
     hits = []
     for row, base in fused.items():
         chunk = index.chunks[row]
-        doc = index.documents.get(chunk.doc)
-        pm = period_match(chunk, query, doc.year if doc else None)
-        fit = best_figure_fit(chunk, query.text) if wants_number else 0.0
+        pm = period_match(chunk, query)
+        fit = best_figure_fit(chunk, query) if query.wants_number else 0.0
         cosine = cos.get(row)
         if cosine is None and qvec is not None:
             cosine = float(index.embeddings[row] @ qvec.reshape(-1))
@@ -180,39 +239,44 @@ def confidence_of(hits: tuple[Hit, ...], coverage: float) -> float:
 def period_conflict(hits: tuple[Hit, ...], index: Index, query: Query) -> str | None:
     """The best passage belongs to another period than the one asked (the report gives the
     2024 target where 2023's result was asked, or the reverse): the asked figure is not there."""
-    if not hits or hits[0].period_match >= 0:
+    asked = query.asked.period
+    if not hits or hits[0].period_match >= 0 or asked is None or not query.asked.explicit:
         return None
     chunk = index.chunks[hits[0].row]
-    doc = index.documents.get(chunk.doc)
-    asked = query.period.resolve(doc.year if doc else None)
-    if asked is None or chunk.period is None:
+    if chunk.period is None:
         return None
     return (f"报告中相关内容属于{chunk.period.label},没有{asked.label}的数据 / the report speaks of this for "
             f"{chunk.period.label_en}, not {asked.label_en}")
 
 
-@lru_cache(maxsize=4096)
-def _place_names(text: str) -> tuple[str, ...]:
-    import jieba.posseg as posseg
-
-    # jieba's ns (place) tag; its person/organisation tags fire on too many common words
-    return tuple(w for w, flag in posseg.lcut(text) if flag == "ns" and len(w) >= 2)
-
-
 def refusal_reason(index: Index, query: Query) -> str | None:
     """Rules that say the corpus cannot answer, whatever the scores: a year no document covers,
-    or a place the corpus never names."""
-    year = query.period.year
-    if year is not None:
-        if year not in index.known_years and not any(str(year) in d.text for d in index.documents.values()):
-            return f"报告未涉及{year}年 / the report does not cover {year}"
-    stripped = query.text
-    for alias in REGION_ALIASES:
-        stripped = stripped.replace(alias, " ")
-    for name in _place_names(stripped):
-        if not any(name in d.text for d in index.documents.values()):
-            return f"报告未提及“{name}” / the report does not mention {name}"
+    an area that is not the report's own, an indicator no document names."""
+    year = query.asked.year
+    if year is not None and year not in index.known_years and not index.says(str(year)):
+        return f"报告未涉及{year}年 / the report does not cover {year}"
+    place = query.scope.place
+    if place and not any(index.says(f) for f in _forms(place)):
+        return f"报告未提及“{place}” / the report does not mention {place}"
+    for name in query.indicators:
+        if not any(index.says(f) for f in _indicator_forms(name)):
+            return f"报告未涉及“{name}” / the report does not report {name}"
     return None
+
+
+def _forms(place: str) -> tuple[str, ...]:
+    from .places import forms_of, place as lookup
+
+    p = lookup(place)
+    return (forms_of(p) if p else ()) or (place,)
+
+
+@lru_cache(maxsize=1024)
+def _indicator_forms(name: str) -> tuple[str, ...]:
+    from .indicators import load_indicators
+
+    ind = next((i for i in load_indicators() if i.name == name), None)
+    return (name, *ind.aliases) if ind else (name,)
 
 
 def lexical_terms(query: Query) -> tuple[str, ...]:
@@ -220,4 +284,4 @@ def lexical_terms(query: Query) -> tuple[str, ...]:
     return tuple(sorted({t for t in query.tokens if len(t) >= 2}, key=len, reverse=True))
 
 
-__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "MODES"]
+__all__ = ["Hit", "Ranking", "search", "rrf", "weighted_sum", "token_coverage", "ngram_candidates", "MODES"]

@@ -62,6 +62,9 @@ class Figure:
     doc: str = ""  # filled in when attached to a chunk
     period: Period | None = None
     section: str = ""
+    indicator: str | None = None  # canonical indicator it measures (qa/data/indicators.json), None: free subject
+    aspect: str = ""  # 总量 | 增速 | 占比 | 排名 | 数量 | 新增 | 累计 ("" for durations)
+    scope: str = "local"  # local (the report's own area) | city | province | country | world
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -188,10 +191,20 @@ class Answer:
     elapsed_ms: float = 0.0
     confidence: float = 0.0  # how sure retrieval is that the top passage answers (see retrieval.confidence_of)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 500 chars"
+    # figure: a figure answers; passage: the report speaks of it but the answer is text, or it gives
+    # no number for it (or only the other period's); not_found: the report does not cover it
+    status: str = ""
+    query: Any = None  # the qa.query.Query the question was read into (a follow-up's context)
+    related: tuple[str, ...] = ()  # questions to ask next
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", ("figure" if self.figures else "passage") if self.found else "not_found")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "status": self.status,
             "found": self.found,
             "text": self.text,
             "mode": self.mode,
@@ -200,4 +213,5 @@ class Answer:
             "notes": list(self.notes),
             "figures": [f.to_dict() for f in self.figures],
             "passages": [p.to_dict() for p in self.passages],
+            "related": list(self.related),
         }

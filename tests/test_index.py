@@ -184,3 +184,76 @@ def test_hnsw_above_threshold(corpus: Path):
     assert index.manifest.faiss_kind == "hnsw"
     flat = build_index(docs, FakeEmbedder())
     assert flat.manifest.faiss_kind == "flat"
+
+
+# --- the character-bigram BM25 field ---------------------------------------------------------
+
+
+def test_ngram_field_round_trips(corpus: Path, tmp_path: Path):
+    from qa.retrieval import ngram_candidates
+
+    built = _load(corpus, tmp_path / "index").index
+    loaded = load_index(tmp_path / "index")
+    manifest_files = loaded.manifest.files
+    assert any(k.startswith("bm25-ngrams/") for k in manifest_files)
+    assert loaded.ngram_vocab == built.ngram_vocab and "车位" in loaded.ngram_vocab
+    for q in ["车位", "汽车卖了多少", "污水处理能力", "GDP 5G"]:
+        a, b = ngram_candidates(loaded, q, 10), ngram_candidates(built, q, 10)
+        assert a and [r for r, _ in a] == [r for r, _ in b]
+        assert [s for _, s in a] == pytest.approx([s for _, s in b])
+
+
+@pytest.mark.parametrize("part, whole", [
+    ("托育", "托育园"),  # jieba keeps 托育园 whole: the word field has no 托育
+    ("电竞", "电竞节"),
+    ("还建", "还建房"),
+])
+def test_ngrams_match_inside_compounds(corpus: Path, part: str, whole: str):
+    from qa.query import tokenize
+    from qa.retrieval import bm25_candidates, ngram_candidates
+
+    docs, _ = load_corpus(corpus)
+    index = build_index(docs, FakeEmbedder())
+    assert bm25_candidates(index, tuple(tokenize(part)), index.size) == []  # words miss it
+    rows = [r for r, _ in ngram_candidates(index, part, index.size)]
+    assert rows and all(part in index.chunks[r].text for r in rows)
+    assert any(whole in index.chunks[r].text for r in rows)
+
+
+def test_ngram_candidates_ignore_unknown_text(corpus: Path):
+    from qa.retrieval import ngram_candidates
+
+    docs, _ = load_corpus(corpus)
+    index = build_index(docs, FakeEmbedder())
+    # the caller passes Query.core, the question without the report's own name (光谷)
+    assert ngram_candidates(index, "魑魅魍魉", 10) == [] and ngram_candidates(index, "", 10) == []
+    assert ngram_candidates(index, "新增学位 学位", 5)[0][1] > 0
+
+
+def test_old_format_index_is_stale(corpus: Path, tmp_path: Path):
+    import json
+
+    from qa.index import FORMAT_VERSION
+
+    index_dir = tmp_path / "index"
+    _load(corpus, index_dir)
+    build = live_build(index_dir)
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 1  # an index written before the bigram field existed
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("bm25-ngrams/")}
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert FORMAT_VERSION >= 2
+    with pytest.raises(StaleIndexError, match="index format 1"):
+        load_index(index_dir)
+    with pytest.raises(StaleIndexError):
+        _load(corpus, index_dir, rebuild=False)
+    a = _load(corpus, index_dir)  # rebuilt in the current format
+    assert a.index.manifest.format_version == FORMAT_VERSION and a.index.ngram_vocab
+
+
+def test_missing_ngram_field_is_corrupt(corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    _load(corpus, index_dir)
+    shutil.rmtree(live_build(index_dir) / "bm25-ngrams")
+    with pytest.raises(CorruptIndexError):
+        load_index(index_dir)

@@ -1,10 +1,19 @@
+"""The question, read once: tokens, indicators, aspect, kinds, form, period, scope, follow-ups."""
 from __future__ import annotations
 
 import pytest
 
 from qa.errors import QuestionError
-from qa.query import PeriodIntent, analyse, detect_period, normalize, tokenize
+from qa.query import Asked, Query, Scope, Vocabulary, analyse, normalize, read_period, read_years, tokenize
 from qa.types import Period
+
+REPORT = "东湖高新区2024年工作报告。武汉新城建设。全省10家湖北实验室。开设北京、上海2个引才专列。"
+VOCAB = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "中国光谷", "东湖高新区"),
+                   says=lambda s: bool(s) and s in REPORT)
+
+
+def ask(q: str, context: Query | None = None) -> Query:
+    return analyse(q, vocab=VOCAB, context=context)
 
 
 @pytest.mark.parametrize(
@@ -21,51 +30,147 @@ def test_normalize(raw, expected):
     assert normalize(raw) == expected
 
 
-def test_tokens_keep_numbers_with_units_and_drop_region_names():
-    q = analyse("光谷2023年固定资产投资超1200亿元了吗")
+def test_tokens_keep_numbers_with_units_and_drop_the_reports_own_area():
+    q = ask("光谷2023年固定资产投资超1200亿元了吗")
     assert "1200亿元" in q.tokens
     assert "光谷" not in q.tokens and "2023" not in q.tokens
     assert "固定资产" in q.tokens or "固定资产投资" in q.tokens
 
 
-def test_synonyms_reach_the_reports_words():
-    assert "生产总值" in analyse("去年GDP多少").tokens
-    assert "外商" in analyse("外资用了多少").tokens or "外商直接投资" in analyse("外资用了多少").tokens
-    assert "高新技术" in analyse("高企有几家").tokens
+@pytest.mark.parametrize(
+    "question, indicator",
+    [
+        ("去年光谷GDP是多少？", "地区生产总值"),
+        ("2023年光谷地区生产总值是多少？", "地区生产总值"),
+        ("光谷经济总量多大", "地区生产总值"),
+        ("What was the GDP of Optics Valley in 2023?", "地区生产总值"),
+        ("光谷有多少家高新技术企业", "高新技术企业"),
+        ("固投完成了多少", "固定资产投资"),
+    ],
+)
+def test_indicator_is_read_once(question, indicator):
+    assert indicator in ask(question).indicators
+
+
+def test_indicator_forms_reach_bm25_below_the_users_words():
+    q = ask("去年GDP多少")
+    weights = dict(q.expansions)
+    assert any(t in weights for t in ("生产总值", "地区生产总值", "经济总量"))
+    assert all(0 < w < 1 for w in weights.values())
+    assert not set(weights) & set(q.tokens)
 
 
 @pytest.mark.parametrize(
-    "question, intent",
+    "question, aspect",
     [
-        ("去年新开工多少个项目", PeriodIntent("results")),
-        ("今年计划新开工多少个项目", PeriodIntent("targets")),
-        ("2023年地区生产总值是多少", PeriodIntent(None, 2023)),
-        ("2024年的目标是什么", PeriodIntent("targets", 2024)),
-        ("预期增长多少", PeriodIntent("targets")),
-        ("完成了多少投资", PeriodIntent("results")),
-        ("新增学位有多少", PeriodIntent(None)),
-        ("What was the GDP last year?", PeriodIntent("results")),
-        ("What is the target for this year?", PeriodIntent("targets")),
+        ("去年GDP增长了多少", "增速"),
+        ("光谷GDP总量是多少", "总量"),
+        ("新增了多少家上市企业", "新增"),
+        ("高企数量占全市的比重", "占比"),
+        ("高企总数在全国高新区排第几", "排名"),
     ],
 )
-def test_detect_period(question, intent):
-    assert detect_period(question) == intent
+def test_aspect(question, aspect):
+    assert ask(question).aspect == aspect
 
 
 @pytest.mark.parametrize(
-    "intent, report_year, period",
+    "question, form",
     [
-        (PeriodIntent("results"), 2024, Period(2023, "results")),
-        (PeriodIntent("targets"), 2024, Period(2024, "targets")),
-        (PeriodIntent(None, 2023), 2024, Period(2023, "results")),
-        (PeriodIntent(None, 2024), 2024, Period(2024, "targets")),
-        (PeriodIntent("results"), 2031, Period(2030, "results")),
-        (PeriodIntent(None), 2024, None),
-        (PeriodIntent("targets"), None, None),
+        ("去年GDP是多少", "number"),
+        ("光谷 GDP 2023", "number"),  # GDP asks for a number
+        ("新增总投资目标", "keywords"),
+        ("有没有公办托育园", "yesno"),
+        ("今年要建哪些重大项目", "list"),
+        ("汉江国家实验室在哪里", "name"),
+        ("如何优化营商环境", "text"),
     ],
 )
-def test_period_resolves_per_report(intent, report_year, period):
-    assert intent.resolve(report_year) == period
+def test_answer_form(question, form):
+    assert ask(question).form == form
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [("2023年GDP", [2023]), ("二〇二三年的GDP", [2023]), ("22年GDP", [2022]), ("90年代", []), ("2,023个", [])],
+)
+def test_read_years(text, years):
+    assert read_years(text) == years
+
+
+@pytest.mark.parametrize(
+    "question, period, explicit, part",
+    [
+        ("去年新开工多少个项目", Period(2023, "results"), True, None),
+        ("今年计划新开工多少个项目", Period(2024, "targets"), True, None),
+        ("2023年地区生产总值是多少", Period(2023, "results"), True, None),
+        ("23年地区生产总值是多少", Period(2023, "results"), True, None),
+        ("2024年的目标是什么", Period(2024, "targets"), True, None),
+        ("预期增长多少", Period(2024, "targets"), True, None),
+        ("前年GDP多少", Period(2022, "results"), True, None),
+        ("一季度GDP增长多少", Period(2023, "results"), True, "一季度"),
+        ("2023年上半年增长多少", Period(2023, "results"), True, "上半年"),
+        ("What was the GDP last year?", Period(2023, "results"), True, None),
+        ("What is the target for this year?", Period(2024, "targets"), True, None),
+        ("新增学位有多少", Period(2023, "results"), False, None),  # a number with no period: the latest result
+        ("如何优化营商环境", None, False, None),
+    ],
+)
+def test_period_resolves_against_the_newest_report(question, period, explicit, part):
+    asked = ask(question).asked
+    assert (asked.period, asked.explicit, asked.part) == (period, explicit, part)
+
+
+def test_period_resolution_follows_the_as_of_year():
+    assert read_period("去年GDP多少", 2025, True) == Asked(Period(2024, "results"), True, None, 2024)
+    assert read_period("去年GDP多少", None, True).period is None
+
+
+@pytest.mark.parametrize(
+    "question, scope",
+    [
+        ("去年光谷GDP是多少？", Scope()),
+        ("武汉市2023年GDP是多少？", Scope("city", "武汉市")),
+        ("北京2023年GDP是多少？", Scope("other", "北京市")),
+        ("湖北省高新技术企业有多少家", Scope("province", "湖北省")),
+        ("中关村的GDP", Scope("other", "中关村")),
+        ("光谷GDP占武汉多少", Scope()),  # the city is the yardstick
+        ("科技型中小企业占全市的比重", Scope()),
+        ("高企在全国高新区排第几", Scope()),
+        ("武汉光谷的GDP", Scope()),  # the city modifies the report's own area
+        ("武汉新城有哪些项目", Scope()),  # part of a name the report uses
+        ("全市GDP是多少", Scope("city", "全市")),
+    ],
+)
+def test_scope(question, scope):
+    assert ask(question).scope == scope
+
+
+@pytest.mark.parametrize(
+    "first, follow_up, indicator, period",
+    [
+        ("今年光谷GDP预期增长多少？", "那去年呢？", "地区生产总值", Period(2023, "results")),
+        ("去年光谷GDP是多少？", "2024年的呢", "地区生产总值", Period(2024, "targets")),
+        ("去年光谷GDP是多少？", "高企呢", "高新技术企业", Period(2023, "results")),
+    ],
+)
+def test_follow_up_takes_what_it_lacks_from_the_question_before(first, follow_up, indicator, period):
+    q = ask(follow_up, context=ask(first))
+    assert indicator in q.indicators
+    assert q.asked.period == period
+    assert q.wants_number
+
+
+def test_a_full_question_is_not_a_follow_up():
+    first = ask("去年光谷GDP是多少？")
+    q = ask("今年新增学位多少个", context=first)
+    assert q.follows is None and "地区生产总值" not in q.indicators
+
+
+def test_query_is_frozen():
+    q = ask("去年GDP多少")
+    with pytest.raises(AttributeError):
+        q.text = "x"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n\t", "？？！！", "😀😀😀", "\x00\x01", "。。。", None, 42, ["问题"]])

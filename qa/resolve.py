@@ -1,0 +1,304 @@
+"""Resolve every figure to what it measures: indicator, aspect and scope.
+
+Why: a figure's subject is the few characters before its number (一季度增长, 全年总量); what it
+measures is often named once, clauses earlier. In "经济增速逐季回升,一季度增长2.5%,…全年增长4.7%,总量达到
+2715亿元" all three figures are 地区生产总值 (增速, 增速, 总量). The rules below are general facts of
+Chinese report prose, kept small and pure:
+
+* indicator: the indicator named in the figure's own subject; when the subject says nothing but
+  time and verbs (一季度增长), the topic carries from the nearest figure or indicator before it in
+  the sentence. A name that only modifies another noun (院士项目, 进出口实绩企业, 战略性新兴产业集群)
+  is not the figure's indicator, nor is the denominator of a share (占GDP比重). The indicator must
+  fit the figure's unit (an amount indicator takes no count).
+* aspect: rank -> 排名; share/rate -> 占比 (a rate indicator's own level -> 总量); growth -> 增速;
+  otherwise the verb governing the figure: 新增/新引进/建成… -> 新增, 总数/达到/突破… -> 累计 (a
+  stock of things) or 总量 (an amount), explicit 累计 -> 累计; a leading verb distributes over its
+  list (新增公园10座、绿地30万方); a count followed by "总数达…" is the new part; else 数量 / 总量.
+* scope: local (the report's own area) unless the clause opens with another area's own total
+  (全省10家湖北实验室, 全市GDP…); 占全市41% and 全国第四 keep the figure local.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping, Sequence
+
+from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
+from .types import Chunk, Document, Figure, Period
+
+_HARD = set(",，;；。！!？?：:()（）\n")
+_SEGMENT = _HARD | {"、"}
+_LEAD = re.compile(r"^(?:其中|同时|并且|并|且|另外|此外|以及|和|及)")
+# a subject that says nothing of what is measured: time, verbs, generic heads
+_EMPTY = re.compile(r"一季度|二季度|三季度|四季度|前三季度|上半年|下半年|全年|今年|去年|当年|其中|同比|比上年|较上年|年均"
+                    r"|分别|均|都|也|增长|增速|增幅|增加|减少|下降|回落|提高|提升|达到|达|实现|为|突破|超过|超|总量|总数|总额"
+                    r"|规模|占比|比重|占|累计|合计|共|全市|全省|全国|全区|全球|世界|国内|的|[、,，\s“”]")
+# nouns that name a thing of their own: after an indicator's name they make it a modifier
+_THING = re.compile(r"企业|公司|机构|平台|集群|项目|中心|园区|基地|团队|专家|场景|工厂|总部|专区|联盟|论坛|大会|奖")
+_TAIL = re.compile(r"总量|总数|总额|规模|数量|增长|增速|增幅|占比|比重|[、和及与]$")
+_NEW = re.compile(r"新增|增加|新引进|引进|新建成|新建|建成|新开工|新设|新认定|新开办|新开放|开放|新上市|筹建|扩面|增容|新登记"
+                  r"|招引|新培育|新入选|新获批|新落户")
+_CUMULATIVE = re.compile(r"累计")
+_STOCK = re.compile(r"总数|总量|总计|合计|共有|已有|拥有|达到|达|存量")
+_STOCK_TAIL = re.compile(r"(?<![数测质重含能])量(?:达到|达|超过|超|突破|为)?$")  # 标识注册量超185亿个
+_OWN_STOCK = re.compile(r"^(?:突破|达到|达)")
+_TOTAL_NEXT = re.compile(r"^(?:其中)?(?:总数|累计|总量)(?:达到|达|突破|超过|为)")
+_KIND_FAMILY = {"amount": "amount", "count": "count", "measure": "measure"}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    indicator: str | None
+    aspect: str
+    scope: str
+
+
+def _stops(s: str, chars: set[str], i: int) -> int:
+    """Start of the span (clause or list segment) holding position i."""
+    j = i
+    while j > 0 and s[j - 1] not in chars:
+        j -= 1
+    return j
+
+
+def _end(s: str, chars: set[str], i: int) -> int:
+    j = i
+    while j < len(s) and s[j] not in chars:
+        j += 1
+    return j
+
+
+def _masked(s: str, mentions: Iterable[Mention], base: int = 0) -> str:
+    out = list(s)
+    for m in mentions:
+        a, b = max(0, m.start - base), min(len(s), m.end - base)
+        if a < b:
+            out[a:b] = " " * (b - a)
+    return "".join(out)
+
+
+def fits(ind: Indicator, figure: Figure) -> bool:
+    """Whether an indicator can be measured by this kind of figure (unit family)."""
+    if figure.kind == "duration":
+        return False
+    if figure.kind in ("growth", "decline", "multiple", "rank"):
+        return True
+    if figure.kind in ("share", "rate"):
+        return True
+    family = _KIND_FAMILY.get(figure.kind)
+    if family is None:
+        return False
+    if ind.unit == "measure":
+        return family in ("measure", "count")  # roads in 公里 and in 条
+    return ind.unit == family
+
+
+def _is_modifier(subject: str, m: Mention) -> bool:
+    """院士项目: the name is followed by a noun of its own, so the subject is that noun."""
+    after = subject[m.end:]
+    after = after[: next((i for i, ch in enumerate(after) if ch in _SEGMENT), len(after))]
+    return bool(_THING.search(_TAIL.sub("", after)))
+
+
+def _subject_indicator(figure: Figure) -> tuple[Indicator | None, Mention | None]:
+    subject = figure.subject
+    mentions = find_indicators(subject)
+    if figure.kind == "share" and (at := subject.find("占")) >= 0:
+        mentions = tuple(m for m in mentions if m.start < at)  # 占GDP比重: GDP is the denominator
+    for m in reversed(mentions):
+        if not _is_modifier(subject, m) and fits(m.indicator, figure):
+            return m.indicator, m
+    return None, None
+
+
+def _aspect(figure: Figure, ind: Indicator | None, mention: Mention | None, s: str, a: int, carry_new: bool) -> str:
+    """`s` is the sentence, `a` the figure's start in it; `carry_new`: a leading 新增 verb of an
+    earlier clause governs this verbless one."""
+    kind = figure.kind
+    if kind == "duration":
+        return ""
+    if kind == "rank":
+        return "排名"
+    if kind in ("share", "rate"):
+        return "总量" if ind is not None and ind.unit == "percent" else "占比"
+    if kind in ("growth", "decline", "multiple"):
+        return "增速"
+    if mention is not None and mention.aspect in ("新增", "累计", "总量"):
+        return mention.aspect
+    clause_start, seg_start = _stops(s, _HARD, a), _stops(s, _SEGMENT, a)
+    clause = _masked(s[clause_start:a], find_indicators(s), clause_start)
+    seg, head = clause[seg_start - clause_start:], clause[: seg_start - clause_start]
+    if _CUMULATIVE.search(seg):
+        return "累计"
+    if _NEW.search(seg):
+        stock = "new"
+    elif _STOCK.search(seg) or _STOCK_TAIL.search(seg.rstrip()) or _OWN_STOCK.match(figure.text):
+        stock = "stock"
+    else:  # a list item with no verb of its own takes the clause's (新增76家品牌店、超6000家餐饮店)
+        if _CUMULATIVE.search(head):
+            return "累计"
+        cues = [(m.start(), "new") for m in _NEW.finditer(head)] + [(m.start(), "stock") for m in _STOCK.finditer(head)]
+        stock = max(cues)[1] if cues else "new" if carry_new else ""
+        if not stock and kind == "count" and _TOTAL_NEXT.match(s[_end(s, _HARD, a) + 1:]):
+            stock = "new"  # 4家企业入选…,总数达12家: the count is the new part
+    if stock == "new":
+        return "新增"
+    aspects = ind.aspects if ind is not None else ()
+    if stock == "stock":
+        if kind == "count":
+            return next((x for x in ("累计", "总量", "数量") if not aspects or x in aspects), "累计")
+        return "总量"
+    if kind == "count" and ind is not None and ind.unit == "count" and "数量" not in aspects:
+        return "总量"  # 常住人口: a count whose level is its total
+    return "数量" if kind == "count" else "总量"
+
+
+_STRONG_SCOPE = re.compile(r"^(?:全|.+[市省]$|国内|我国|世界|全球)")
+
+
+def _scope(s: str, a: int, after: int = 0) -> str:
+    """Another area's scope only where the figure's clause (from `after`, the end of the figure
+    before it) opens with that area (全省10家…)."""
+    clause_start = max(_stops(s, _HARD, a), after)
+    prefix = s[clause_start:a]
+    lead = _LEAD.match(prefix)
+    if lead:
+        prefix = prefix[lead.end():]
+    mentions = find_indicators(prefix)
+    for cue in scope_cues(prefix):
+        if cue.start != 0:
+            break
+        if any(m.start <= cue.start < m.end for m in mentions) or not _STRONG_SCOPE.match(cue.form):
+            break
+        if cue.scope != "local" and not is_field(prefix, cue):
+            return cue.scope
+        break
+    return "local"
+
+
+_VERB = re.compile(r"开展|推动|推进|实施|完成|建设|打造|举办|开设|创建|争创|选树|安装|改造|畅通|加快|实现|获得|入选|参与"
+                   r"|签约|收购|提升|扩容|整合|办好|斩获|交付|引导|支持|升级|提档|培育|发展|开工|续建|竣工|通车|投用")
+
+
+def _verbless(prefix: str) -> bool:
+    """补链强链项目: a clause of a noun and its number, no verb of its own."""
+    return not _VERB.search(prefix) and not _NEW.search(prefix) and not _STOCK.search(prefix)
+
+
+def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> tuple[Figure, ...]:
+    """The figures of one sentence (document offsets; `offset` is the sentence's start) resolved in
+    order, so a topic named before carries to the figures after it."""
+    mentions = find_indicators(sentence)
+    out: list[Figure] = []
+    prev: tuple[int, Indicator | None, str] | None = None  # (position, indicator, scope) of the previous figure
+    clause, lead_new, carry = -1, False, False  # lead_new: the last clause opened with 新增 (引进…130个,…90个)
+    for f in figures:
+        a = f.start - offset
+        ind, mention = _subject_indicator(f)
+        carried_scope = "local"
+        if ind is None and f.kind != "duration" and not _EMPTY.sub("", f.subject):
+            # the subject names nothing: carry the nearest topic (and whose it is) before the figure
+            before = [(m.end, m.indicator, _scope(sentence, m.start)) for m in mentions
+                      if m.end <= a and fits(m.indicator, f)]
+            cands = before + ([prev] if prev is not None else [])
+            if cands:
+                _, ind, carried_scope = max(cands, key=lambda t: t[0])
+                if ind is not None and not fits(ind, f):
+                    ind, carried_scope = None, "local"
+        clause_start = _stops(sentence, _HARD, a)
+        prefix = sentence[clause_start:a]
+        if clause_start != clause:  # a new clause: does it open with 新增, or carry the last one's?
+            clause, opened = clause_start, bool(_NEW.match(_LEAD.sub("", prefix)))
+            carry, lead_new = lead_new and _verbless(prefix), opened or (lead_new and _verbless(prefix))
+        aspect = _aspect(f, ind, mention, sentence, a, carry and bool(out) and out[-1].kind == f.kind)
+        scope = _scope(sentence, a, out[-1].end - offset if out else 0)
+        if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
+            scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
+        out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
+        prev = (a, ind, scope)
+    return tuple(out)
+
+
+def resolve_figure(figure: Figure, sentence: str, offset: int) -> Resolution:
+    """One figure in its sentence (earlier figures of the sentence are re-read for the topic)."""
+    found = [f for f in _figures_before(sentence, offset, figure)] + [figure]
+    r = resolve_sentence(sentence, offset, found)[-1]
+    return Resolution(r.indicator, r.aspect, r.scope)
+
+
+def _figures_before(sentence: str, offset: int, figure: Figure) -> list[Figure]:
+    from .figures import extract_figures
+
+    return [f for f in extract_figures(sentence, offset) if f.end <= figure.start]
+
+
+def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Every chunk's figures resolved within their whole sentence (a chunk may cut a sentence)."""
+    sentences = sorted(s for p in doc.paragraphs for s in p.sentences)
+    starts = [a for a, _ in sentences]
+    by_sentence: dict[tuple[int, int], list[Figure]] = {}
+    for c in chunks:
+        for f in c.figures:
+            k = bisect_right(starts, f.start) - 1
+            span = sentences[k] if k >= 0 and sentences[k][0] <= f.start < sentences[k][1] else (c.start, c.end)
+            by_sentence.setdefault(span, []).append(f)
+    resolved: dict[tuple[int, int], Figure] = {}
+    for (a, b), figs in by_sentence.items():
+        figs.sort(key=lambda f: f.start)
+        for f in resolve_sentence(doc.text[a:b], a, figs):
+            resolved[(f.start, f.end)] = f
+    return [replace(c, figures=tuple(resolved.get((f.start, f.end), f) for f in c.figures)) if c.figures else c
+            for c in chunks]
+
+
+
+# ---- the key indicators table: indicator × period ------------------------------------------------
+
+_PARTIAL = re.compile(r"^(?:一季度|二季度|三季度|四季度|前三季度|上半年|下半年|\d{1,2}月|1-\d{1,2}月)")
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One cell of the key indicators table: what the report says an indicator was (实绩) or is to be (目标)."""
+
+    indicator: str
+    aspect: str
+    period: Period | None
+    figure: Figure
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {"indicator": self.indicator, "aspect": self.aspect,
+                "period": self.period.label if self.period else None,
+                "value": self.figure.text, "figure": self.figure.to_dict(), "sentence": self.sentence}
+
+
+def sentence_around(doc: Document, start: int) -> str:
+    """The sentence of `doc` holding offset `start` ("" when it is in no paragraph)."""
+    for para in doc.paragraphs:
+        if para.start <= start < para.end:
+            return next((doc.text[a:b] for a, b in para.sentences if a <= start < b), "")
+    return ""
+
+
+def key_indicators(figures: Iterable[Figure], documents: Mapping[str, Document]) -> tuple[IndicatorRow, ...]:
+    """One row per (indicator, aspect, period) the corpus states for its own area, ordered as the
+    vocabulary (a 统计公报's chapters), then by aspect and period. Where a year is given piecemeal
+    (一季度 2.5%, …, 全年 4.7%) the whole period's figure is the row; else the first stated."""
+    order = {ind.name: i for i, ind in enumerate(load_indicators())}
+    best: dict[tuple[str, str, Period | None], tuple[bool, int, Figure]] = {}
+    for n, f in enumerate(figures):
+        if not f.indicator or not f.aspect or f.scope != "local":
+            continue
+        key = (f.indicator, f.aspect, f.period)
+        rank = (bool(_PARTIAL.match(f.subject)), n, f)
+        if key not in best or rank[:2] < best[key][:2]:
+            best[key] = rank
+    rows = []
+    for (name, aspect, period), (_, _, f) in best.items():
+        doc = documents.get(f.doc)
+        rows.append(IndicatorRow(name, aspect, period, f, sentence_around(doc, f.start) if doc else ""))
+    rows.sort(key=lambda r: (order.get(r.indicator, len(order)), ASPECTS.index(r.aspect),
+                             (r.period.year, r.period.kind) if r.period else (0, "")))
+    return tuple(rows)

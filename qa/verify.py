@@ -1,0 +1,174 @@
+"""Choose and verify: show a figure only when it answers the question.
+
+A figure answers when what it measures (indicator, else its subject), the aspect (总量, 增速,
+新增 …), the area (scope) and the period all match what the `Query` asks. When none does, the
+answer says so plainly instead of showing the nearest number: the report speaks of it but gives
+no figure (status "passage"), gives only the other period's figure ("passage"), or does not
+cover it at all ("not_found"). A confident wrong number is the worst answer a 政务 service gives.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .query import GENERIC, Query, grams
+from .types import Figure
+
+STATUSES = ("figure", "passage", "not_found")
+_PERCENT_KINDS = ("growth", "decline", "share", "rate")
+# the figure aspects that answer a question's aspect, best first
+ASPECTS: dict[str, tuple[str, ...]] = {
+    "总量": ("总量", "累计", "数量"),
+    "累计": ("累计", "总量", "数量"),
+    "数量": ("累计", "总量", "数量", "新增"),
+    "新增": ("新增",),
+    "增速": ("增速",),
+    "占比": ("占比",),
+    "排名": ("排名",),
+}
+_PARTS = ("前三季度", "一季度", "上半年", "全年")
+_UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点": "percent", "倍": "multiple",
+                "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
+FIT_MIN = 0.5  # a figure fitting less than this does not answer (tuned on the gold tune split)
+SUBJECT_MIN = 0.25  # without an indicator, the subject must share this much (Dice of bigrams)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # figure | passage | not_found
+    figures: tuple[Figure, ...]  # the figures that answer, best first (empty unless status is figure)
+    other: Figure | None = None  # the other period's figure, when only that one exists
+    reason: str | None = None  # why not found
+
+
+def _family(f: Figure) -> str:
+    unit = f.base_unit or f.unit
+    if f.kind in _PERCENT_KINDS or unit in ("%", "个百分点"):
+        return "percent"
+    return _UNIT_FAMILY.get(unit, "count" if f.kind == "count" else f.kind)
+
+
+def subject_overlap(query: Query, figure: Figure) -> float:
+    """Dice coefficient of the figure's subject and the question's subject bigrams (aspect words
+    such as 总量 or 新增 left out of both: they say how, not what)."""
+    return dice(grams(GENERIC.sub(" ", figure.subject)), query.grams)
+
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def what_fits(query: Query, figure: Figure) -> float:
+    """How well what the figure measures matches what is asked, 0..1."""
+    if query.indicators:
+        if figure.indicator in query.indicators:
+            return 1.0
+        if figure.indicator is not None:
+            return 0.0
+        return 0.8 * subject_overlap(query, figure)
+    overlap = subject_overlap(query, figure)
+    return min(1.0, 1.6 * overlap)
+
+
+def kind_fits(query: Query, figure: Figure) -> float:
+    wanted = query.kinds
+    if not wanted:
+        return 0.5
+    if figure.kind == wanted[0]:
+        return 1.0
+    if figure.kind in wanted or (figure.kind == "multiple" and wanted[0] == "growth"):  # 增长两倍
+        return 0.7
+    return 0.4 if figure.kind in _PERCENT_KINDS and wanted[0] in _PERCENT_KINDS else 0.0
+
+
+def aspect_fits(query: Query, figure: Figure) -> float:
+    if not query.aspect or not figure.aspect:
+        # 有多少名特级教师 asks the stock (37名), not the year's newcomers (新引进9人)
+        return 0.4 if figure.aspect == "新增" and query.aspect is None else 0.7
+    accepted = ASPECTS.get(query.aspect, (query.aspect,))
+    if figure.aspect not in accepted:
+        return 0.0
+    return 1.0 - 0.1 * accepted.index(figure.aspect)
+
+
+def figure_fit(query: Query, figure: Figure) -> float:
+    """How well a figure answers the question, 0..1: what it measures, then aspect, kind and unit.
+    A figure of another area (scope) never fits."""
+    if figure.scope != query.scope.level:
+        return 0.0
+    unit = 0.5 if not query.units or figure.kind == "rank" else 1.0 if _family(figure) in query.units else 0.0
+    return 0.5 * what_fits(query, figure) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
+
+
+def answers(query: Query, figure: Figure, part: str | None) -> bool:
+    """The checks a shown figure must pass, beyond ranking well."""
+    if figure.scope != query.scope.level:
+        return False
+    if query.indicators:
+        if figure.indicator not in query.indicators and not (
+                figure.indicator is None and subject_overlap(query, figure) >= SUBJECT_MIN):
+            return False
+    elif subject_overlap(query, figure) < SUBJECT_MIN:
+        return False
+    if query.kinds and kind_fits(query, figure) < 0.4:
+        return False
+    if query.aspect and figure.aspect and aspect_fits(query, figure) == 0.0:
+        return False
+    if query.asked.part:  # 一季度增长多少: only the first quarter's figure
+        if part != query.asked.part:
+            return False
+    elif part in ("一季度", "上半年", "前三季度"):  # a part of the year does not answer for the year
+        return False
+    return True
+
+
+def clause_of(text: str, figure: Figure) -> str:
+    """The words before a figure back to the previous comma or stop, with the figure's subject."""
+    before = re.split(r"[,，;；。:：]", text[max(0, figure.start - 30): figure.start])[-1]
+    return f"{before} {figure.subject}"
+
+
+def part_of_year(text: str, figure: Figure) -> str | None:
+    """一季度 / 上半年 / 前三季度 / 全年 when the figure's clause says so (一季度增长2.5%)."""
+    start = figure.start
+    clause = re.split(r"[,，;；。:：]", text[max(0, start - 12): start])[-1]
+    return next((p for p in _PARTS if p in clause), None)
+
+
+def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN) -> Verdict:
+    """Pick the figure that answers from the top passages, or say why none does.
+
+    `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text.
+    """
+    if not query.wants_number:
+        return Verdict("passage", ())
+    top = max((p.score for p in passages[:5]), default=0.0)
+    scored: list[tuple[float, int, Figure]] = []
+    other: list[tuple[float, int, Figure]] = []
+    asked = query.asked.period
+    for rank, p in enumerate(passages[:5]):
+        weight = max(p.score, 0.0) / top if top > 0 else 1.0
+        for f in p.figures:
+            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f)):
+                continue
+            fit = figure_fit(query, f)
+            if fit < fit_min:
+                continue
+            # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
+            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause_of(texts.get(f.doc, ""), f)), query.grams)
+            if asked is not None and f.period is not None and f.period != asked:
+                if query.asked.explicit:
+                    other.append((s, f.start, f))
+                    continue
+                s -= 0.15  # a default period: the latest result first, a target if that is all
+            scored.append((s, f.start, f))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    figures = tuple(dict.fromkeys(f for _, _, f in scored))[:10]
+    if figures:
+        return Verdict("figure", figures)
+    if query.scope.foreign:  # 武汉市GDP: the report gives only its own area's
+        where = query.scope.place or query.scope.level
+        return Verdict("not_found", (), reason=f"报告没有给出{where}的数据 / the report gives no figure for {where}")
+    other.sort(key=lambda x: (-x[0], x[1]))
+    return Verdict("passage", (), other[0][2] if other else None)
