@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from ..feedback import FeedbackStore
 from ..types import Document
 from .handlers import Handlers
-from .labels import EXAMPLES, GRADIO_LITERALS_ZH, L, MODES, TITLE, i18n_tables, lang_of, t
+from .labels import EXAMPLES, GRADIO_LITERALS_ZH, GRADIO_ZH_BUILTIN, L, MODES, TITLE, i18n_tables, lang_of, t
 from .render import esc, period_label
 from .security import SecurityHeaders
 from .source import render_source
@@ -43,7 +43,7 @@ def make_theme() -> gr.themes.Base:
 
 def head_html() -> str:
     """<head> additions: a description, the labels page.js needs, and page.js itself."""
-    labels = {"zh": GRADIO_LITERALS_ZH, "page": {lang: {k: L[lang][k] for k in ("copied", "where_side",
+    labels = {"zh": GRADIO_LITERALS_ZH, "builtin": GRADIO_ZH_BUILTIN, "page": {lang: {k: L[lang][k] for k in ("copied", "where_side",
                                                                              "where_below")} for lang in L}}
     data = json.dumps(labels, ensure_ascii=False).replace("</", "<\\/")
     script = (STATIC / "page.js").read_text(encoding="utf-8")

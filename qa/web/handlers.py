@@ -16,7 +16,6 @@ from typing import Any
 from ..errors import QuestionError
 from ..feedback import FeedbackStore
 from ..types import Figure
-from . import compat
 from .labels import MODES, lang_of, t
 from .render import esc, render_answer, render_error, render_question
 from .source import figure_rows
@@ -80,12 +79,11 @@ class Handlers:
             return "", messages_of(history), dump(history), context, dump(history)
         status, top, new_context = "error", "", context
         try:
-            answer = compat.ask(self.assistant, question, int(top_k or 5), mode if mode in MODES else "hybrid",
-                                doc or None, context=context)
+            answer = self.assistant.ask(question, top_k=int(top_k or 5), mode=mode if mode in MODES else "hybrid",
+                                        doc=doc or None, context=context)
             html = render_answer(answer, lang, self.docs, self.settings.contact_line)
-            state = compat.answer_state(answer)
-            status, top = state.status, (answer.passages[0].chunk_id if answer.passages else "")
-            new_context = state.query if state.query is not None else question
+            status, top = answer.status, (answer.passages[0].chunk_id if answer.passages else "")
+            new_context = answer.query if answer.query is not None else question
         except QuestionError as e:
             html = render_error(e.en if lang == "en" else e.zh, lang)
         except Exception:  # noqa: BLE001 - the page must answer something
@@ -109,7 +107,7 @@ class Handlers:
             except (TypeError, ValueError):
                 raise QuestionError(f"top_k 必须是整数:{top_k}", f"top_k must be an integer: {top_k!r}") from None
             ctx = context if isinstance(context, str) and context.strip() else None
-            return compat.ask(self.assistant, question, k, mode, None, context=ctx).to_dict()
+            return self.assistant.ask(question, top_k=k, mode=mode, context=ctx).to_dict()
         except QuestionError as e:
             return {"question": question if isinstance(question, str) else None, "found": False,
                     "error": str(e), "error_zh": e.zh, "error_en": e.en}

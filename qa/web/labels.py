@@ -201,6 +201,8 @@ GRADIO_ZH: dict[str, dict[str, str]] = {
 GRADIO_LITERALS_ZH = {"Scroll down": "滚动到最新", "Copy message": "复制消息", "Copied message": "已复制",
                       "Clear": "清空", "Like": "有帮助", "Dislike": "没帮助", "Loading...": "加载中…",
                       "Error": "错误", "Copy": "复制", "Copied": "已复制"}
+# Gradio's own zh-CN words for the same controls (shown to zh-CN browsers), with their English.
+GRADIO_ZH_BUILTIN = {"赞": "Like", "踩": "Dislike", "清空对话": "Clear", "复制消息": "Copy message"}
 
 
 def lang_of(english: bool | str | None) -> str:

@@ -11,7 +11,6 @@ import re
 from typing import Any, Iterable
 
 from ..types import Answer, Document, Figure, Passage, Period
-from .compat import answer_state
 from .labels import MODES, t
 
 # Numbers with a unit, highlighted in a passage only when the figure extractor gave it no figures.
@@ -175,10 +174,10 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
     plainly, then what it does say); not found (said plainly, where to ask instead, the closest
     passages). Then the numbered citations, related questions, copy, and the time taken."""
     documents = documents or {}
-    state = answer_state(answer)
+    status = answer.status
     passages = answer.passages
-    out = [f'<div class="qa-answer qa-state-{esc(state.status)}" data-qa-status="{esc(state.status)}">']
-    if state.status == "figure" and answer.figures:
+    out = [f'<div class="qa-answer qa-state-{esc(status)}" data-qa-status="{esc(status)}">']
+    if status == "figure" and answer.figures:
         best = answer.figures[0]
         sentence, _ = _best_sentence(answer, documents)
         cite_no = _cite_of(answer, best)
@@ -190,7 +189,7 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
             f'{subject} {badge(best.period, lang)}</div>'
             f'<blockquote class="qa-quote">“{sentence}” {link}</blockquote></div></div>'
         )
-    elif state.status != "not_found" and passages:
+    elif status != "not_found" and passages:
         p = passages[0]
         text = highlight(p.text, p.start, p.figures, p.matched, numbers=not p.figures)
         said = answer.text.strip()
@@ -209,16 +208,16 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
         out.append(f'<div class="qa-note" role="note"><span class="qa-note-title">{esc(t(lang, "note_title"))}</span>'
                    f'{esc(note)}</div>')
     if passages:
-        title = t(lang, "maybe") if state.status == "not_found" else t(lang, "sources")
+        title = t(lang, "maybe") if status == "not_found" else t(lang, "sources")
         out.append(f'<div class="qa-cites-title">{esc(title)}</div><ol class="qa-cites">')
         multi = len(documents) > 1
         for i, p in enumerate(passages, 1):
             d = documents.get(p.doc)
             out.append(render_passage(i, p, lang, answer, d.title if (multi and d) else None))
         out.append("</ol>")
-    if state.related:
+    if answer.related:
         chips = "".join(f'<button type="button" class="qa-chip" data-qa-ask="{esc_attr(q)}">{esc(q)}</button>'
-                        for q in state.related[:6])
+                        for q in answer.related[:6])
         out.append(f'<div class="qa-related"><span class="qa-related-title">{esc(t(lang, "related"))}</span>'
                    f'<span class="qa-chips">{chips}</span></div>')
     mode = t(lang, f"mode_{answer.mode}") if answer.mode in MODES else answer.mode
@@ -239,16 +238,16 @@ def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] 
     """What the copy button copies: the answer, its sentence, the citations with their section
     paths; plain text, no markup."""
     documents = documents or {}
-    state = answer_state(answer)
+    status = answer.status
     lines = [f"{'问' if lang == 'zh' else 'Q'}: {answer.question.strip()}"]
-    if state.status == "figure" and answer.figures:
+    if status == "figure" and answer.figures:
         best = answer.figures[0]
         _, sentence = _best_sentence(answer, documents)
         cite_no = _cite_of(answer, best)
         period = f" ({period_label(best.period, lang)})" if best.period else ""
         lines.append(f"{t(lang, 'answer')}: {best.text}{' ' + best.subject if best.subject else ''}{period}")
         lines.append(f"“{sentence}”" + (f" [{cite_no}]" if cite_no else ""))
-    elif state.status != "not_found" and answer.passages:
+    elif status != "not_found" and answer.passages:
         said = answer.text.strip()
         p = answer.passages[0]
         lines.append(f"{t(lang, 'answer')}: " + (said if said and said != p.text.strip() and len(said) <= 120
@@ -259,7 +258,7 @@ def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] 
     lines.extend(answer.notes)
     if answer.passages:
         lines.append("")
-        lines.append(t(lang, "maybe") if state.status == "not_found" else t(lang, "sources"))
+        lines.append(t(lang, "maybe") if status == "not_found" else t(lang, "sources"))
         for i, p in enumerate(answer.passages, 1):
             d = documents.get(p.doc)
             where = " > ".join(x for x in ((d.title if d else ""), p.section) if x) or p.doc

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Sequence
 
+from ..indicators import aliases_of
 from ..types import Document, Figure
 from .labels import KINDS, t
 from .render import anchor, badge, esc, period_label, section_anchor
@@ -92,10 +93,6 @@ def _same_number(word: str, f: Figure) -> bool:
     return any(float(m) == wanted for m in _NUM.findall(f.text))
 
 
-def _no_aliases(word: str) -> tuple[str, ...]:
-    return (word,)
-
-
 def figure_rows(
     figures: Sequence[Figure],
     documents: dict[str, Document],
@@ -103,13 +100,14 @@ def figure_rows(
     period: str = "",
     section: str = "",
     lang: str = "zh",
-    aliases: Aliases = _no_aliases,
+    aliases: Aliases = aliases_of,
 ) -> list[list[str]]:
     """Rows of the 数据 table, filtered by free text (figure, subject, section, context; each word
     or one of its `aliases`), period label and section; figures whose own number is a searched
     number first, then those whose text or subject holds a word, then the rest in document order.
     Plain strings: the table shows them as text, never as HTML."""
     words = [w.lower() for w in (query or "").split() if w]
+    # an alias counts where it names what the figure measures; the word as typed counts anywhere
     forms = [{w, *(a.lower() for a in aliases(w) if a)} for w in words]
     ranked: list[tuple[int, int, list[str]]] = []
     for n, f in enumerate(figures):
@@ -120,17 +118,18 @@ def figure_rows(
             continue
         ctx = figure_context(documents.get(f.doc), f)
         kind = KINDS[lang].get(f.kind, f.kind)
+        measures = " · ".join(x for x in (f.indicator, f.aspect) if x) if f.indicator else f.subject
         hay = " ".join((f.text, f.subject, f.section, ctx, kind, plabel, f.kind)).lower()
-        if any(not any(x in hay for x in fs) for fs in forms):
+        own = f"{f.text} {f.subject} {f.indicator or ''}".lower()
+        if any(w not in hay and not any(x in own for x in fs) for w, fs in zip(words, forms)):
             continue
-        own = f"{f.text} {f.subject}".lower()
         if any(_same_number(w, f) for w in words):
             rank = 0
         elif forms and all(any(x in own for x in fs) for fs in forms):
             rank = 1
         else:
             rank = 2
-        row = [f.text, f.subject, kind, period_label(f.period, lang), f.section.replace(" > ", " › "), ctx]
+        row = [f.text, measures, kind, period_label(f.period, lang), f.section.replace(" > ", " › "), ctx]
         ranked.append((rank, n, row))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [row for _, _, row in ranked]

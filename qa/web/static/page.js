@@ -123,11 +123,12 @@
   var busy = 'This application is currently busy';
   function relabel(root) {
     var zh = lang() === 'zh';
-    root.querySelectorAll('button[aria-label], button[title], [role="button"][aria-label]').forEach(function (el) {
+    root.querySelectorAll('#qa-root button[aria-label], #qa-root button[title]').forEach(function (el) {
       ['aria-label', 'title'].forEach(function (attr) {
         var v = el.getAttribute(attr);
         if (!v) { return; }
-        var to = zh ? labels.zh[v] : zhToEn[v];
+        var en = zhToEn[v] || (labels.builtin || {})[v];  // ours or Gradio's own Chinese, in English
+        var to = zh ? labels.zh[v] || labels.zh[en] : en;
         if (to && to !== v) { el.setAttribute(attr, to); }
       });
     });
