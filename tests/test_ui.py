@@ -53,13 +53,6 @@ def fake_assistant(tmp_path_factory):
                           model=FakeEmbedder())
 
 
-@pytest.fixture(scope="module")
-def xss_assistant(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("xss-corpus")
-    (corpus / "xss-report.txt").write_text(XSS_REPORT, encoding="utf-8")
-    return Assistant.load(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("xss-index"), model=FakeEmbedder())
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -220,3 +213,58 @@ def test_full_queue_says_busy(fake_assistant):
         assert answered >= 1 and busy >= 1, (answered, busy)
     finally:
         app.close()
+
+
+# --- security headers, uploads, follow-ups ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fake_server(fake_assistant, tmp_path_factory):
+    from qa.feedback import FeedbackStore
+
+    app = ui.build_app(fake_assistant, feedback=FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite3"))
+    url = start(app).rstrip("/")
+    yield app, url
+    app.close()
+
+
+def test_security_headers_on_every_response(fake_server):
+    import httpx
+
+    app, url = fake_server
+    with httpx.Client(timeout=30) as c:
+        responses = [c.get(url), c.get(f"{url}/config"), c.get(f"{url}/gradio_api/info"),
+                     c.get(f"{url}/no-such-page"), c.post(f"{url}/gradio_api/call/ask", json={"data": ["GDP", 5, "hybrid"]})]
+        asset = re.search(r'src="([^"]+\.js)"', responses[0].text)
+        if asset:
+            responses.append(c.get(url + "/" + asset.group(1).lstrip("./")))
+    for r in responses:
+        h = r.headers
+        csp = h.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp and "object-src 'none'" in csp, r.url
+        assert h.get("x-frame-options") == "SAMEORIGIN" and h.get("x-content-type-options") == "nosniff", r.url
+        assert h.get("referrer-policy") == "strict-origin-when-cross-origin", r.url
+    assert responses[0].status_code == 200 and responses[3].status_code == 404
+
+
+def test_uploads_are_refused(fake_server):
+    import httpx
+
+    app, url = fake_server
+    with httpx.Client(timeout=30) as c:
+        for size in (2048, 2 * 2**20):
+            r = c.post(f"{url}/gradio_api/upload", files={"files": ("x.txt", b"x" * size, "text/plain")})
+            assert r.status_code == 413, (size, r.status_code)
+
+
+@pytest.mark.slow
+def test_api_follow_up_takes_the_previous_question(real_server):
+    c = client(real_server)
+    alone = c.predict("那去年呢？", 5, "hybrid", None, api_name="/ask")
+    follow = c.predict("那去年呢？", 5, "hybrid", "今年光谷地区生产总值预期增长多少？", api_name="/ask")
+    assert alone["status"] == "not_found"
+    assert follow["status"] == "figure" and follow["figures"][0]["text"] == "4.7%", follow["text"]
+    assert follow["figures"][0]["period"]["label"] == "2023年实绩"
+    assert c.predict("那去年呢？", 5, "hybrid", api_name="/ask")["status"] == "not_found"  # context is optional
+    first = c.predict("今年光谷地区生产总值预期增长多少？", 5, "hybrid", api_name="/ask")
+    assert first["status"] == "figure" and first["related"]

@@ -353,3 +353,15 @@ def test_figure_search_puts_every_exact_value_before_the_rest(fake_assistant):
     rows = figure_rows(fake_assistant.figures(), {d.id: d for d in fake_assistant.documents}, "7")
     exact = [bool(re.fullmatch(r"\D*7(?!\d|\.\d)\D*", r[0])) for r in rows]
     assert exact[0] and exact == sorted(exact, reverse=True), [r[0] for r in rows[:10]]
+
+
+@pytest.mark.parametrize("text, zh, en", [
+    ("报告只给出2023年实绩：超1200亿元 — “新开工亿元以上项目107个”", "报告只给出2023年实绩：超1200亿元", "报告只给出2023年实绩：超1200亿元"),
+    ("报告未给出具体数字。报告原文：“居民收入稳步增长”", "报告未给出具体数字", "The report gives no figure for this"),
+    ("", "报告未给出具体数字", "The report gives no figure for this"),
+    ("报告只给出2024年目标：增长7%左右", "报告只给出2024年目标：增长7%左右", "报告只给出2024年目标：增长7%左右"),
+    ("长" * 200, "报告未给出具体数字", "The report gives no figure for this"),
+])
+def test_passage_lead(text, zh, en):
+    answer = Answer(question="q", found=True, passages=(), text=text, status="passage")
+    assert (render.passage_lead(answer, "zh"), render.passage_lead(answer, "en")) == (zh, en)

@@ -167,6 +167,18 @@ def _cite_of(answer: Answer, figure: Figure) -> int | None:
                  if p.doc == figure.doc and p.start <= figure.start < p.end), None)
 
 
+_GENERIC_LEAD = "报告未给出具体数字"
+
+
+def passage_lead(answer: Answer, lang: str) -> str:
+    """The first words of a passage answer: what the report does not give, or gives only for the
+    other period (报告只给出2023年实绩：超1200亿元); the quote that follows it is shown on its own."""
+    said = re.split(r"\s*—\s*“|[。.]?\s*报告原文", answer.text.strip(), maxsplit=1)[0].strip().rstrip("。.")
+    if not said or said == _GENERIC_LEAD or len(said) > 80:
+        return t(lang, "state_passage")
+    return said
+
+
 def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Document] | None = None,
                   contact: str = "") -> str:
     """The answer as one safe HTML block, in one of three looks by its status: a figure (the number
@@ -192,8 +204,7 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
     elif status != "not_found" and passages:
         p = passages[0]
         text = highlight(p.text, p.start, p.figures, p.matched, numbers=not p.figures)
-        said = answer.text.strip()
-        lead = said if said and said != p.text.strip() and len(said) <= 120 else t(lang, "state_passage")
+        lead = passage_lead(answer, lang)
         out.append(
             f'<div class="qa-direct qa-direct-passage"><span class="qa-direct-label" aria-hidden="true">ⓘ</span>'
             f'<div class="qa-direct-body"><div class="qa-headline qa-nonumber">{esc(lead)}</div>'
@@ -248,10 +259,8 @@ def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] 
         lines.append(f"{t(lang, 'answer')}: {best.text}{' ' + best.subject if best.subject else ''}{period}")
         lines.append(f"“{sentence}”" + (f" [{cite_no}]" if cite_no else ""))
     elif status != "not_found" and answer.passages:
-        said = answer.text.strip()
         p = answer.passages[0]
-        lines.append(f"{t(lang, 'answer')}: " + (said if said and said != p.text.strip() and len(said) <= 120
-                                                 else t(lang, "state_passage")))
+        lines.append(f"{t(lang, 'answer')}: {passage_lead(answer, lang)}")
         lines.append(f"“{p.text.strip()}” [1]")
     else:
         lines.append(t(lang, "not_found") + (f" {contact}" if contact else ""))
