@@ -55,6 +55,17 @@ class QABlocks(gr.Blocks):
     """Blocks that bring their own theme, CSS, head, i18n and headers (which Gradio 6 takes in
     launch()), so every launch shows the same page."""
 
+    # named API endpoints whose last parameters are optional: their defaults, padded in for raw HTTP
+    # callers (gradio_client fills them itself; Gradio refuses a POST with fewer values than inputs)
+    optional_api_params: dict[str, tuple[Any, ...]] = {}
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        defaults = self.optional_api_params.get(getattr(block_fn, "api_name", None) or "")
+        missing = len(block_fn.inputs) - len(inputs) if isinstance(inputs, list) else 0
+        if defaults and 0 < missing <= len(defaults):
+            inputs.extend(defaults[len(defaults) - missing:])
+        super().validate_inputs(block_fn, inputs)
+
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         kwargs.setdefault("theme", make_theme())
         kwargs.setdefault("css_paths", [STATIC / "page.css"])
@@ -268,6 +279,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         app.load(h.restore, [stored], [chatbot, turns, context], queue=False, show_progress="hidden", **private)
 
         gr.api(h.api, api_name="ask", concurrency_id="qa")
+        app.optional_api_params = {"ask": (None,)}  # context: callers of the 3-value /ask keep working
 
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     return app
