@@ -12,9 +12,11 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 
-# Debian's chromium for the browser tests (Playwright's own browser download cannot work offline)
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work offline), and a
+# Chinese font so its screenshots show characters
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y --no-install-recommends fonts-wqy-microhei
 
 run: install
 	$(BIN)/python ui.py

@@ -187,6 +187,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
                    + (["--model", str(args.model)] if args.model else []))
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackStore
+
+    path = args.path or _settings(args).feedback_path
+    store = FeedbackStore(path)
+    if args.export == "csv":
+        store.export_csv(sys.stdout)
+        return 0
+    rows = store.rows()
+    ups = sum(r.rating == "up" for r in rows)
+    print(f"{len(rows)} 条反馈 ratings in {path}: 👍 {ups}, 👎 {len(rows) - ups}, "
+          f"{sum(bool(r.comment) for r in rows)} 条意见 with a comment")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="光谷智能问答: cited answers from government work reports")
     common = argparse.ArgumentParser(add_help=False)
@@ -245,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
     s.set_defaults(func=cmd_serve)
+
+    fb = sub.add_parser("feedback", help="residents' ratings of answers (the page's 👍/👎)")
+    fb.add_argument("--export", choices=("csv",), help="print every rating as CSV")
+    fb.add_argument("--path", type=Path, help="the SQLite file (default feedback/feedback.sqlite3, env QA_FEEDBACK_PATH)")
+    fb.set_defaults(func=cmd_feedback)
     return p
 
 

@@ -51,6 +51,9 @@ class Settings:
     # input limits
     max_question_chars: int = 500
     log_questions: bool = False
+    # the page: where residents are sent when the report has no answer, and where their ratings are kept
+    contact_line: str = "如需进一步咨询，请拨打12345政务服务便民热线，或在政府网站“政民互动”栏目在线留言。"
+    feedback_path: Path = ROOT / "feedback" / "feedback.sqlite3"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -68,7 +71,7 @@ class Settings:
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
-    if name.endswith("_dir"):
+    if name.endswith(("_dir", "_path")):
         return Path(value)
     if not isinstance(value, str):
         return value

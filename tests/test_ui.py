@@ -1,11 +1,12 @@
-"""The web page (ui.py): its pure rendering functions, then the real server through gradio_client.
+"""The web page's server (ui.py over qa/web): the entry point, the /ask API through gradio_client,
+the queue, the security headers, several documents. The pure renderers are in test_web_render.py,
+the page in a real browser in test_ui_browser.py.
 
-Rendering runs on a FakeEmbedder-backed Assistant (fast); the API and concurrency tests start the
-real app on a free port of 127.0.0.1 with the real model (`real_assistant` from conftest.py).
+The API and concurrency tests start the real app on a free port of 127.0.0.1 with the real model
+(`real_assistant` from conftest.py); the rest use a FakeEmbedder-backed Assistant (fast).
 """
 from __future__ import annotations
 
-import html
 import random
 import re
 import socket
@@ -13,11 +14,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
 
 from fakes import FakeEmbedder
 
@@ -30,27 +29,10 @@ pytestmark = [
 ]
 
 import ui  # noqa: E402
-from qa import Answer, Assistant, Figure, Passage, Period, QuestionError  # noqa: E402
-
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
-
-XSS_REPORT = f"""{IMG}东湖测试区2024年工作报告
-
-  • 2024-02-26 10:16
-  • 来源: {SCRIPT}办公室
-
-一、2023年工作回顾{SCRIPT}
-
-(一){IMG}预算安排稳步推进。全年预算{SCRIPT}收入增长5%,总量达到{IMG}120亿元,其中税收收入增长8%。"><svg onload=alert(1)>
-
-(二)民生保障持续加强。新增就业岗位3万个,建成养老服务中心12家,<a href="javascript:alert(1)">点击</a>群众满意度达到95%。
-
-二、2024年重点工作
-
-今年全区预算收入预期增长6%左右,新增就业岗位3.5万个以上,<b onmouseover=alert(1)>加快</b>建设人才公寓5000套。
-"""
-XSS_QUESTION = f"{SCRIPT} 预算收入增长多少？{IMG}"
+from test_web_render import IMG, SCRIPT, XSS_QUESTION, XSS_REPORT, assert_safe  # noqa: E402,F401
+from qa import Assistant  # noqa: E402
+from qa.web.render import render_answer  # noqa: E402
+from qa.web.source import render_source  # noqa: E402
 
 # (question, figure the answer must lead with / its top passage must hold, words of the top passage's section)
 REAL_QUESTIONS = [
@@ -69,13 +51,6 @@ REAL_QUESTIONS = [
 def fake_assistant(tmp_path_factory):
     return Assistant.load(corpus_dir=ROOT / "corpus", index_dir=tmp_path_factory.mktemp("ui-index"),
                           model=FakeEmbedder())
-
-
-@pytest.fixture(scope="module")
-def xss_assistant(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("xss-corpus")
-    (corpus / "xss-report.txt").write_text(XSS_REPORT, encoding="utf-8")
-    return Assistant.load(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("xss-index"), model=FakeEmbedder())
 
 
 def free_port() -> int:
@@ -103,192 +78,6 @@ def client(url: str):
     return Client(url, verbose=False)
 
 
-# --- what the HTML may contain ----------------------------------------------------------------------
-
-OUR_TAGS = {"div", "span", "strong", "blockquote", "a", "ol", "li", "details", "summary", "mark", "h2", "h3", "p",
-            "article", "nav", "ul"}
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, attrs))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def parse(markup: str) -> Tags:
-    p = Tags()
-    p.feed(markup)
-    p.close()
-    return p
-
-
-def assert_safe(markup: str) -> None:
-    """Only our own tags, no event handler or javascript: URL, and every payload shows as text."""
-    p = parse(markup)
-    for tag, attrs in p.tags:
-        assert tag in OUR_TAGS, f"unexpected <{tag}> in {markup[:300]}"
-        for name, value in attrs:
-            assert not name.startswith("on"), f"event handler {name} on <{tag}>"
-            assert "javascript:" not in (value or "").lower()
-    assert "<script" not in markup and "<img" not in markup and "<svg" not in markup
-
-
-# --- highlighting -----------------------------------------------------------------------------------
-
-
-def fig(text: str, start: int, doc: str = "d", period: Period | None = None, subject: str = "") -> Figure:
-    return Figure(text=text, value=0.0, unit="", kind="count", subject=subject, start=start, end=start + len(text),
-                  doc=doc, period=period)
-
-
-def test_highlight_marks_terms_and_figures():
-    text = "地区生产总值增长7%左右,高新技术产业增加值增长10%"
-    f = fig("7%左右", 1000 + text.index("7%"))
-    out = ui.highlight(text, 1000, [f], ["生产总值", "增长"], best=f)
-    assert '<mark class="qa-term">生产总值增长</mark>' in out
-    assert '<mark class="qa-fig qa-best">7%左右</mark>' in out
-    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text
-
-
-def test_highlight_escapes_text_and_terms():
-    text = f"预算{SCRIPT}收入<b>增长</b>{IMG}5%"
-    out = ui.highlight(text, 0, [fig("5%", text.index("5%"))], ["script", "<b>", "增长", "onerror"])
-    assert_safe(out)
-    assert "&lt;" in out and "<mark" in out
-    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text
-
-
-def test_highlight_numbers_fallback_only_without_figures():
-    text = "新增就业岗位3.5万个以上,建成养老服务中心12家"
-    out = ui.highlight(text, 0, [], [], numbers=True)
-    assert '<mark class="qa-fig">3.5万个以上</mark>' in out and '<mark class="qa-fig">12家</mark>' in out
-    f = fig("12家", text.index("12家"))
-    assert "3.5万" not in re.findall(r"<mark[^>]*>([^<]*)</mark>", ui.highlight(text, 0, [f], [], numbers=True))
-
-
-@hsettings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("<>&\"' 预算增长5%abc/=")), max_size=40),
-       st.lists(st.text(alphabet=st.sampled_from(list("<>&\"预算增长5%ab")), min_size=1, max_size=4), max_size=4),
-       st.integers(0, 40), st.integers(0, 6))
-def test_highlight_is_always_the_escaped_text(text, terms, a, n):
-    figures = [fig(text[a:a + n], a)] if text[a:a + n] else []
-    out = ui.highlight(text, 0, figures, terms, best=figures[0] if figures else None, numbers=True)
-    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text
-    tags = re.findall(r"<[^>]*>", out)
-    assert all(t in ('<mark class="qa-term">', '<mark class="qa-fig">', '<mark class="qa-fig qa-best">', "</mark>")
-               for t in tags)
-
-
-# --- the answer -------------------------------------------------------------------------------------
-
-
-def test_render_real_answer(fake_assistant):
-    answer = fake_assistant.ask("今年光谷地区生产总值预期增长多少？")
-    docs = {d.id: d for d in fake_assistant.documents}
-    out = ui.render_answer(answer, "zh", docs)
-    assert_safe(out)
-    assert answer.found and answer.figures and answer.figures[0].text == "7%左右"
-    # the direct answer first: the figure large, then its sentence with the figure marked, cited [n]
-    assert out.index('class="qa-big">7%左右<') < out.index('class="qa-cites"')
-    assert '<mark class="qa-fig qa-best">7%左右</mark>' in out
-    assert "全年" not in out.split('class="qa-cites"')[0]  # the quoted sentence is the target's, not 2023's
-    # numbered citations with section, period badge, expandable paragraph, and the time taken
-    for i, p in enumerate(answer.passages, 1):
-        assert f'href="#{ui.anchor(p.chunk_id)}"' in out and f">[{i}]</a>" in out
-    assert "二、2024年重点工作" in out and 'qa-badge-targets">2024年目标<' in out
-    assert "<details" in out and "展开全段" in out
-    assert re.search(r"用时 \d+ 毫秒", out)
-    en = ui.render_answer(answer, "en", docs)
-    assert "2024 targets" in en and re.search(r"\d+ ms", en) and "Sources" in en
-
-
-def test_render_not_found_offers_closest_passages(fake_assistant):
-    base = fake_assistant.ask("今年光谷地区生产总值预期增长多少？")
-    answer = Answer(question="火星上有多少人口？", found=False, passages=base.passages[:2], figures=(),
-                    text="报告中没有找到这个问题的答案。", mode="hybrid", elapsed_ms=3.2)
-    out = ui.render_answer(answer, "zh", {d.id: d for d in fake_assistant.documents})
-    assert_safe(out)
-    assert "报告中没有找到这个问题的答案" in out and "可能相关" in out
-    assert "qa-direct" not in out and "qa-big" not in out
-    assert out.count('class="qa-cite"') == 2
-    empty = ui.render_answer(Answer(question="x", found=False, passages=()), "en", {})
-    assert "does not answer" in empty and "qa-cite" not in empty
-
-
-def test_render_answer_without_figures_quotes_top_passage(fake_assistant):
-    base = fake_assistant.ask("今年光谷地区生产总值预期增长多少？")
-    answer = Answer(question="q", found=True, passages=base.passages, figures=(), text=base.passages[0].text)
-    out = ui.render_answer(answer, "zh", {})
-    assert "qa-direct" in out and "qa-big" not in out and ">[1]</a>" in out
-
-
-def test_payloads_are_escaped_everywhere(xss_assistant):
-    docs = {d.id: d for d in xss_assistant.documents}
-    answer = xss_assistant.ask(XSS_QUESTION)
-    assert answer.found and any(SCRIPT in p.text or IMG in p.text for p in answer.passages)
-    noted = Answer(question=XSS_QUESTION, found=answer.found, passages=answer.passages, figures=answer.figures,
-                   text=answer.text, notes=(SCRIPT + IMG,))
-    for lang in ("zh", "en"):
-        out = ui.render_answer(noted, lang, docs)
-        assert_safe(out)
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
-        assert "&lt;img src=x onerror=alert(1)&gt;" in out  # the section name (一)<img ...>
-        source = ui.render_source(xss_assistant.documents, xss_assistant.index.chunks, lang)
-        assert_safe(source)
-        assert source.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # title, source line, heading, text
-        for p in answer.passages:
-            assert f'id="{ui.anchor(p.chunk_id)}"' in source
-    question = ui.render_question(XSS_QUESTION)
-    assert_safe(question)
-    assert "<" not in question.replace('<span class="qa-q">', "").replace("</span>", "")
-    assert_safe(ui.render_error(f"{SCRIPT}{IMG}"))
-    rows = ui.figure_rows(xss_assistant.figures(), docs, "120亿元")
-    assert rows and any(IMG in cell for cell in rows[0])  # the table gets plain text: Gradio shows it as text
-
-
-def test_anchor_ids_are_safe():
-    for chunk_id in ("donghu-2024-work-report#12", 'a"b<c>#1', "报告#3"):
-        a = ui.anchor(chunk_id)
-        assert re.fullmatch(r"qa-src-[A-Za-z0-9_-]+", a)
-    assert ui.anchor("a#1") != ui.anchor("a_1")
-
-
-def test_source_links_every_chunk(fake_assistant):
-    out = ui.render_source(fake_assistant.documents, fake_assistant.index.chunks, "zh")
-    assert_safe(out)
-    for c in fake_assistant.index.chunks:
-        assert f'id="{ui.anchor(c.id)}"' in out
-    assert "一、2023年工作回顾" in out and "二、2024年重点工作" in out and "目录" in out
-    # the text shown is the document's own text, in order
-    text = html.unescape(re.sub(r"<[^>]+>", "", out))
-    doc = fake_assistant.documents[0]
-    assert doc.paragraphs[1].text in text and doc.paragraphs[-1].text in text
-
-
-def test_figure_table_filters(fake_assistant):
-    docs = {d.id: d for d in fake_assistant.documents}
-    figures = fake_assistant.figures()
-    assert figures, "the figure extractor found nothing"
-    rows = ui.figure_rows(figures, docs)
-    assert len(rows) == len(figures)
-    gdp = ui.figure_rows(figures, docs, "地区生产总值")
-    assert any(r[0] == "7%左右" and r[3] == "2024年目标" for r in gdp)
-    targets = ui.figure_rows(figures, docs, period="2024年目标")
-    assert targets and all(r[3] == "2024年目标" for r in targets)
-    part = ui.figure_rows(figures, docs, section="一、2023年工作回顾")
-    assert part and all(r[4].startswith("一、2023年工作回顾") for r in part)
-    assert ui.figure_rows(figures, docs, "没有这个词xyz") == []
-    en = ui.figure_rows(figures, docs, "地区生产总值", lang="en")
-    assert any(r[3] == "2024 targets" for r in en)
-
-
 def test_several_documents(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -303,10 +92,10 @@ def test_several_documents(tmp_path):
     docs = {d.id: d for d in assistant.documents}
     answer = assistant.ask("预算收入增长多少？", doc="xss-report")
     assert answer.passages and all(p.doc == "xss-report" for p in answer.passages)
-    out = ui.render_answer(answer, "zh", docs)
+    out = render_answer(answer, "zh", docs)
     assert_safe(out)
     assert "qa-doc-name" in out and "东湖测试区2024年工作报告" in out  # several documents: each citation names its own
-    source = ui.render_source(assistant.documents, assistant.index.chunks)
+    source = render_source(assistant.documents, assistant.index.chunks)
     assert_safe(source)
     assert source.count('class="qa-doc"') == 2
 
@@ -424,3 +213,58 @@ def test_full_queue_says_busy(fake_assistant):
         assert answered >= 1 and busy >= 1, (answered, busy)
     finally:
         app.close()
+
+
+# --- security headers, uploads, follow-ups ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fake_server(fake_assistant, tmp_path_factory):
+    from qa.feedback import FeedbackStore
+
+    app = ui.build_app(fake_assistant, feedback=FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite3"))
+    url = start(app).rstrip("/")
+    yield app, url
+    app.close()
+
+
+def test_security_headers_on_every_response(fake_server):
+    import httpx
+
+    app, url = fake_server
+    with httpx.Client(timeout=30) as c:
+        responses = [c.get(url), c.get(f"{url}/config"), c.get(f"{url}/gradio_api/info"),
+                     c.get(f"{url}/no-such-page"), c.post(f"{url}/gradio_api/call/ask", json={"data": ["GDP", 5, "hybrid"]})]
+        asset = re.search(r'src="([^"]+\.js)"', responses[0].text)
+        if asset:
+            responses.append(c.get(url + "/" + asset.group(1).lstrip("./")))
+    for r in responses:
+        h = r.headers
+        csp = h.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp and "object-src 'none'" in csp, r.url
+        assert h.get("x-frame-options") == "SAMEORIGIN" and h.get("x-content-type-options") == "nosniff", r.url
+        assert h.get("referrer-policy") == "strict-origin-when-cross-origin", r.url
+    assert responses[0].status_code == 200 and responses[3].status_code == 404
+
+
+def test_uploads_are_refused(fake_server):
+    import httpx
+
+    app, url = fake_server
+    with httpx.Client(timeout=30) as c:
+        for size in (2048, 2 * 2**20):
+            r = c.post(f"{url}/gradio_api/upload", files={"files": ("x.txt", b"x" * size, "text/plain")})
+            assert r.status_code == 413, (size, r.status_code)
+
+
+@pytest.mark.slow
+def test_api_follow_up_takes_the_previous_question(real_server):
+    c = client(real_server)
+    alone = c.predict("那去年呢？", 5, "hybrid", None, api_name="/ask")
+    follow = c.predict("那去年呢？", 5, "hybrid", "今年光谷地区生产总值预期增长多少？", api_name="/ask")
+    assert alone["status"] == "not_found"
+    assert follow["status"] == "figure" and follow["figures"][0]["text"] == "4.7%", follow["text"]
+    assert follow["figures"][0]["period"]["label"] == "2023年实绩"
+    assert c.predict("那去年呢？", 5, "hybrid", api_name="/ask")["status"] == "not_found"  # context is optional
+    first = c.predict("今年光谷地区生产总值预期增长多少？", 5, "hybrid", api_name="/ask")
+    assert first["status"] == "figure" and first["related"]

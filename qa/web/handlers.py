@@ -1,0 +1,186 @@
+"""What the page does when a resident acts: ask, rate, comment, clear, reload, search the figures.
+
+The handlers hold no Gradio layout; each takes plain values and returns plain values (or
+`gr.update`s), so the wiring in `app.py` stays a list of events. A session's conversation is a list
+of `Turn`s, kept per browser session in `gr.State` and mirrored into the browser's localStorage
+(`gr.BrowserState`) so it survives a reload; the previous answer's `Query` is kept beside it as the
+context of a follow-up question (那去年呢？).
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from ..errors import QuestionError
+from ..feedback import FeedbackStore
+from ..types import Figure
+from .labels import MODES, lang_of, t
+from .render import esc, render_answer, render_error, render_question
+from .source import figure_rows
+
+log = logging.getLogger("qa.ui")
+
+MAX_TURNS = 20  # questions and answers kept on the page and in the browser (40 chat messages)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    html: str  # the answer as rendered when it was given
+    status: str  # figure | passage | not_found | error
+    top: str = ""  # chunk id of the first cited passage
+    feedback: int | None = None  # id of this answer's rating in the feedback store
+
+
+def turns_of(data: Any) -> list[Turn]:
+    """Turns from session or browser storage; anything malformed (an old format, edits by hand) is dropped."""
+    names = {f.name for f in fields(Turn)}
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("question"), str) and isinstance(item.get("html"), str):
+            try:
+                out.append(Turn(**{k: v for k, v in item.items() if k in names}))
+            except TypeError:
+                continue
+    return out[-MAX_TURNS:]
+
+
+def messages_of(turns: list[Turn]) -> list[dict[str, str]]:
+    out = []
+    for turn in turns:
+        out.append({"role": "user", "content": render_question(turn.question)})
+        out.append({"role": "assistant", "content": turn.html})
+    return out
+
+
+def dump(turns: list[Turn]) -> list[dict[str, Any]]:
+    return [asdict(x) for x in turns]
+
+
+class Handlers:
+    def __init__(self, assistant: Any, feedback: FeedbackStore | None = None, aliases: Any = None) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+        self.docs = {d.id: d for d in assistant.documents}
+        self.figures: list[Figure] = assistant.figures()
+        self.feedback = feedback
+        self.aliases = aliases
+
+    # --- asking ---
+
+    def respond(self, question: Any, turns: Any, context: Any, top_k: Any, mode: Any, doc: Any, english: Any):
+        """One question from the page: (question box, chat, turns, context, browser copy of turns)."""
+        lang = lang_of(english)
+        history = turns_of(turns)
+        question = question if isinstance(question, str) else ""
+        if not question.strip():  # Enter on an empty box: nothing to do
+            return "", messages_of(history), dump(history), context, dump(history)
+        status, top, new_context = "error", "", context
+        try:
+            answer = self.assistant.ask(question, top_k=int(top_k or 5), mode=mode if mode in MODES else "hybrid",
+                                        doc=doc or None, context=context)
+            html = render_answer(answer, lang, self.docs, self.settings.contact_line)
+            status, top = answer.status, (answer.passages[0].chunk_id if answer.passages else "")
+            new_context = answer.query if answer.query is not None else question
+        except QuestionError as e:
+            html = render_error(e.en if lang == "en" else e.zh, lang)
+        except Exception:  # noqa: BLE001 - the page must answer something
+            log.exception("answering %s failed", repr(question[:200]) if self.settings.log_questions
+                          else f"a question of {len(question)} characters")  # questions are not logged by default
+            html = render_error(t(lang, "internal"), lang)
+        history = (history + [Turn(question, html, status, top)])[-MAX_TURNS:]
+        return "", messages_of(history), dump(history), new_context, dump(history)
+
+    def api(self, question: str, top_k: int = 5, mode: str = "hybrid", context: str | None = None) -> dict:
+        """Answer a question from the report. Returns the answer as JSON: found, status, text (the
+        direct answer), figures, passages (each with section, period, paragraph), related, notes,
+        elapsed_ms; or, for a question that cannot be asked, {"error": "<中文> / <English>",
+        "error_zh", "error_en"}. `context`: the previous question, for follow-ups like 那去年呢？"""
+        try:
+            if mode not in MODES:
+                raise QuestionError(f"检索方式无效:{mode}(可选 hybrid、dense、bm25)",
+                                    f"invalid mode {mode!r} (use hybrid, dense or bm25)")
+            try:
+                k = int(top_k)
+            except (TypeError, ValueError):
+                raise QuestionError(f"top_k 必须是整数:{top_k}", f"top_k must be an integer: {top_k!r}") from None
+            ctx = context if isinstance(context, str) and context.strip() else None
+            return self.assistant.ask(question, top_k=k, mode=mode, context=ctx).to_dict()
+        except QuestionError as e:
+            return {"question": question if isinstance(question, str) else None, "found": False,
+                    "error": str(e), "error_zh": e.zh, "error_en": e.en}
+        except Exception:  # noqa: BLE001
+            log.exception("API answer failed")
+            return {"question": question if isinstance(question, str) else None, "found": False,
+                    "error": "系统暂时无法回答,请稍后再试 / the service cannot answer right now, please try again later",
+                    "error_zh": "系统暂时无法回答,请稍后再试", "error_en": "the service cannot answer right now"}
+
+    def clear(self):
+        """(question box, chat, turns, context, browser copy, feedback box hidden)."""
+        return "", [], [], None, [], self.hide_feedback()
+
+    def restore(self, stored: Any):
+        """The conversation kept in this browser, on page load: (chat, turns, context)."""
+        history = turns_of(stored)
+        context = history[-1].question if history and history[-1].status != "error" else None
+        return messages_of(history), dump(history), context
+
+    # --- feedback ---
+
+    def rate(self, turns: Any, english: Any, index: Any, liked: Any):
+        """👍/👎 on the chat message at `index`: stored at once (changing it updates the same row);
+        then the comment box opens. Returns (turns, browser copy, feedback id, box, its prompt)."""
+        lang = lang_of(english)
+        history = turns_of(turns)
+        i = index[0] if isinstance(index, (list, tuple)) else index
+        rating = "up" if liked is True else "down" if liked is False else None
+        if rating is None or not isinstance(i, int) or not 0 <= i // 2 < len(history) or self.feedback is None:
+            return dump(history), dump(history), None, self.hide_feedback(), ""
+        turn = history[i // 2]
+        row_id = turn.feedback
+        try:
+            if row_id is None or not self.feedback.update(row_id, rating=rating):
+                row_id = self.feedback.add(turn.question, turn.status, turn.top, rating)
+        except (sqlite3.Error, OSError, ValueError):
+            log.exception("could not store a rating")
+            return dump(history), dump(history), None, self.hide_feedback(), ""
+        history[i // 2] = replace(turn, feedback=row_id)
+        prompt = f'<div class="qa-fb-ask">{esc(t(lang, "fb_thanks"))} {esc(t(lang, "fb_ask"))}</div>'
+        return dump(history), dump(history), row_id, self.show_feedback(), prompt
+
+    def comment(self, row_id: Any, text: Any, english: Any):
+        """The optional comment on the last rating: (feedback id, comment box, box, prompt)."""
+        lang = lang_of(english)
+        if isinstance(row_id, int) and isinstance(text, str) and text.strip() and self.feedback is not None:
+            try:
+                self.feedback.update(row_id, comment=text.strip())
+            except (sqlite3.Error, OSError):
+                log.exception("could not store a comment")
+        return None, "", self.hide_feedback(), f'<div class="qa-fb-done">{esc(t(lang, "fb_saved"))}</div>'
+
+    @staticmethod
+    def show_feedback():
+        import gradio as gr
+
+        return gr.update(visible=True)
+
+    @staticmethod
+    def hide_feedback():
+        import gradio as gr
+
+        return gr.update(visible=False)
+
+    # --- the figures table ---
+
+    def table(self, query: Any, period: Any, section: Any, english: Any):
+        import gradio as gr
+
+        lang = lang_of(english)
+        rows = figure_rows(self.figures, self.docs, query if isinstance(query, str) else "", period or "",
+                           section or "", lang, **({"aliases": self.aliases} if self.aliases else {}))
+        headers = t(lang, "cols").split("|")
+        count = t(lang, "count", n=len(rows)) if self.figures else t(lang, "no_figures")
+        return (gr.update(value={"data": rows or [[""] * len(headers)], "headers": headers}),
+                f'<span class="qa-count">{esc(count)}</span>')

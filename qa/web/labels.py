@@ -1,0 +1,219 @@
+"""Every word the page itself writes, in Chinese and English.
+
+Two tables: our own labels (`L`), and Gradio's built-in control labels, which Gradio leaves in English
+for Chinese readers (its zh-CN table lacks the chat's) — `GRADIO_ZH` feeds both `gr.I18n` and
+page.js, which keeps them in the page's language whatever the browser's locale.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+TITLE = "智能问答"
+MODES = ("hybrid", "dense", "bm25")
+
+EXAMPLES = {
+    "zh": [
+        "今年光谷地区生产总值预期增长多少？",
+        "2023年地区生产总值总量是多少？",
+        "2023年固定资产投资多少？",
+        "已建、在建国家大科学装置有几个？",
+        "今年新增城镇就业人数目标是多少？",
+        "减税降费及退税缓费多少？",
+    ],
+    "en": [
+        "What is the GDP growth target for 2024?",
+        "What was the GDP of Optics Valley in 2023?",
+        "How much tax relief was given in 2023?",
+        "2023年固定资产投资多少？",
+        "已建、在建国家大科学装置有几个？",
+        "今年新增城镇就业人数目标是多少？",
+    ],
+}
+
+L: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "智能问答",
+        "org": "武汉东湖新技术开发区 · 中国光谷",
+        "subtitle": "回答均摘自政府工作报告原文，逐条注明出处；本系统不生成、不改写内容。",
+        "skip": "跳到提问框",
+        "elder": "长者模式",
+        "english": "English",
+        "nav_ask": "智能问答",
+        "nav_a11y": "无障碍浏览",
+        "nav_elder": "长者专区",
+        "a11y_title": "无障碍浏览",
+        "a11y_body": "键盘：Tab 键移动，回车键提问，出处编号 [1] [2] 可用回车打开原文。长者模式放大字体并提高对比度；"
+                     "屏幕阅读器会朗读每条回答的文字。",
+        "a11y_bigger": "放大字体（长者模式）",
+        "a11y_close": "关闭",
+        "tab_chat": "智能问答",
+        "tab_data": "数据",
+        "tab_source": "原文",
+        "chat": "问答记录",
+        "placeholder_chat": "**您好！我是光谷智能问答助手。**\n\n请在下方输入问题，或点击{where}的热门问题。"
+                            "我会从政府工作报告中找出原文和数据，并逐条注明出处。",
+        "where_side": "右侧",
+        "where_below": "下方",
+        "question": "您的问题",
+        "placeholder": "请输入您想了解的问题，按回车键发送",
+        "send": "发送",
+        "clear": "清空记录",
+        "examples": "热门问题",
+        "settings": "检索设置",
+        "top_k": "引用段落数",
+        "mode": "检索方式",
+        "doc": "文档范围",
+        "all_docs": "全部文档",
+        "mode_hybrid": "混合检索（推荐）",
+        "mode_dense": "语义检索",
+        "mode_bm25": "关键词检索",
+        "answer": "答",
+        "state_figure": "报告中的数据",
+        "state_passage": "报告未给出具体数字",
+        "state_passage_lead": "报告原文是这样说的：",
+        "not_found": "报告中没有找到这个问题的答案。",
+        "maybe": "可能相关",
+        "sources": "出处",
+        "expand": "展开全段",
+        "view_source": "在原文中查看",
+        "related": "相关问题",
+        "copy": "复制",
+        "copied": "已复制",
+        "copy_title": "复制答案、原句和出处（纯文本）",
+        "elapsed": "用时 {ms} 毫秒",
+        "n_cites": "{n} 条出处",
+        "error_title": "无法回答这个问题",
+        "internal": "系统暂时无法回答，请稍后再试。",
+        "note_title": "提示",
+        "filter": "搜索数据",
+        "filter_ph": "输入关键词或数值，如 GDP、就业、2715",
+        "period": "时期",
+        "section": "章节",
+        "all": "全部",
+        "count": "共 {n} 条数据",
+        "no_figures": "暂无数据（数据抽取尚未完成或没有匹配的数字）。",
+        "cols": "数值|指标|类型|时期|章节|上下文",
+        "toc": "目录",
+        "published": "发布时间",
+        "source": "来源",
+        "notice": "提示：答案直接引自报告原文，点击 [1] [2] 等出处编号可在“原文”中查看上下文。",
+        "busy": "系统繁忙，请稍后再试。",
+        "fb_ask": "这条回答有帮助吗？可以留下意见（选填，请勿填写姓名、电话等个人信息）",
+        "fb_comment": "意见（选填）",
+        "fb_ph": "例如：答案的数字不对，或没有回答我的问题",
+        "fb_send": "提交意见",
+        "fb_thanks": "感谢您的反馈！",
+        "fb_saved": "意见已收到，谢谢！",
+    },
+    "en": {
+        "title": "Q&A Assistant",
+        "org": "Wuhan East Lake High-Tech Zone · Optics Valley of China",
+        "subtitle": "Every answer is quoted from the government work report, with its source; nothing is generated or rewritten.",
+        "skip": "Skip to the question box",
+        "elder": "Senior mode",
+        "english": "English",
+        "nav_ask": "Q&A",
+        "nav_a11y": "Accessibility",
+        "nav_elder": "Seniors",
+        "a11y_title": "Accessibility",
+        "a11y_body": "Keyboard: Tab moves, Enter asks, and a source number such as [1] opens the report with Enter. "
+                     "Senior mode enlarges the text and raises the contrast; screen readers read each answer's text.",
+        "a11y_bigger": "Larger text (senior mode)",
+        "a11y_close": "Close",
+        "tab_chat": "Ask",
+        "tab_data": "Figures",
+        "tab_source": "Report",
+        "chat": "Conversation",
+        "placeholder_chat": "**Hello! I answer questions about the government work report.**\n\nType a question below "
+                            "or click a popular question {where}: I find the passages and figures that answer it, "
+                            "and cite each one.",
+        "where_side": "on the right",
+        "where_below": "below",
+        "question": "Your question",
+        "placeholder": "Type your question and press Enter",
+        "send": "Send",
+        "clear": "Clear history",
+        "examples": "Popular questions",
+        "settings": "Search settings",
+        "top_k": "Passages to cite",
+        "mode": "Retrieval mode",
+        "doc": "Documents",
+        "all_docs": "All documents",
+        "mode_hybrid": "Hybrid (recommended)",
+        "mode_dense": "Semantic",
+        "mode_bm25": "Keyword",
+        "answer": "A",
+        "state_figure": "Figure from the report",
+        "state_passage": "The report gives no figure for this",
+        "state_passage_lead": "What the report says:",
+        "not_found": "The report does not answer this question.",
+        "maybe": "Possibly related",
+        "sources": "Sources",
+        "expand": "Whole paragraph",
+        "view_source": "View in the report",
+        "related": "Related questions",
+        "copy": "Copy",
+        "copied": "Copied",
+        "copy_title": "Copy the answer, its sentence and the sources as plain text",
+        "elapsed": "{ms} ms",
+        "n_cites": "{n} sources",
+        "error_title": "This question cannot be answered",
+        "internal": "The service cannot answer right now, please try again later.",
+        "note_title": "Note",
+        "filter": "Search figures",
+        "filter_ph": "Keyword or value, e.g. GDP, 就业 (jobs), 2715",
+        "period": "Period",
+        "section": "Section",
+        "all": "All",
+        "count": "{n} figures",
+        "no_figures": "No figures yet (extraction not finished, or nothing matches).",
+        "cols": "Figure|Measures|Kind|Period|Section|Context",
+        "toc": "Contents",
+        "published": "Published",
+        "source": "Source",
+        "notice": "Answers are quoted from the report. Click a source number such as [1] to see it in the report.",
+        "busy": "The service is busy, please try again.",
+        "fb_ask": "Was this answer helpful? Tell us more if you like (optional; no names or phone numbers, please)",
+        "fb_comment": "Comment (optional)",
+        "fb_ph": "e.g. the figure is wrong, or the question was not answered",
+        "fb_send": "Send comment",
+        "fb_thanks": "Thank you for your feedback!",
+        "fb_saved": "Comment received, thank you!",
+    },
+}
+
+KINDS = {
+    "zh": {"amount": "金额", "growth": "增速", "share": "占比", "count": "数量", "rank": "排名", "multiple": "倍数",
+           "rate": "比率", "measure": "规模", "duration": "时长", "decline": "降幅", "target": "目标"},
+    "en": {"amount": "amount", "growth": "growth", "share": "share", "count": "count", "rank": "rank",
+           "multiple": "multiple", "rate": "rate", "measure": "measure", "duration": "duration", "decline": "decline",
+           "target": "target"},
+}
+
+# Gradio's own labels (its i18n keys), for the controls it draws: the chat's buttons, the table's menus.
+GRADIO_ZH: dict[str, dict[str, str]] = {
+    "chatbot": {"copy_message": "复制消息", "copied_message": "已复制", "clear": "清空", "like": "有帮助",
+                "dislike": "没帮助", "retry": "重试", "undo": "撤销", "edit": "编辑", "submit": "提交",
+                "cancel": "取消"},
+    "common": {"clear": "清除", "loading": "加载中", "error": "错误", "copy_to_clipboard": "复制", "copied": "已复制"},
+}
+# Labels Gradio writes without i18n (English for everyone), with what page.js shows instead.
+GRADIO_LITERALS_ZH = {"Scroll down": "滚动到最新", "Copy message": "复制消息", "Copied message": "已复制",
+                      "Clear": "清空", "Like": "有帮助", "Dislike": "没帮助", "Loading...": "加载中…",
+                      "Error": "错误", "Copy": "复制", "Copied": "已复制"}
+# Gradio's own zh-CN words for the same controls (shown to zh-CN browsers), with their English.
+GRADIO_ZH_BUILTIN = {"赞": "Like", "踩": "Dislike", "清空对话": "Clear", "复制消息": "Copy message"}
+
+
+def lang_of(english: bool | str | None) -> str:
+    return "en" if english in (True, "en") else "zh"
+
+
+def t(lang: str, key: str, **kw: Any) -> str:
+    text = L[lang].get(key) or L["zh"][key]
+    return text.format(**kw) if kw else text
+
+
+def i18n_tables() -> dict[str, dict[str, Any]]:
+    """The translations for `gr.I18n`: Gradio's zh-CN table lacks the chat's labels."""
+    return {"zh-CN": GRADIO_ZH, "zh": GRADIO_ZH}
