@@ -74,7 +74,7 @@ class Assistant:
             else:
                 previous = load_index(settings.index_dir)
                 reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
-                                        settings.chunk_max)
+                                        settings.chunk_max, getattr(embedder.info, "encoder", "torch"))
         except (CorruptIndexError, StaleIndexError) as e:
             reasons = [str(e)]
         if force:
@@ -173,9 +173,9 @@ class Assistant:
 
 
 def _load_model(settings: Settings) -> Any:
-    from .embedding import load_model
+    from .embedding import load_encoder
 
-    return load_model(settings.model, settings.model_cache_dir)
+    return load_encoder(settings.model, settings.model_cache_dir, settings.encoder)
 
 
 # --- figures and the direct answer (pure) ------------------------------------------------------
