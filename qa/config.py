@@ -41,6 +41,10 @@ class Settings:
     # input limits
     max_question_chars: int = 500
     log_questions: bool = False
+    # Ray cluster (qa build/serve --cluster): CPUs each embedding actor or Serve replica reserves,
+    # and the Assistant replicas `qa serve --cluster` starts
+    cluster_cpus: float = 1.0
+    replicas: int = 1
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
