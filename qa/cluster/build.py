@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..config import Settings
-from ..errors import CorruptIndexError, DocumentError, StaleIndexError
+from ..errors import CorruptIndexError, DocumentError, QAError, StaleIndexError
 from ..index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from ..ingest import corpus_files, read_text
 from ..types import Chunk, Document
@@ -183,7 +183,6 @@ def build_on_cluster(
     `cluster`. `model_factory` (zero-argument, picklable) replaces the configured model, e.g. a
     fake one in tests. Raises ClusterError when the cluster fails; nothing is written then."""
     import ray
-    from ray.exceptions import RayError
 
     if actors is not None and actors < 1:
         raise ClusterError(f"actors 必须 ≥ 1 / --actors must be at least 1, not {actors}")
@@ -199,8 +198,10 @@ def build_on_cluster(
         t0 = time.perf_counter()
         _say(f"集群 cluster: {ray.cluster_resources().get('CPU', 0):g} CPUs, "
              f"{len(ray.nodes())} nodes; {len(items)} documents, {n_actors} embedding actors", progress)
+        # the model's name, fingerprint and size, read on a worker while the documents are chunked
+        info_ref = ray.remote(num_cpus=settings.cluster_cpus, max_retries=RETRIES)(_model_info).remote(factory)
         docs, chunks = chunk_on_cluster(items, settings.chunk_min, settings.chunk_max, progress)
-        info = ray.get(ray.remote(num_cpus=settings.cluster_cpus, max_retries=RETRIES)(_model_info).remote(factory))
+        info = ray.get(info_ref)
         seconds["chunk"] = time.perf_counter() - t0
 
         previous, reasons = _previous(settings, docs, info.fingerprint)
@@ -222,7 +223,9 @@ def build_on_cluster(
                             previous=previous, chunks=chunks, encode=encode)
         seconds["embed"] = timer["embed"]
         seconds["assemble"] = time.perf_counter() - t1 - timer["embed"]
-    except RayError as e:
+    except QAError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Ray and Ray Data raise many kinds; each ends the build the same way
         raise ClusterError(f"集群构建失败,现有索引未改变 / the cluster build failed and the live index is "
                            f"unchanged: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
     finally:

@@ -127,9 +127,10 @@ def app_builder(args: dict[str, str]) -> Any:
 
 def serve_on_cluster(settings: Settings, cluster: str = "local", replicas: int | None = None,
                      host: str = "127.0.0.1", port: int = 8000,
-                     model_factory: Callable[[], Any] | None = None) -> str:
+                     model_factory: Callable[[], Any] | None = None, proxy_location: str | None = None) -> str:
     """Deploy the application on `cluster` and return the page's URL; it keeps running until
-    `stop()` (or, for a cluster this call started, until this process exits)."""
+    `stop()` (or, for a cluster this call started, until this process exits). `proxy_location`:
+    Serve's (default: an HTTP proxy on every node; "HeadOnly" for one entry point)."""
     from ..index import read_manifest
 
     read_manifest(settings.index_dir)  # a clear error now instead of replicas failing one by one
@@ -137,7 +138,8 @@ def serve_on_cluster(settings: Settings, cluster: str = "local", replicas: int |
     from ray import serve
 
     try:
-        serve.start(http_options={"host": host, "port": port})
+        serve.start(http_options={"host": host, "port": port},
+                    **({"proxy_location": proxy_location} if proxy_location else {}))
         serve.run(application(settings, replicas or settings.replicas, model_factory), name=APP_NAME,
                   route_prefix="/")
     except Exception as e:  # noqa: BLE001 - Serve raises many kinds; the user needs the reason
