@@ -57,6 +57,10 @@ class Settings:
     # the page: where residents are sent when the report has no answer, and where their ratings are kept
     contact_line: str = "如需进一步咨询，请拨打12345政务服务便民热线，或在政府网站“政民互动”栏目在线留言。"
     feedback_path: Path = ROOT / "feedback" / "feedback.sqlite3"
+    # Ray cluster (qa build/serve --cluster): CPUs each embedding actor or Serve replica reserves,
+    # and the Assistant replicas `qa serve --cluster` starts
+    cluster_cpus: float = 1.0
+    replicas: int = 1
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

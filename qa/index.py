@@ -152,10 +152,14 @@ def build_index(
     previous: Index | None = None,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    chunks: Sequence[Chunk] | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
 ) -> Index:
     """Chunk, embed and index `documents`. Embeddings of chunks whose text is unchanged since
-    `previous` (same model) are reused, so editing one document re-embeds only its changes."""
-    chunks = [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
+    `previous` (same model) are reused, so editing one document re-embeds only its changes.
+    `chunks` (already cut, in document order) and `encode` (all texts to embed at once) let
+    qa.cluster do the two heavy steps on Ray and still assemble the index here, the same way."""
+    chunks = list(chunks) if chunks is not None else [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
     texts = [indexable_text(c) for c in chunks]
     info = model.info
     reuse: dict[str, np.ndarray] = {}
@@ -169,6 +173,9 @@ def build_index(
     for i, k in enumerate(keys):
         if k in reuse:
             embeddings[i] = reuse[k]
+    if encode is not None and todo:
+        embeddings[todo] = encode([texts[i] for i in todo])
+        todo = []
     batch = 32
     for b in range(0, len(todo), batch):
         ids = todo[b : b + batch]
