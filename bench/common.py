@@ -248,7 +248,9 @@ def load_gold_items(settings: Settings) -> list[Any]:
     from qa.evaluate import load_gold
 
     paths = sorted((Path(settings.corpus_dir) / "gold").glob("*.jsonl"))
-    return load_gold(paths) if paths else []
+    items = load_gold(paths) if paths else []
+    seen: set[str] = set()  # the same question may stand in two sets: time it once
+    return [i for i in items if not (i.question in seen or seen.add(i.question))]
 
 
 def relevant_sets(index: Any, items: Sequence[Any]) -> dict[str, set[str]]:
