@@ -6,6 +6,7 @@ section, and the figures in them ranked by how well they fit the question.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -260,7 +261,7 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
     if query.form == "number" and passages:
-        return f"报告未给出具体数字。报告原文：“{best_sentence(query, passages[0], index)}”"
+        return f"报告未给出具体数字。报告原文：“{best_clause(query, best_sentence(query, passages[0], index))}”"
     return passages[0].text if passages else ""
 
 
@@ -280,6 +281,17 @@ def best_sentence(query: Query, passage: Passage, index: Index) -> str:
                 if score > best_score:
                     best, best_score = sentence, score
     return best
+
+
+def best_clause(query: Query, sentence: str) -> str:
+    """The clause of a sentence that says the question's words (居民收入稳步增长, not the figures of
+    the other clauses around it); the whole sentence when no clause says more than another."""
+    clauses = [c for c in re.split(r"(?<=[,，;；:：])", sentence) if c.strip()]
+    scored = [(sum(any(w in c.lower() for w in term) for term in query.terms), c) for c in clauses]
+    best = max((score for score, _ in scored), default=0)
+    if best == 0 or sum(score == best for score, _ in scored) > 1:
+        return sentence
+    return next(c for score, c in scored if score == best).rstrip(",，;；:：")
 
 
 def related_questions(query: Query, verdict: Verdict, passages: tuple[Passage, ...]) -> tuple[str, ...]:

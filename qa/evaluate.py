@@ -149,7 +149,7 @@ def summarize(items: Sequence[GoldItem], results: dict[str, Result], per_q: dict
     return out
 
 
-def calibrate_threshold(items: Sequence[GoldItem], results: dict[str, Result], max_wrong: float = 0.05) -> float:
+def calibrate_threshold(items: Sequence[GoldItem], results: dict[str, Result], max_wrong: float = 0.03) -> float:
     """The abstention threshold refusing most `none` questions while wrongly refusing at most
     `max_wrong` of the answerable ones (computed on the tuning split only)."""
     answerable = sorted(results[i.id].confidence for i in items if i.type in ANSWERABLE)

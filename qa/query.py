@@ -90,6 +90,9 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
     (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
 ))
+# 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
+_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|万|亿)*"
+                      r"([\u4e00-\u9fff]{2,4})")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
                 "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
 # words that ask, not name what is asked: left out of the subject's character bigrams
@@ -135,6 +138,7 @@ class Query:
     kinds: tuple[str, ...]  # figure kinds wanted, best first; () when no number is asked
     units: frozenset[str]  # unit families the question names (多少亿元 -> money)
     grams: frozenset[str]  # character bigrams of what is asked about, question words removed
+    counted: frozenset[str]  # bigrams of the noun after 多少/几 (多少学位: what is counted)
     form: str  # number | list | yesno | name | text | keywords (a search with no question word)
     asked: Asked
     scope: Scope
@@ -482,6 +486,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         kinds=kinds,
         units=unit_families(text),
         grams=subject_grams,
+        counted=_counted(core),
         form="keywords" if keywords and not follows else answer_form(text, kinds),
         asked=asked,
         scope=scope,
@@ -490,6 +495,14 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         notes=notes,
         follows=follows,
     )
+
+
+def _counted(text: str) -> frozenset[str]:
+    m = _COUNTED.search(text)
+    if m is None:
+        return frozenset()
+    noun = re.split(r"[了的是呢吗啊在要能有]", m.group(1))[0]
+    return grams(noun) if len(noun) >= 2 else frozenset()
 
 
 def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:

@@ -125,9 +125,11 @@ def answers(query: Query, figure: Figure, part: str | None) -> bool:
 
 
 def clause_of(text: str, figure: Figure) -> str:
-    """The words before a figure back to the previous comma or stop, with the figure's subject."""
+    """The figure's clause: the words before it back to the previous comma or stop, the words after
+    it up to the next break (其中6个进入临床三期), and its subject."""
     before = re.split(r"[,，;；。:：]", text[max(0, figure.start - 30): figure.start])[-1]
-    return f"{before} {figure.subject}"
+    after = re.split(r"[,，;；。:：、]", text[figure.end: figure.end + 30])[0]
+    return f"{before} {after} {figure.subject}"
 
 
 def part_of_year(text: str, figure: Figure) -> str | None:
@@ -159,8 +161,9 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
             # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
             clause = clause_of(texts.get(f.doc, ""), f)
             s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
-            if clause.startswith("其中"):  # 70个…其中6个进入临床三期: a part, after its whole
-                s -= 0.1
+            s += 0.2 * dice(grams(f.subject), query.counted)  # 多少学位: the figure that counts 学位
+            if "其中" in texts.get(f.doc, "")[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
+                s -= 0.05  # a part, after its whole
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))
