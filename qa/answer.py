@@ -152,7 +152,8 @@ class Assistant:
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share,
+            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share, unseen_weight=s.unseen_weight,
+            agreement_bonus=s.agreement_bonus, coverage_depth=s.coverage_depth,
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold

@@ -42,6 +42,12 @@ class Settings:
     # word for); the lexical rest is split between words and character bigrams (ngram_share)
     dense_adapt: float = 0.3
     ngram_share: float = 0.2
+    # abstention: the coverage of the question's words in the top `coverage_depth` passages, where a
+    # word the index never uses weighs unseen_weight x the rarest word's IDF, plus agreement_bonus when
+    # dense and lexical retrieval both put the top passage in their top 5
+    unseen_weight: float = 1.0
+    agreement_bonus: float = 0.0
+    coverage_depth: int = 3
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
     glossary_weight: float = 0.6
