@@ -287,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", default="all", help="tune|heldout|all")
     e.add_argument("--limit", type=int, default=None, help="only the first N questions")
     e.add_argument("--out", type=Path, default=Path("artifacts/eval"))
-    e.add_argument("--tune", action="store_true", help="grid-search retrieval settings on the tune split first")
+    e.add_argument("--tune", nargs="?", const="fusion", choices=("fusion", "abstention", "verify"),
+                   help="grid-search one group of settings on the tune split first (default: fusion)")
     e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting, e.g. --set fusion=weighted")
     e.set_defaults(func=cmd_eval)
 

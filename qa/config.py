@@ -48,6 +48,10 @@ class Settings:
     unseen_weight: float = 1.0
     agreement_bonus: float = 0.0
     coverage_depth: int = 3
+    # a figure is shown only when it fits the question this well (qa/verify.py), and, when the question
+    # names no indicator, its subject shares this much with the question's (Dice of bigrams)
+    figure_min_fit: float = 0.5
+    subject_min: float = 0.25
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
     glossary_weight: float = 0.6

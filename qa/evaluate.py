@@ -406,8 +406,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant.load(settings=settings, progress=True)
     if getattr(args, "tune", False):
         tune_items = [i for i in items if i.split == "tune"]
-        ranked = tune(assistant, tune_items)
-        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1 + status accuracy):")
+        ranked = tune(assistant, tune_items, GRIDS[args.tune])
+        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1 + status accuracy"
+              " - figure shown unanswerable - answerable refused):")
         for score, combo, summary in ranked[:10]:
             print(f"  {score:.3f}  {combo}  hit@1={summary['hit@1']:.3f} hit@5={summary['hit@5']:.3f} "
                   f"figure@1={summary['figure@1'] if summary['figure@1'] is not None else '-'}")
@@ -436,18 +437,33 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- tuning on the tune split ------------------------------------------------------------------
 
-GRID: dict[str, tuple] = {
-    "dense_weight": (0.1, 0.2, 0.3),
-    "dense_adapt": (0.0, 0.3, 0.6),
-    "ngram_share": (0.0, 0.2, 0.4),
-    "figure_boost": (0.3, 0.5),
+GRIDS: dict[str, dict[str, tuple]] = {
+    "fusion": {
+        "dense_weight": (0.1, 0.2, 0.3),
+        "dense_adapt": (0.0, 0.3, 0.6),
+        "ngram_share": (0.0, 0.2, 0.4),
+        "figure_boost": (0.3, 0.5),
+    },
+    "abstention": {
+        "unseen_weight": (1.0, 0.5, 0.25),
+        "agreement_bonus": (0.0, 0.15, 0.3),
+        "coverage_depth": (3, 5),
+        "abstain_threshold": (0.25, 0.3, 0.355, 0.4),
+    },
+    "verify": {
+        "figure_min_fit": (0.4, 0.5, 0.6),
+        "subject_min": (0.15, 0.25, 0.35),
+    },
 }
+GRID = GRIDS["fusion"]
 
 
 def objective(summary: dict[str, Any]) -> float:
-    """What tuning maximises: first-place hits, figure answers and right answer states, then top-5 hits."""
+    """What tuning maximises: first-place hits, figure answers and right answer states, then top-5 hits;
+    less a figure shown for an unanswerable question and an answerable question refused."""
     return ((summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
-            + (summary.get("status_accuracy") or 0))
+            + (summary.get("status_accuracy") or 0) - (summary.get("figure_shown_unanswerable") or 0)
+            - (summary.get("wrongly_refused") or 0))
 
 
 def tune(assistant: Any, items: Sequence[GoldItem], grid: dict[str, tuple] = GRID, mode: str = "hybrid",

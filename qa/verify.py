@@ -30,8 +30,8 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 _PARTS = ("前三季度", "一季度", "上半年", "全年")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点": "percent", "倍": "multiple",
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
-FIT_MIN = 0.5  # a figure fitting less than this does not answer (tuned on the gold tune split)
-SUBJECT_MIN = 0.25  # without an indicator, the subject must share this much (Dice of bigrams)
+FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
+SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,15 @@ def figure_fit(query: Query, figure: Figure) -> float:
     return 0.5 * what_fits(query, figure) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
 
 
-def answers(query: Query, figure: Figure, part: str | None) -> bool:
+def answers(query: Query, figure: Figure, part: str | None, subject_min: float = SUBJECT_MIN) -> bool:
     """The checks a shown figure must pass, beyond ranking well."""
     if figure.scope != query.scope.level:
         return False
     if query.indicators:
         if figure.indicator not in query.indicators and not (
-                figure.indicator is None and subject_overlap(query, figure) >= SUBJECT_MIN):
+                figure.indicator is None and subject_overlap(query, figure) >= subject_min):
             return False
-    elif query.grams and subject_overlap(query, figure) < SUBJECT_MIN:  # (上半年增长多少 names nothing)
+    elif query.grams and subject_overlap(query, figure) < subject_min:  # (上半年增长多少 names nothing)
         return False
     if query.kinds and kind_fits(query, figure) < 0.4:
         return False
@@ -139,7 +139,8 @@ def part_of_year(text: str, figure: Figure) -> str | None:
     return next((p for p in _PARTS if p in clause), None)
 
 
-def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN) -> Verdict:
+def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
+           subject_min: float = SUBJECT_MIN) -> Verdict:
     """Pick the figure that answers from the top passages, or say why none does.
 
     `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text.
@@ -153,7 +154,7 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     for rank, p in enumerate(passages[:5]):
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
         for f in p.figures:
-            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f)):
+            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f), subject_min):
                 continue
             fit = figure_fit(query, f)
             if fit < fit_min:
