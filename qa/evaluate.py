@@ -445,10 +445,10 @@ GRIDS: dict[str, dict[str, tuple]] = {
         "figure_boost": (0.3, 0.5),
     },
     "abstention": {
-        "unseen_weight": (1.0, 0.5, 0.25),
+        "unseen_weight": (1.0, 0.5),
         "agreement_bonus": (0.0, 0.15, 0.3),
         "coverage_depth": (3, 5),
-        "abstain_threshold": (0.25, 0.3, 0.355, 0.4),
+        "abstain_threshold": (0.15, 0.2, 0.25, 0.3, 0.355),
     },
     "verify": {
         "figure_min_fit": (0.4, 0.5, 0.6),

@@ -28,6 +28,10 @@ _CN_DIGIT = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": 
              "九": "9"}
 
 
+_BASELINE = re.compile(r"(?:比|较|相比|相较于?|同比|compared (?:with|to)|than)\s*(?:\d{2,4}年|[二〇零一三四五六七八九]{4}年"
+                       r"|前年|去年|上年|上一年|last year|the year before)", re.I)
+
+
 @dataclass(frozen=True)
 class Asked:
     """The period a question asks about, already resolved to a report period."""
@@ -47,7 +51,9 @@ def read_years(text: str) -> list[int]:
 
 
 def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
-    """The period asked, resolved against `as_of` (the year of the newest report: 今年)."""
+    """The period asked, resolved against `as_of` (the year of the newest report: 今年). A year after
+    比 / 较 / 相比 is the baseline of a change (比前年多了多少), not the period asked."""
+    text = _BASELINE.sub("", text)
     lowered = text.lower()
     part = next((p for cue, p in YEAR_PARTS if cue in lowered), None)
     results = any(c in lowered for c in RESULTS_CUES)

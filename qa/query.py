@@ -70,7 +70,8 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"率|\brate\b", ("rate", "share")),
     (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
     (r"数量|总数|how many|number of", ("count",)),
-    (r"多少钱|金额|总额|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
+    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|amount|value|revenue|sales|turnover"
+     r"|investment|\bgdp\b",
      ("amount", "measure")),
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
     (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
@@ -102,6 +103,8 @@ class Query:
     units: frozenset[str]  # unit families the question names (多少亿元 -> money)
     grams: frozenset[str]  # character bigrams of what is asked about, question words removed
     counted: frozenset[str]  # bigrams of the noun after 多少/几 (多少学位: what is counted)
+    classifier: str  # the measure word after 多少/几 (多少根 -> 根), "" when none
+    alt_grams: frozenset[str]  # bigrams of the report's words for the question's (indicator forms, glossary, thesaurus)
     form: str  # number | list | yesno | name | text | keywords (a search with no question word)
     asked: Asked
     scope: Scope
@@ -325,8 +328,10 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 
     extra: list[tuple[str, float]] = []
     alts: dict[str, list[str]] = {}
+    trusted: list[str] = []  # the report's words for the question's, from curated sources only
     for m in mentions:
         forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]
+        trusted += forms_of
         for f in forms_of:
             for t in phrase_tokens(f):
                 extra.append((t, INDICATOR_WEIGHT))
@@ -335,6 +340,8 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     for e in lexical_expansions(own, core, vocab.known, vocab.glossary_weight, vocab.thesaurus_weight):
         if e.weight <= 0:
             continue
+        if e.origin == "glossary":
+            trusted.append(e.target)
         for t in phrase_tokens(e.target):
             extra.append((t, e.weight))
         for t in tokenize(e.source) or [e.source]:
@@ -367,6 +374,8 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         units=unit_families(text),
         grams=subject_grams,
         counted=_counted(core),
+        classifier=_classifier(core),
+        alt_grams=grams(" ".join(trusted) + (" " + " ".join(sorted(context.alt_grams)) if follows and context else "")),
         form="keywords" if keywords and not follows else answer_form(text, kinds),
         asked=asked,
         scope=scope,
@@ -375,6 +384,15 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         notes=notes,
         follows=follows,
     )
+
+
+_CLASSIFIER = re.compile(r"(?:多少|几)(个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|场|人次|人"
+                         r"|公里|平方公里|亿元|万元|亿美元|公顷|吨)")
+
+
+def _classifier(text: str) -> str:
+    m = _CLASSIFIER.search(text)
+    return m.group(1) if m else ""
 
 
 def _counted(text: str) -> frozenset[str]:

@@ -197,7 +197,8 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         hits.append(Hit(row, score, base, cosine, lex.get(row), pm, fit))
     hits.sort(key=lambda h: (-h.score, h.row))
     top = tuple(hits[:k])
-    coverage = token_coverage(index, query.terms, [index.chunks[h.row] for h in top[:coverage_depth]], unseen_weight)
+    coverage = token_coverage(index, query.terms, [index.chunks[h.row] for h in top[:coverage_depth]], unseen_weight,
+                              query.is_english)
     agree = bool(top) and top[0].row in {r for r, _ in dense[:5]} and top[0].row in {
         r for r, _ in lexical[:5] + grams[:5]}
     confidence = confidence_of(top, coverage, agree, agreement_bonus)
@@ -220,12 +221,18 @@ def _doc_freq(index: Index, token: str) -> int:
 
 
 def token_coverage(index: Index, terms: tuple[tuple[str, ...], ...], chunks: list[Chunk],
-                   unseen_weight: float = 1.0) -> float:
+                   unseen_weight: float = 1.0, english: bool = False) -> float:
     """IDF-weighted share of the question's words said in the best passages (a word counts when
     it or one of its synonyms occurs). A question about something the report never mentions
     leaves its rarest words uncovered; words the corpus never uses weigh as the rarest word times
     `unseen_weight` (below 1: an everyday word the report does not use is weak evidence that the
-    report does not answer, once the glossary and thesaurus had their say)."""
+    report does not answer, once the glossary and thesaurus had their say). In an English question
+    only the words the lexicon can put into Chinese are checked: the report cannot say the others;
+    when it can put none, the words give no evidence either way (0.5)."""
+    if english and chunks:
+        terms = tuple(t for t in terms if len(t) > 1)
+        if not terms:
+            return 0.5
     if not terms or not chunks:
         return 0.0
     text = "".join(c.text + " ".join(c.path) for c in chunks).lower()

@@ -49,10 +49,13 @@ def _family(f: Figure) -> str:
     return _UNIT_FAMILY.get(unit, "count" if f.kind == "count" else f.kind)
 
 
-def subject_overlap(query: Query, figure: Figure) -> float:
+def subject_overlap(query: Query, figure: Figure, clause: str = "") -> float:
     """Dice coefficient of the figure's subject and the question's subject bigrams (aspect words
-    such as 总量 or 新增 left out of both: they say how, not what)."""
-    return dice(grams(GENERIC.sub(" ", figure.subject)), query.grams)
+    such as 总量 or 新增 left out of both: they say how, not what), or of the report's words for the
+    question's (租房 -> 租赁住房), a little less. A subject that names nothing but an aspect (总数达12家)
+    is read from its clause."""
+    subject = grams(GENERIC.sub(" ", figure.subject)) or grams(GENERIC.sub(" ", clause))
+    return max(dice(subject, query.grams), 0.9 * dice(subject, query.alt_grams))
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -102,15 +105,16 @@ def figure_fit(query: Query, figure: Figure) -> float:
     return 0.5 * what_fits(query, figure) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
 
 
-def answers(query: Query, figure: Figure, part: str | None, subject_min: float = SUBJECT_MIN) -> bool:
+def answers(query: Query, figure: Figure, part: str | None, subject_min: float = SUBJECT_MIN,
+            clause: str = "") -> bool:
     """The checks a shown figure must pass, beyond ranking well."""
     if figure.scope != query.scope.level:
         return False
     if query.indicators:
         if figure.indicator not in query.indicators and not (
-                figure.indicator is None and subject_overlap(query, figure) >= subject_min):
+                figure.indicator is None and subject_overlap(query, figure, clause) >= subject_min):
             return False
-    elif query.grams and subject_overlap(query, figure) < subject_min:  # (上半年增长多少 names nothing)
+    elif (query.grams or query.alt_grams) and subject_overlap(query, figure, clause) < subject_min:  # (上半年增长多少 names nothing)
         return False
     if query.kinds and kind_fits(query, figure) < 0.4:
         return False
@@ -154,15 +158,17 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     for rank, p in enumerate(passages[:5]):
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
         for f in p.figures:
-            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f), subject_min):
+            clause = clause_of(texts.get(f.doc, ""), f)
+            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f), subject_min, clause):
                 continue
             fit = figure_fit(query, f)
             if fit < fit_min:
                 continue
             # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
-            clause = clause_of(texts.get(f.doc, ""), f)
             s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
             s += 0.2 * dice(grams(f.subject), query.counted)  # 多少学位: the figure that counts 学位
+            if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
+                s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
             if "其中" in texts.get(f.doc, "")[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
                 s -= 0.05  # a part, after its whole
             if asked is not None and f.period is not None and f.period != asked:
