@@ -133,6 +133,18 @@ def bench_serving(index_dir: Path, corpus: Path, replica_counts: list[int], n: i
         lat.append(time.perf_counter() - t)
     dt = time.perf_counter() - t0
     rows.append(_serve_row("in-process Assistant.ask (no HTTP)", n, dt, lat, (la + load()) / 2))
+    # the page served the usual way (one process, `python ui.py`), to tell Serve's cost from Gradio's
+    sys.path.insert(0, str(ROOT))
+    import ui
+
+    page = ui.build_app(a)
+    page.launch(server_name="127.0.0.1", server_port=port + 1, prevent_thread_lock=True, quiet=True)
+    try:
+        la = load()
+        dt, lat = _drive(f"http://127.0.0.1:{port + 1}/", n, clients)
+        rows.append(_serve_row(f"one process (ui.py), {clients} clients", n, dt, lat, (la + load()) / 2))
+    finally:
+        page.close()
     del a
     for replicas in replica_counts:
         say(f"Serve with {replicas} replica(s) ...")
@@ -158,20 +170,22 @@ def plot(builds: list[dict], serving: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    a.bar([r["how"] for r in builds], [r["chunks_per_s"] for r in builds], color="#0b4ea2", label="end to end")
-    a.bar([r["how"] for r in builds], [r["embed_chunks_per_s"] or 0 for r in builds], color="#c8161d", alpha=0.5,
-          label="embedding step")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
+    x = np.arange(len(builds))
+    a.bar(x - 0.2, [r["chunks_per_s"] for r in builds], 0.4, color="#0b4ea2", label="end to end")
+    a.bar(x + 0.2, [r["embed_chunks_per_s"] or 0 for r in builds], 0.4, color="#c8161d", label="embedding step")
+    a.set_xticks(x, [r["how"].replace(", ", "\n") for r in builds], fontsize=8)
     a.set_ylabel("chunks / s")
     a.set_title("index build (real model)")
-    a.legend()
-    a.tick_params(axis="x", labelsize=8)
-    b.bar([r["how"].split(",")[0] + (", " + r["how"].split(",")[1] if "," in r["how"] else "") for r in serving],
-          [r["per_s"] for r in serving], color="#0b4ea2")
+    a.legend(fontsize=8)
+    y = np.arange(len(serving))
+    b.bar(y, [r["per_s"] for r in serving], 0.6, color="#0b4ea2")
+    b.set_xticks(y, [r["how"].replace(", ", "\n").replace(" (no HTTP)", "\n(no HTTP)") for r in serving],
+                 fontsize=7)
     b.set_ylabel("answers / s")
     b.set_title("serving /ask")
-    b.tick_params(axis="x", labelsize=8)
     fig.suptitle("2 shared cores: more actors or replicas cannot add CPU here", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

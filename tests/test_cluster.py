@@ -256,3 +256,24 @@ def test_cli_refuses_bad_cluster_arguments_before_touching_anything(tmp_path, ca
     assert main(["serve", "--cluster", "local", "--replicas", "2", "--index", str(index)]) == 1
     assert "no index here" in capsys.readouterr().err
     assert not index.exists()
+
+
+def test_build_index_with_given_chunks_and_bulk_encoder_equals_plain_build(report):
+    """The two hooks qa.cluster uses: chunks cut elsewhere, all texts embedded in one call."""
+    from qa.chunking import chunk_document
+
+    calls = []
+    fake = fakes.FakeEmbedder()
+
+    def encode(texts):
+        calls.append(len(texts))
+        return fake.encode_documents(texts)
+
+    chunks = chunk_document(report, 60, 200)
+    hooked = build_index([report], fakes.FakeEmbedder(), chunks=chunks, encode=encode)
+    plain = build_index([report], fakes.FakeEmbedder())
+    assert calls == [len(chunks)]
+    assert hooked.chunks == plain.chunks and np.array_equal(hooked.embeddings, plain.embeddings)
+    # with a previous index of the same model, only changed texts reach the encoder: none here
+    build_index([report], fakes.FakeEmbedder(), previous=plain, chunks=chunks, encode=encode)
+    assert calls == [len(chunks)]

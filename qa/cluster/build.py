@@ -61,7 +61,7 @@ class ClusterBuild:
     reasons: tuple[str, ...]
     problems: tuple[str, ...]  # documents that could not be read
     actors: int
-    seconds: dict[str, float]  # chunk, embed, assemble, save
+    seconds: dict[str, float]  # chunk (with the model-info task), embed, assemble, save
 
 
 class Encoder:
@@ -232,7 +232,11 @@ def build_on_cluster(
         if started:
             ray.shutdown()
     t2 = time.perf_counter()
-    save_index(index, settings.index_dir)
+    try:
+        save_index(index, settings.index_dir)
+    except OSError as e:  # read-only folder, disk full: save_index removed its partial build
+        raise ClusterError(f"索引未能保存,现有索引未改变 / could not save the index to {settings.index_dir} "
+                           f"(the live index is unchanged): {e.strerror or e}") from e
     seconds["save"] = time.perf_counter() - t2
     return ClusterBuild(index, True, tuple(reasons), tuple(problems), n_actors, seconds)
 
