@@ -135,12 +135,23 @@ def serve_on_cluster(settings: Settings, cluster: str = "local", replicas: int |
 
     read_manifest(settings.index_dir)  # a clear error now instead of replicas failing one by one
     connect(cluster)
+    import ray
     from ray import serve
+
+    replicas = replicas or settings.replicas
+    need = replicas * settings.cluster_cpus + min(settings.cluster_cpus, 0.5)
+    have = float(ray.cluster_resources().get("CPU", 0))
+    if need > have:
+        msg = (f"{replicas} 个副本需要 {need:g} CPU,集群只有 {have:g} / {replicas} replicas and the page need "
+               f"{need:g} CPUs, the cluster has {have:g}: use --cpus {max(0.1, (have - 0.5) / replicas):.2g}")
+        if cluster == "local":  # nothing will join a private cluster: Serve would wait forever
+            raise ClusterError(msg)
+        log.warning("%s (waiting for the autoscaler or new nodes)", msg)
 
     try:
         serve.start(http_options={"host": host, "port": port},
                     **({"proxy_location": proxy_location} if proxy_location else {}))
-        serve.run(application(settings, replicas or settings.replicas, model_factory), name=APP_NAME,
+        serve.run(application(settings, replicas, model_factory), name=APP_NAME,
                   route_prefix="/")
     except Exception as e:  # noqa: BLE001 - Serve raises many kinds; the user needs the reason
         raise ClusterError(f"Ray Serve 部署失败 / Serve deployment failed: {type(e).__name__}: {e}") from e
