@@ -741,11 +741,21 @@ def make_theme() -> gr.themes.Base:
     )
 
 
+def bounded_http_parser() -> None:
+    """Parse HTTP with h11, which refuses headers past 64 KB (docs/SERVICE.md). uvicorn's "auto" takes
+    httptools whenever it is installed (ray[serve] brings it), and httptools reads headers of any size;
+    Gradio offers no way to choose, so "auto" is pointed at h11 for this process."""
+    import uvicorn.config
+
+    uvicorn.config.HTTP_PROTOCOLS["auto"] = uvicorn.config.HTTP_PROTOCOLS["h11"]
+
+
 class QABlocks(gr.Blocks):
     """Blocks that bring their own theme, CSS and head (which Gradio 6 takes in launch()), so a
     test's plain `app.launch(...)` shows the same page as `python ui.py`."""
 
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        bounded_http_parser()
         kwargs.setdefault("theme", make_theme())
         kwargs.setdefault("css", CSS)
         kwargs.setdefault("head", HEAD)

@@ -142,7 +142,10 @@ def embed_on_cluster(texts: list[str], model_factory: Callable[[], Any], dim: in
     if not texts:
         return out
     seen = np.zeros(len(texts), dtype=bool)
-    blocks = max(1, min(len(texts) // (BATCH * 4), actors * 8))
+    # at least one block per actor (else an actor idles), at most one per batch; more blocks for big
+    # corpora so that a lost block is a small redo and the progress bar moves
+    n = len(texts)
+    blocks = max(actors, min(-(-n // BATCH), max(actors * 8, n // 1024)))
     ds = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
     with warnings.catch_warnings():
         # bounded restarts and retries are still passed as remote args in Ray 2.60 (Ray Data's own
