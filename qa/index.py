@@ -159,7 +159,8 @@ def build_index(
     `previous` (same model) are reused, so editing one document re-embeds only its changes.
     `chunks` (already cut, in document order) and `encode` (all texts to embed at once) let
     qa.cluster do the two heavy steps on Ray and still assemble the index here, the same way."""
-    chunks = list(chunks) if chunks is not None else [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
+    if chunks is None:
+        chunks = [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
     texts = [indexable_text(c) for c in chunks]
     info = model.info
     reuse: dict[str, np.ndarray] = {}

@@ -30,7 +30,6 @@ REPORT = ROOT / "corpus" / "donghu-2024-work-report.txt"
 QUESTIONS = ["今年光谷地区生产总值预期增长多少？", "2023年固定资产投资多少？", "已建、在建国家大科学装置有几个？",
              "今年新增城镇就业人数目标是多少？", "减税降费及退税缓费多少？", "What is the GDP growth target for 2024?"]
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +87,7 @@ def answers(index, model, settings, modes=("hybrid", "bm25", "dense")) -> list[d
     return out
 
 
+@pytest.mark.slow
 def test_20k_chunks_cluster_build_equals_local(cluster, tmp_path):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, REPORT, 200)
@@ -102,6 +102,7 @@ def test_20k_chunks_cluster_build_equals_local(cluster, tmp_path):
     assert answers(on_disk, fakes.FakeEmbedder(), s) == answers(local, fakes.FakeEmbedder(), s)
 
 
+@pytest.mark.slow
 def test_real_model_cluster_build_equals_local(cluster, real_model, tmp_path):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, REPORT, 1)
@@ -153,6 +154,7 @@ def _wait_for_actors(t: threading.Thread, timeout: float = 60) -> list[int]:
     raise AssertionError("no embedding actor appeared")
 
 
+@pytest.mark.slow
 def test_killed_actor_loses_nothing(cluster, tmp_path):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, REPORT, 8, seed=11)
@@ -173,6 +175,7 @@ def test_killed_actor_loses_nothing(cluster, tmp_path):
     assert not again.built and (s.index_dir / CURRENT).read_text() == live
 
 
+@pytest.mark.slow
 def test_lost_worker_node_loses_nothing(cluster, tmp_path):
     """A worker machine goes away mid-build and a replacement joins (as KubeRay would bring one):
     actors are restarted there, lost blocks recomputed, and the index is complete."""
@@ -192,6 +195,7 @@ def test_lost_worker_node_loses_nothing(cluster, tmp_path):
     assert_same_index(load_index(s.index_dir), build_index(docs, fakes.FakeEmbedder()))
 
 
+@pytest.mark.slow
 def test_failed_build_keeps_the_live_index(cluster, tmp_path):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, REPORT, 2, seed=17)
@@ -214,6 +218,7 @@ def serve_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("replicas", [1, 2])
 def test_serve_replicas_answer_like_local(cluster, real_assistant, serve_port, replicas):
     from gradio_client import Client
@@ -240,3 +245,35 @@ def test_serve_replicas_answer_like_local(cluster, real_assistant, serve_port, r
         assert "智能问答" in page
     finally:
         stop()
+
+
+def test_cli_refuses_bad_cluster_arguments_before_touching_anything(tmp_path, capsys):
+    from qa.cli import main
+
+    index = tmp_path / "index"
+    assert main(["build", "--cluster", "local", "--actors", "0", "--index", str(index)]) == 1
+    assert "--actors must be at least 1" in capsys.readouterr().err
+    assert main(["serve", "--cluster", "local", "--replicas", "2", "--index", str(index)]) == 1
+    assert "no index here" in capsys.readouterr().err
+    assert not index.exists()
+
+
+def test_build_index_with_given_chunks_and_bulk_encoder_equals_plain_build(report):
+    """The two hooks qa.cluster uses: chunks cut elsewhere, all texts embedded in one call."""
+    from qa.chunking import chunk_document
+
+    calls = []
+    fake = fakes.FakeEmbedder()
+
+    def encode(texts):
+        calls.append(len(texts))
+        return fake.encode_documents(texts)
+
+    chunks = chunk_document(report, 60, 200)
+    hooked = build_index([report], fakes.FakeEmbedder(), chunks=chunks, encode=encode)
+    plain = build_index([report], fakes.FakeEmbedder())
+    assert calls == [len(chunks)]
+    assert hooked.chunks == plain.chunks and np.array_equal(hooked.embeddings, plain.embeddings)
+    # with a previous index of the same model, only changed texts reach the encoder: none here
+    build_index([report], fakes.FakeEmbedder(), previous=plain, chunks=chunks, encode=encode)
+    assert calls == [len(chunks)]

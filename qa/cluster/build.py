@@ -61,7 +61,7 @@ class ClusterBuild:
     reasons: tuple[str, ...]
     problems: tuple[str, ...]  # documents that could not be read
     actors: int
-    seconds: dict[str, float]  # chunk, embed, assemble, save
+    seconds: dict[str, float]  # chunk (with the model-info task), embed, assemble, save
 
 
 class Encoder:
@@ -142,7 +142,10 @@ def embed_on_cluster(texts: list[str], model_factory: Callable[[], Any], dim: in
     if not texts:
         return out
     seen = np.zeros(len(texts), dtype=bool)
-    blocks = max(1, min(len(texts) // (BATCH * 4), actors * 8))
+    # at least one block per actor (else an actor idles), at most one per batch; more blocks for big
+    # corpora so that a lost block is a small redo and the progress bar moves
+    n = len(texts)
+    blocks = max(actors, min(-(-n // BATCH), max(actors * 8, n // 1024)))
     ds = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
     with warnings.catch_warnings():
         # bounded restarts and retries are still passed as remote args in Ray 2.60 (Ray Data's own
@@ -232,7 +235,11 @@ def build_on_cluster(
         if started:
             ray.shutdown()
     t2 = time.perf_counter()
-    save_index(index, settings.index_dir)
+    try:
+        save_index(index, settings.index_dir)
+    except OSError as e:  # read-only folder, disk full: save_index removed its partial build
+        raise ClusterError(f"索引未能保存,现有索引未改变 / could not save the index to {settings.index_dir} "
+                           f"(the live index is unchanged): {e.strerror or e}") from e
     seconds["save"] = time.perf_counter() - t2
     return ClusterBuild(index, True, tuple(reasons), tuple(problems), n_actors, seconds)
 

@@ -14,13 +14,11 @@ names (see docs/SCALE.md).
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from ..answer import Assistant
-from ..config import ROOT, Settings
+from ..config import Settings
 from ..errors import QuestionError
 from ..index import Index, load_index
 from . import ClusterError, connect
@@ -52,9 +50,9 @@ class AssistantReplica:
         self.assistant = Assistant(index, model, settings)._warm()
 
     def ask(self, question: str, top_k: int | None = None, mode: str | None = None,
-            doc: str | None = None) -> Any:
+            doc: str | None = None, context: Any = None) -> Any:
         try:
-            return self.assistant.ask(question, top_k=top_k, mode=mode, doc=doc)
+            return self.assistant.ask(question, top_k=top_k, mode=mode, doc=doc, context=context)
         except QuestionError as e:
             return Refusal(e.zh, e.en)
 
@@ -67,8 +65,9 @@ class RemoteAssistant(Assistant):
         super().__init__(index, None, settings)
         self.replicas = replicas
 
-    def ask(self, question: str, top_k: int | None = None, mode: str | None = None, doc: str | None = None):
-        result = self.replicas.ask.remote(question, top_k, mode, doc).result(timeout_s=ASK_TIMEOUT_S)
+    def ask(self, question: str, top_k: int | None = None, mode: str | None = None, doc: str | None = None,
+            context: Any = None):
+        result = self.replicas.ask.remote(question, top_k, mode, doc, context).result(timeout_s=ASK_TIMEOUT_S)
         if isinstance(result, Refusal):
             raise QuestionError(result.zh, result.en)
         return result
@@ -80,13 +79,13 @@ def mount_page(assistant: Assistant, concurrency: int) -> Any:
     import gradio as gr
     from fastapi import FastAPI
 
-    if str(ROOT) not in sys.path:  # ui.py lives beside the package
-        sys.path.insert(0, str(ROOT))
-    import ui
+    from starlette.middleware import Middleware
 
-    blocks = ui.build_app(assistant, concurrency=concurrency)
-    return gr.mount_gradio_app(FastAPI(), blocks, path="/", theme=ui.make_theme(), css=ui.CSS, head=ui.HEAD,
-                               show_error=False, max_file_size="1kb")
+    from ..web.app import build_app, page_options
+    from ..web.security import SecurityHeaders
+
+    blocks = build_app(assistant, concurrency=concurrency)
+    return gr.mount_gradio_app(FastAPI(middleware=[Middleware(SecurityHeaders)]), blocks, path="/", **page_options())
 
 
 class Page:
@@ -135,12 +134,23 @@ def serve_on_cluster(settings: Settings, cluster: str = "local", replicas: int |
 
     read_manifest(settings.index_dir)  # a clear error now instead of replicas failing one by one
     connect(cluster)
+    import ray
     from ray import serve
+
+    replicas = replicas or settings.replicas
+    need = replicas * settings.cluster_cpus + min(settings.cluster_cpus, 0.5)
+    have = float(ray.cluster_resources().get("CPU", 0))
+    if need > have:
+        msg = (f"{replicas} 个副本需要 {need:g} CPU,集群只有 {have:g} / {replicas} replicas and the page need "
+               f"{need:g} CPUs, the cluster has {have:g}: use --cpus {max(0.1, (have - 0.5) / replicas):.2g}")
+        if cluster == "local":  # nothing will join a private cluster: Serve would wait forever
+            raise ClusterError(msg)
+        log.warning("%s (waiting for the autoscaler or new nodes)", msg)
 
     try:
         serve.start(http_options={"host": host, "port": port},
                     **({"proxy_location": proxy_location} if proxy_location else {}))
-        serve.run(application(settings, replicas or settings.replicas, model_factory), name=APP_NAME,
+        serve.run(application(settings, replicas, model_factory), name=APP_NAME,
                   route_prefix="/")
     except Exception as e:  # noqa: BLE001 - Serve raises many kinds; the user needs the reason
         raise ClusterError(f"Ray Serve 部署失败 / Serve deployment failed: {type(e).__name__}: {e}") from e
