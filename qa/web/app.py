@@ -145,7 +145,8 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
     with QABlocks(title=TITLE, analytics_enabled=False) as app, gr.Column(elem_id="qa-root"):
         with gr.Row(elem_id="qa-topbar", equal_height=True):
             top = gr.HTML(topbar("zh"), padding=False, elem_id="qa-topnav", min_width=0)
-            elder = gr.Checkbox(label=t("zh", "elder"), value=False, elem_id="qa-elder", container=False, min_width=0)
+            elder = gr.Checkbox(label=t("zh", "elder"), value=False, elem_id="qa-elder", container=False, min_width=0,
+                                interactive=True)  # page.js does the rest: no server event, but never disabled
             english = gr.Checkbox(label=t("zh", "english"), value=False, elem_id="qa-english", container=False,
                                   min_width=0)
         a11y = gr.HTML(a11y_panel("zh"), padding=False, elem_id="qa-a11y-block")
