@@ -194,11 +194,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                                                    elem_id="qa-fig-section", scale=2, min_width=180)
                         first_table, first_count = h.table("", "", "", False)
                         fcount = gr.HTML(first_count, padding=False)
-                        ftable = gr.Dataframe(
-                            value=first_table["value"]["data"], headers=first_table["value"]["headers"],
-                            interactive=False, wrap=True, elem_id="qa-figtable", max_height=560,
-                            column_widths=["13%", "16%", "8%", "10%", "21%", "32%"], show_label=False,
-                        )
+                        ftable = gr.HTML(first_table, elem_id="qa-figtable", padding=False)
                     with gr.Tab(t("zh", "tab_source"), id="source", elem_id="qa-tab-source",
                                 render_children=True) as tab_source:
                         source = gr.HTML(source_html["zh"], elem_id="qa-source", padding=False)

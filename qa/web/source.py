@@ -133,3 +133,16 @@ def figure_rows(
         ranked.append((rank, n, row))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [row for _, _, row in ranked]
+
+
+def render_figure_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """The 数据 table as safe HTML: a table on wide screens, a card per figure on phones (page.css);
+    each cell carries its column's name for the card. Values and periods never wrap."""
+    head = "".join(f'<th class="qa-col{i}" scope="col">{esc(h)}</th>' for i, h in enumerate(headers, 1))
+    body = []
+    for row in rows:
+        cells = "".join(f'<td class="qa-col{i}"><span class="qa-td-label">{esc(h)}</span>{esc(v)}</td>'
+                        for i, (h, v) in enumerate(zip(headers, row), 1))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<div class="qa-figtable-wrap"><table class="qa-figures"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
