@@ -172,7 +172,11 @@
     }
   }
   if ('scrollRestoration' in history) { history.scrollRestoration = 'manual'; }
-  window.addEventListener('load', function () { focusBox(50); });
+  // Gradio may insert this script after the page's load event: then start at once
+  function onLoad(fn) {
+    if (document.readyState === 'complete') { setTimeout(fn, 0); } else { window.addEventListener('load', fn); }
+  }
+  onLoad(function () { focusBox(50); });
 
   // --- the two toggles: 长者模式 and English, remembered in this browser ---
   function toggle(id) { return document.querySelector('#' + id + ' input[type="checkbox"]'); }
@@ -192,7 +196,7 @@
       if ((s('qa-lang') === 'en') !== english.checked) { english.click(); }
     }, 300);
   }
-  window.addEventListener('load', function () { restore(100); });
+  onLoad(function () { restore(100); });
 
   // --- a new answer: show its start (its question on top), not its end ---
   var answers = -1;
