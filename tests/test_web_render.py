@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import Answer, Assistant, Figure, Period  # noqa: E402
-from qa.web import render, source  # noqa: E402
+from qa.web import render  # noqa: E402
 from qa.web.render import anchor, highlight, plain_text, render_answer, render_error, render_question  # noqa: E402
 from qa.web.source import figure_rows, render_figure_table, render_source  # noqa: E402
 
@@ -305,7 +305,7 @@ def test_copy_is_plain_text_with_sections(gdp):
 
 def test_payloads_in_copy_text_and_related_questions_stay_text(gdp):
     answer, docs = gdp
-    hostile = replace(answer, question=SCRIPT + '"\n' + IMG, related=(SCRIPT, f'" onclick="alert(1)', "那去年呢？"),
+    hostile = replace(answer, question=SCRIPT + '"\n' + IMG, related=(SCRIPT, '" onclick="alert(1)', "那去年呢？"),
                       notes=(IMG,))
     out = render_answer(hostile, "zh", docs)
     assert_safe(out)
