@@ -308,6 +308,10 @@ def test_data_tab_synonyms_exact_values_nowrap(sized, server):
     pg = sized
     open_page(pg, server)
     pg.locator("#qa-tab-data-button").click()
+    keys = pg.locator("#qa-keytable")  # the key indicators: indicator x period
+    assert "2023年实绩" in keys.inner_text() and "2024年目标" in keys.inner_text()
+    gdp_row = keys.locator("tbody tr", has_text="地区生产总值").filter(has_text="增速").first.inner_text()
+    assert "4.7%" in gdp_row and "7%左右" in gdp_row
     search(pg, "地区生产总值")
     formal = set(table_values(pg))
     search(pg, "GDP")

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import Answer, Assistant, Figure, Period  # noqa: E402
-from qa.web import render  # noqa: E402
+from qa.web import render, source  # noqa: E402
 from qa.web.render import anchor, highlight, plain_text, render_answer, render_error, render_question  # noqa: E402
 from qa.web.source import figure_rows, render_figure_table, render_source  # noqa: E402
 
@@ -375,3 +375,16 @@ def test_figure_table_is_escaped_text(xss_assistant):
     assert out.count("<tr>") == len(rows) + 1 and "&lt;b&gt;类型&lt;/b&gt;" in out
     cells = re.findall(r'<td class="qa-col6"><span class="qa-td-label">[^<]*</span>([^<]*)</td>', out)
     assert [html.unescape(c) for c in cells] == [r[5] for r in rows]
+
+
+def test_key_indicators_table(fake_assistant):
+    rows = fake_assistant.indicator_table()
+    out = source.render_indicator_table(rows, "zh")
+    assert_safe(out)
+    assert "<th scope=\"col\">2023年实绩</th>" in out and "<th scope=\"col\">2024年目标</th>" in out
+    gdp = re.search(r'<tr><th scope="row">地区生产总值<span class="qa-aspect">增速</span></th>(.*?)</tr>', out).group(1)
+    assert re.findall(r'<td class="qa-kv"[^>]*>([^<]*)</td>', gdp) == ["4.7%", "7%左右"]  # 实绩, 目标
+    hostile = [replace(rows[0], indicator=SCRIPT, sentence=f'"{IMG}')]
+    bad = source.render_indicator_table(hostile, "en")
+    assert_safe(bad)
+    assert "&lt;script&gt;" in bad and "Indicator" in bad
