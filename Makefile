@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser bench eval
+.PHONY: run test install install-cluster browser bench eval
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -11,6 +11,10 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
+
+# Ray for `qa build/serve --cluster` and its tests (tests/test_cluster.py runs a two-node Ray cluster)
+install-cluster: $(BIN)/python
+	$(BIN)/pip install -e '.[test,cluster]'
 
 # Debian's chromium for the browser tests (Playwright's own browser download cannot work offline), and a
 # Chinese font so its screenshots show characters
@@ -21,7 +25,7 @@ browser:
 run: install
 	$(BIN)/python ui.py
 
-test: install browser
+test: install-cluster browser
 	$(BIN)/python -m pytest
 
 eval: install

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +21,7 @@ from .index import Index, build_index, live_build, load_index, save_index, stale
 from .ingest import load_corpus
 from .query import Query, Vocabulary, analyse
 from .resolve import IndicatorRow, key_indicators
-from .retrieval import Hit, Ranking, lexical_terms, search
+from .retrieval import Hit, lexical_terms, search
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 
@@ -35,7 +36,7 @@ class Assistant:
         self.problems = problems  # documents that could not be read, index rebuilt because ...
         self._encode_lock = threading.Lock()
         self._query_cache: dict[str, np.ndarray] = {}
-        self.vocabulary = vocabulary_of(index, settings.as_of)
+        self._vocabulary: tuple[tuple, Vocabulary] | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -58,6 +59,13 @@ class Assistant:
             index_dir=Path(index_dir) if index_dir else None,
             model=model if isinstance(model, str) else None,
         )
+        # the model loads in a thread while the corpus and the index are read: onnxruntime and the
+        # tokenizer build their tables outside the GIL, so this hides ~1 s of a cold start
+        pending = None
+        if model is None or isinstance(model, str):
+            pool = ThreadPoolExecutor(1, thread_name_prefix="qa-model")
+            pending = pool.submit(_load_model, settings)
+            pool.shutdown(wait=False)
         docs, errors = load_corpus(settings.corpus_dir)
         problems = [str(e) for e in errors]
         for e in errors:
@@ -67,7 +75,6 @@ class Assistant:
                 f"没有可用的文档 / no readable document in {settings.corpus_dir}"
                 + (": " + "; ".join(problems) if problems else "")
             )
-        embedder = model if model is not None and not isinstance(model, str) else _load_model(settings)
         previous: Index | None = None
         reasons: list[str] = []
         try:
@@ -75,14 +82,17 @@ class Assistant:
                 reasons = [f"尚无索引,正在建立 / no index yet in {settings.index_dir}, building it"]
             else:
                 previous = load_index(settings.index_dir)
-                reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
-                                        settings.chunk_max)
         except (CorruptIndexError, StaleIndexError) as e:
             reasons = [str(e)]
+        _warm_text_tools(settings)  # jieba's dictionaries load while the model is still loading
+        embedder = pending.result() if pending is not None else model
+        if previous is not None and not reasons:
+            reasons = stale_reasons(previous.manifest, docs, embedder.info.fingerprint, settings.chunk_min,
+                                    settings.chunk_max, getattr(embedder.info, "encoder", "torch"))
         if force:
             reasons = reasons or ["rebuild forced"]
         if not reasons and previous is not None:
-            return cls(previous, embedder, settings, tuple(problems))._warm()
+            return cls(previous, embedder, settings, tuple(problems))
         if not rebuild:
             raise StaleIndexError(reasons)
         log.info("building index: %s", "; ".join(reasons))
@@ -96,13 +106,16 @@ class Assistant:
             msg = f"索引未能保存 / could not save the index to {settings.index_dir}: {e.strerror or e}"
             log.warning(msg)
             problems.append(msg)
-        return cls(index, embedder, settings, tuple(problems))._warm()
+        return cls(index, embedder, settings, tuple(problems))
 
-    def _warm(self) -> Assistant:
-        """Load jieba's dictionaries, the gazetteer, the vocabularies and the converter now, so the
-        first user does not wait for them."""
-        self.analyse("预热 warm-up 2023年武汉GDP")
-        return self
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """What the question reader knows of this corpus, rebuilt when a setting it reads changes."""
+        s = self.settings
+        key = (s.as_of, s.glossary_weight, s.thesaurus_weight)
+        if self._vocabulary is None or self._vocabulary[0] != key:
+            self._vocabulary = (key, vocabulary_of(self.index, s))
+        return self._vocabulary[1]
 
     def analyse(self, question: object, context: Query | str | None = None) -> Query:
         """The question read once, against this corpus (its newest year, its area, its words)."""
@@ -139,11 +152,13 @@ class Assistant:
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share,
+            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share, unseen_weight=s.unseen_weight,
+            agreement_bonus=s.agreement_bonus, coverage_depth=s.coverage_depth,
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
-        verdict = choose(query, passages, self._texts()) if covered else Verdict("not_found", ())
+        verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min) if covered
+                   else Verdict("not_found", ()))
         text = answer_text(verdict, query, passages, self.index)
         notes = query.notes + tuple(r for r in (ranking.refusal, verdict.reason) if r)
         elapsed = (time.perf_counter() - t0) * 1000
@@ -192,16 +207,22 @@ class Assistant:
         )
 
 
-def _load_model(settings: Settings) -> Any:
-    from .embedding import load_model
+def _warm_text_tools(settings: Settings) -> None:
+    """Load jieba's dictionaries, the gazetteer, the vocabularies and the converter now, so the first
+    user does not wait for them."""
+    analyse("预热 warm-up 2023年武汉GDP", settings.max_question_chars)
 
-    return load_model(settings.model, settings.model_cache_dir)
+
+def _load_model(settings: Settings) -> Any:
+    from .embedding import load_encoder
+
+    return load_encoder(settings.model, settings.model_cache_dir, settings.encoder)
 
 
 # --- figures and the direct answer (pure) ------------------------------------------------------
 
 
-def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
+def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
     """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
     an as-of year is set), the area of the newest report, the names of every report's area."""
     from .lexicon import vocabulary_predicate
@@ -212,8 +233,9 @@ def vocabulary_of(index: Index, as_of: int | None = None) -> Vocabulary:
     areas = [a for a in (area_of(d.title) for d in docs) if a is not None]
     own_forms = tuple(dict.fromkeys(f for a in areas for f in forms_of(a)))
     newest = docs[-1].year if docs else None
-    return Vocabulary(as_of or newest, areas[-1].name if areas else None, own_forms,
-                      vocabulary_predicate(index.vocab, tokenize), index.says)
+    return Vocabulary(settings.as_of or newest, areas[-1].name if areas else None, own_forms,
+                      vocabulary_predicate(index.vocab, tokenize), index.says,
+                      settings.glossary_weight, settings.thesaurus_weight)
 
 
 def sentence_of(index: Index, figure: Figure) -> str:
@@ -241,7 +263,7 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
     if query.form == "number" and passages:
-        return f"报告未给出具体数字。报告原文：“{best_sentence(query, passages[0], index)}”"
+        return f"报告未给出具体数字。报告原文：“{best_clause(query, best_sentence(query, passages[0], index))}”"
     return passages[0].text if passages else ""
 
 
@@ -261,6 +283,17 @@ def best_sentence(query: Query, passage: Passage, index: Index) -> str:
                 if score > best_score:
                     best, best_score = sentence, score
     return best
+
+
+def best_clause(query: Query, sentence: str) -> str:
+    """The clause of a sentence that says the question's words (居民收入稳步增长, not the figures of
+    the other clauses around it); the whole sentence when no clause says more than another."""
+    clauses = [c for c in re.split(r"(?<=[,，;；:：])", sentence) if c.strip()]
+    scored = [(sum(any(w in c.lower() for w in term) for term in query.terms), c) for c in clauses]
+    best = max((score for score, _ in scored), default=0)
+    if best == 0 or sum(score == best for score, _ in scored) > 1:
+        return sentence
+    return next(c for score, c in scored if score == best).rstrip(",，;；:：")
 
 
 def related_questions(query: Query, verdict: Verdict, passages: tuple[Passage, ...]) -> tuple[str, ...]:

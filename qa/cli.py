@@ -31,6 +31,8 @@ def _assistant(args: argparse.Namespace, progress: bool = True):
 def cmd_build(args: argparse.Namespace) -> int:
     import time
 
+    if getattr(args, "cluster", None):
+        return cmd_build_cluster(args)
     t0 = time.perf_counter()
     a = _assistant(args)
     m = a.index.manifest
@@ -42,8 +44,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if any("could not save the index" in p for p in a.problems) else 0
 
 
+def cmd_build_cluster(args: argparse.Namespace) -> int:
+    import time
+
+    from .cluster.build import build_on_cluster
+
+    s = _settings(args).with_(cluster_cpus=getattr(args, "cpus", None))
+    t0 = time.perf_counter()
+    r = build_on_cluster(s, args.cluster, force=args.force, actors=args.actors, progress=True)
+    m = r.index.manifest
+    what = "built on the cluster" if r.built else "already fresh"
+    print(f"索引就绪 index ready ({what}): {len(r.index.documents)} documents, {m.n_chunks} chunks, "
+          f"faiss={m.faiss_kind}, model={m.model_name}, {r.actors} embedding actors "
+          f"({time.perf_counter() - t0:.1f}s: " + ", ".join(f"{k} {v:.1f}s" for k, v in r.seconds.items())
+          + f") -> {s.index_dir}")
+    for p in r.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    return 0
+
+
+STATUS_LABELS = {"figure": "数据 figure", "passage": "原文 passage", "not_found": "未找到 not found"}
+
+
 def format_answer(answer) -> str:
-    lines = []
+    lines = [f"[{STATUS_LABELS.get(answer.status, answer.status)}]"]
     if answer.found:
         lines.append(f"答 {answer.text}")
     else:
@@ -53,6 +77,8 @@ def format_answer(answer) -> str:
     for i, p in enumerate(answer.passages, 1):
         period = f" [{p.period.label}]" if p.period else ""
         lines.append(f"[{i}] {p.section or p.doc}{period} : {p.text}")
+    if answer.related:
+        lines.append("相关问题 related: " + " | ".join(answer.related))
     lines.append(f"({answer.elapsed_ms:.0f} ms, {answer.mode})")
     return "\n".join(lines)
 
@@ -173,6 +199,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.cluster:
+        return cmd_serve_cluster(args)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import ui
 
@@ -197,6 +225,22 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve_cluster(args: argparse.Namespace) -> int:
+    import time
+
+    from .cluster.serve import serve_on_cluster, stop
+
+    s = _settings(args).with_(cluster_cpus=args.cpus, replicas=args.replicas)
+    url = serve_on_cluster(s, args.cluster, s.replicas, args.host, args.port)
+    print(f"Ray Serve: {s.replicas} Assistant replicas; open {url}  (Ctrl+C 退出 / to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="光谷智能问答: cited answers from government work reports")
     common = argparse.ArgumentParser(add_help=False)
@@ -207,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", parents=[common], help="build or refresh the index")
     b.add_argument("--force", action="store_true", help="rebuild even if the index is fresh")
+    b.add_argument("--cluster", metavar="local|auto|ADDRESS",
+                   help="build on Ray: chunk per document as tasks, embed on an actor pool (needs .[cluster])")
+    b.add_argument("--actors", type=int, help="with --cluster: embedding actors (default: the cluster's CPUs)")
+    b.add_argument("--cpus", type=float, help="with --cluster: CPUs per embedding actor (default 1)")
     b.set_defaults(func=cmd_build)
 
     a = sub.add_parser("ask", parents=[common], help="ask a question")
@@ -239,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", default="all", help="tune|heldout|all")
     e.add_argument("--limit", type=int, default=None, help="only the first N questions")
     e.add_argument("--out", type=Path, default=Path("artifacts/eval"))
-    e.add_argument("--tune", action="store_true", help="grid-search retrieval settings on the tune split first")
+    e.add_argument("--tune", nargs="?", const="fusion", choices=("fusion", "abstention", "verify"),
+                   help="grid-search one group of settings on the tune split first (default: fusion)")
     e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting, e.g. --set fusion=weighted")
     e.set_defaults(func=cmd_eval)
 
@@ -254,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", parents=[common], help="start the web page")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--cluster", metavar="local|auto|ADDRESS", help="serve with Ray Serve (needs .[cluster])")
+    s.add_argument("--replicas", type=int, help="with --cluster: Assistant replicas (default 1)")
+    s.add_argument("--cpus", type=float, help="with --cluster: CPUs per replica (default 1)")
     s.set_defaults(func=cmd_serve)
 
     fb = sub.add_parser("feedback", help="residents' ratings of answers (the page's 👍/👎)")

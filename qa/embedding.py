@@ -64,6 +64,7 @@ class ModelInfo:
     name: str
     fingerprint: str  # sha256 over the model's weights (names, dtypes, shapes, bytes)
     dim: int
+    encoder: str = "torch"  # what computes the vectors: torch, or an ONNX export (qa.onnx_encoder.encoder_id)
 
 
 class Embedder:
@@ -148,6 +149,21 @@ def load_model(name_or_path: str | None = None, cache_dir: Path | None = None) -
         st = _load_st(folder, local_only=True)
         return Embedder(st, ModelInfo(DEFAULT_MODEL, fingerprint, _dim(st)))
     return _load_other(name)
+
+
+def load_encoder(name_or_path: str | None = None, cache_dir: Path | None = None, encoder: str | None = None) -> Any:
+    """The configured model on the configured encoder (`Settings.encoder`): sentence-transformers on
+    torch, or its ONNX Runtime export (qa.onnx_encoder), which needs neither torch nor
+    sentence-transformers once exported."""
+    settings = Settings.from_env()
+    encoder = encoder or settings.encoder
+    if encoder == "torch":
+        return load_model(name_or_path, cache_dir)
+    from .onnx_encoder import load_onnx_model
+
+    name = name_or_path if name_or_path is not None else settings.model
+    cache = Path(cache_dir) if cache_dir is not None else settings.model_cache_dir
+    return load_onnx_model(name, cache, encoder)
 
 
 def _load_other(name: str) -> Embedder:

@@ -149,7 +149,7 @@ def summarize(items: Sequence[GoldItem], results: dict[str, Result], per_q: dict
     return out
 
 
-def calibrate_threshold(items: Sequence[GoldItem], results: dict[str, Result], max_wrong: float = 0.05) -> float:
+def calibrate_threshold(items: Sequence[GoldItem], results: dict[str, Result], max_wrong: float = 0.03) -> float:
     """The abstention threshold refusing most `none` questions while wrongly refusing at most
     `max_wrong` of the answerable ones (computed on the tuning split only)."""
     answerable = sorted(results[i.id].confidence for i in items if i.type in ANSWERABLE)
@@ -329,13 +329,15 @@ def plot(tables: dict[str, dict[str, dict[str, Any]]], path: Path) -> None:
     type_groups = [g for g in next(iter(tables.values())) if g.startswith("type=")]
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     width = 0.8 / max(len(names), 1)
+    first = next(iter(tables.values()))
+    group = "split=heldout" if "split=heldout" in first else "all"
     for i, name in enumerate(names):
-        vals = [tables[name]["split=heldout"].get(m) or 0 for m in metrics] if "split=heldout" in tables[name] else []
+        vals = [tables[name][group].get(m) or 0 for m in metrics]
         axes[0].bar(np.arange(len(metrics)) + i * width, vals, width, label=name)
         tv = [tables[name][g].get("hit@5") or 0 for g in type_groups]
         axes[1].bar(np.arange(len(type_groups)) + i * width, tv, width, label=name)
     axes[0].set_xticks(np.arange(len(metrics)) + 0.4 - width / 2, metrics)
-    axes[0].set_title("held-out split: metrics per system")
+    axes[0].set_title(f"{group}: metrics per system")
     axes[1].set_xticks(np.arange(len(type_groups)) + 0.4 - width / 2, [g[5:] for g in type_groups])
     axes[1].set_title("hit@5 per question type (all questions)")
     for ax in axes:
@@ -404,8 +406,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant.load(settings=settings, progress=True)
     if getattr(args, "tune", False):
         tune_items = [i for i in items if i.split == "tune"]
-        ranked = tune(assistant, tune_items)
-        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1):")
+        ranked = tune(assistant, tune_items, GRIDS[args.tune])
+        print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1 + status accuracy"
+              " - figure shown unanswerable - answerable refused):")
         for score, combo, summary in ranked[:10]:
             print(f"  {score:.3f}  {combo}  hit@1={summary['hit@1']:.3f} hit@5={summary['hit@5']:.3f} "
                   f"figure@1={summary['figure@1'] if summary['figure@1'] is not None else '-'}")
@@ -434,18 +437,33 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- tuning on the tune split ------------------------------------------------------------------
 
-GRID: dict[str, tuple] = {
-    "fusion": ("rrf", "weighted"),
-    "dense_weight": (0.1, 0.2, 0.3, 0.4),
-    "rrf_k": (10, 60),
-    "period_boost": (0.1, 0.2, 0.3, 0.5),
-    "figure_boost": (0.1, 0.2, 0.3, 0.5),
+GRIDS: dict[str, dict[str, tuple]] = {
+    "fusion": {
+        "dense_weight": (0.1, 0.2, 0.3),
+        "dense_adapt": (0.0, 0.3, 0.6),
+        "ngram_share": (0.0, 0.2, 0.4),
+        "figure_boost": (0.3, 0.5),
+    },
+    "abstention": {
+        "unseen_weight": (1.0, 0.5),
+        "agreement_bonus": (0.0, 0.15, 0.3),
+        "coverage_depth": (3, 5),
+        "abstain_threshold": (0.15, 0.2, 0.25, 0.3, 0.355),
+    },
+    "verify": {
+        "figure_min_fit": (0.4, 0.5, 0.6),
+        "subject_min": (0.15, 0.25, 0.35),
+    },
 }
+GRID = GRIDS["fusion"]
 
 
 def objective(summary: dict[str, Any]) -> float:
-    """What tuning maximises: first-place hits and figure answers, then top-5 hits."""
-    return (summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
+    """What tuning maximises: first-place hits, figure answers and right answer states, then top-5 hits;
+    less a figure shown for an unanswerable question and an answerable question refused."""
+    return ((summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
+            + (summary.get("status_accuracy") or 0) - (summary.get("figure_shown_unanswerable") or 0)
+            - (summary.get("wrongly_refused") or 0))
 
 
 def tune(assistant: Any, items: Sequence[GoldItem], grid: dict[str, tuple] = GRID, mode: str = "hybrid",
@@ -459,7 +477,8 @@ def tune(assistant: Any, items: Sequence[GoldItem], grid: dict[str, tuple] = GRI
     base = assistant.settings
     keys = list(grid)
     combos = [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
-    combos = [c for c in combos if not (c.get("fusion") == "weighted" and c.get("rrf_k", 60) != grid["rrf_k"][0])]
+    if "fusion" in grid and "rrf_k" in grid:  # rrf_k means nothing to a weighted sum
+        combos = [c for c in combos if not (c.get("fusion") == "weighted" and c.get("rrf_k") != grid["rrf_k"][0])]
     scored = []
     try:
         for combo in tqdm(combos, desc="tune", disable=not progress):

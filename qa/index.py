@@ -62,6 +62,7 @@ class Manifest:
     created: float
     pipeline: str = ""  # fingerprint of PIPELINE_MODULES' source
     files: dict[str, list] = field(default_factory=dict)  # name -> [size, sha256]
+    encoder: str = "torch"  # what computed the vectors (ModelInfo.encoder); queries must use the same
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -151,14 +152,20 @@ def build_index(
     previous: Index | None = None,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    chunks: Sequence[Chunk] | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
 ) -> Index:
     """Chunk, embed and index `documents`. Embeddings of chunks whose text is unchanged since
-    `previous` (same model) are reused, so editing one document re-embeds only its changes."""
-    chunks = [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
+    `previous` (same model) are reused, so editing one document re-embeds only its changes.
+    `chunks` (already cut, in document order) and `encode` (all texts to embed at once) let
+    qa.cluster do the two heavy steps on Ray and still assemble the index here, the same way."""
+    if chunks is None:
+        chunks = [c for d in documents for c in chunk_document(d, chunk_min, chunk_max)]
     texts = [indexable_text(c) for c in chunks]
     info = model.info
     reuse: dict[str, np.ndarray] = {}
-    if previous is not None and previous.manifest.model_fingerprint == info.fingerprint:
+    if (previous is not None and previous.manifest.model_fingerprint == info.fingerprint
+            and previous.manifest.encoder == getattr(info, "encoder", "torch")):
         for c, row in zip(previous.chunks, previous.embeddings):
             reuse[text_key(indexable_text(c))] = row
     keys = [text_key(t) for t in texts]
@@ -167,6 +174,9 @@ def build_index(
     for i, k in enumerate(keys):
         if k in reuse:
             embeddings[i] = reuse[k]
+    if encode is not None and todo:
+        embeddings[todo] = encode([texts[i] for i in todo])
+        todo = []
     batch = 32
     for b in range(0, len(todo), batch):
         ids = todo[b : b + batch]
@@ -181,6 +191,7 @@ def build_index(
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
         {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),
+        encoder=getattr(info, "encoder", "torch"),
     )
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
     return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab,
@@ -196,7 +207,7 @@ def _print_progress(done: int, total: int) -> None:
 
 
 def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_fingerprint: str | None,
-                  chunk_min: int, chunk_max: int) -> list[str]:
+                  chunk_min: int, chunk_max: int, encoder: str | None = None) -> list[str]:
     """Why an index no longer matches the corpus, model or settings (empty when it does)."""
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
@@ -211,6 +222,8 @@ def stale_reasons(manifest: Manifest, documents: Iterable[Document], model_finge
             reasons.append(f"document changed: {doc_id}")
     if model_fingerprint is not None and model_fingerprint != manifest.model_fingerprint:
         reasons.append(f"model changed: index built with {manifest.model_name}")
+    elif encoder is not None and encoder != manifest.encoder:
+        reasons.append(f"encoder changed: index built with {manifest.encoder}, queries encoded with {encoder}")
     if manifest.pipeline != pipeline_fingerprint():
         reasons.append("parsing, chunking or figure code changed since the index was built")
     if (chunk_min, chunk_max) != (manifest.chunk_min, manifest.chunk_max):
@@ -358,7 +371,7 @@ def read_manifest(index_dir: str | Path) -> Manifest:
 def _check_manifest(m: Manifest) -> None:
     """Raise TypeError unless every field has the type the loader relies on."""
     ints = (m.format_version, m.dim, m.chunk_min, m.chunk_max, m.n_chunks)
-    strs = (m.model_name, m.model_fingerprint, m.faiss_kind, m.pipeline)
+    strs = (m.model_name, m.model_fingerprint, m.faiss_kind, m.pipeline, m.encoder)
     if (not all(isinstance(x, int) and not isinstance(x, bool) for x in ints)
             or not all(isinstance(x, str) for x in strs) or not isinstance(m.created, (int, float))
             or not isinstance(m.documents, dict)

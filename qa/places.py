@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Callable
 
 DATA = Path(__file__).resolve().parent / "data" / "areas.json"
 LEVELS = ("zone", "district", "city", "province", "region", "country")
@@ -150,3 +152,63 @@ def area_of(title: str) -> Place | None:
 def contains(outer: Place, inner: Place) -> bool:
     """True when `outer` is `inner` or lies around it (武汉市 around 东湖高新区, 湖北省 around both)."""
     return outer == inner or outer.name in (inner.city, inner.province)
+
+
+# --- whose figure a question asks about ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figure is asked: the report's own area (local) or another one."""
+
+    level: str = "local"  # local | city | province | country | world | other
+    place: str | None = None  # the area named, when not the report's own: 武汉市, 北京市, 中关村
+
+    @property
+    def foreign(self) -> bool:
+        return self.level != "local"
+
+
+# a place after these is a yardstick, a partner or a destination (占全市, 与鄂州, 去北京), not whose figure is asked
+_RELATION_BEFORE = re.compile(r"(?:占|在|居|于|比|较|对|向|与|和|跟|同|为|到|至|去|赴|往|来自|从|前往|开往|飞往|连接|联通"
+                              r"|of|in|to|than|from|with)\s*(?:全)?$", re.I)
+_RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|市占率|占有率|市场份额|排名|排第|第|首位|前列|之首"
+                             r"|的?[一二三四五六七八九十\d]+分之)")
+_COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)
+_SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"), ("世界", "world"), ("全省", "province"),
+                ("全市", "city"), ("nationwide", "country"), ("national", "country"), ("citywide", "city"))
+
+
+def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool]) -> Scope:
+    """The area whose figure is asked. A place counts only as the one asked about: not where it
+    is part of a name the report uses (武汉新城, 湖北实验室), modifies the report's own area (武汉光谷),
+    or is the yardstick of a comparison (占全市, 在武汉排第几)."""
+    home = place(own) if own else None
+    mentions = find_places(text)
+    own_named = any(home is not None and m.place == home for m in mentions)
+    for m in mentions:
+        p = m.place
+        if home is not None and p == home:
+            continue
+        before, after = text[: m.start], text[m.end:]
+        if _RELATION_BEFORE.search(before) or _RELATION_AFTER.match(after):
+            continue
+        if home is not None and contains(p, home) and any(
+                q.place == home and q.start <= m.end + 1 and q.start >= m.end for q in mentions):
+            continue  # 武汉光谷, 湖北东湖高新区
+        if names_in_corpus(text[m.start: m.end + 2]) and len(after) >= 2 and not re.match(r"[市省区县的\d]", after):
+            continue  # part of a name the report uses: 武汉新城, 湖北实验室
+        if own_named and home is not None and contains(p, home):
+            continue  # 光谷 … 武汉: the report's own area is what is asked about
+        level = {"city": "city", "province": "province", "country": "country"}.get(p.level, "other")
+        if home is not None and not contains(p, home):
+            level = "other"
+        return Scope(level, p.name)
+    if own_named or _COMPARISON.search(text):  # 全省10家中有几家在光谷; 占湖北全省多少: a yardstick
+        return Scope()
+    for word, level in _SCOPE_WORDS:
+        i = text.lower().find(word)
+        if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
+            if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
+                return Scope(level, word)
+    return Scope()

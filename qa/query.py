@@ -14,22 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
 from .errors import QuestionError
-from .types import Period
-
-RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
-                "已建", "回顾", "成绩", "last year", "in the past year", "achieved", "was", "were", "did")
-TARGETS_CUES = ("今年", "本年", "明年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取",
-                "预计", "this year", "next year", "plan", "target", "expected", "will", "goal", "aim")
-RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上一年", -1), ("上年", -1), ("过去一年", -1), ("前一年", -1),
-                  ("今年", 0), ("本年", 0), ("明年", 1), ("last year", -1), ("this year", 0), ("next year", 1))
-YEAR_PARTS = (("前三季度", "前三季度"), ("一季度", "一季度"), ("第一季度", "一季度"), ("上半年", "上半年"),
-              ("全年", "全年"), ("first quarter", "一季度"), ("q1", "一季度"), ("first half", "上半年"),
-              ("first three quarters", "前三季度"), ("full year", "全年"), ("whole year", "全年"))
+from .periods import Asked, read_period
+from .places import Scope, read_scope
 
 STOPWORDS = set(
     "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
@@ -46,15 +37,9 @@ STOPWORDS = set(
 INDICATOR_WEIGHT = 0.7  # an indicator's other names: as trusted as the glossary, nearly the user's own word
 _NUM_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|亿元|亿美元|万元|亿|万|个百分点|个|家|所|名|人|项|座|公里|平方公里|套|张|条|场|倍)?")
 _YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read as the period, not matched as words
-_CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
-_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!代)")
-_FULL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # control and format characters, and lone surrogates (not text: the tokenizer and UTF-8 reject them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
-_CN_DIGIT = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
-             "九": "9"}
-
 # --- answer form ---------------------------------------------------------------------------------
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|能否|会不会|可不可以|了吗|吗[?？]?$|^(?:is|are|was|were|does|did|do|has|have"
                     r"|will|can)\b", re.I)
@@ -85,11 +70,15 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"率|\brate\b", ("rate", "share")),
     (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
     (r"数量|总数|how many|number of", ("count",)),
-    (r"多少钱|金额|总额|产值|营收|收入|投资|资金|how much|amount|value|revenue|investment|\bgdp\b",
+    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|amount|value|revenue|sales|turnover"
+     r"|investment|\bgdp\b",
      ("amount", "measure")),
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
     (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
 ))
+# 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
+_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|万|亿)*"
+                      r"([\u4e00-\u9fff]{2,4})")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
                 "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
 # words that ask, not name what is asked: left out of the subject's character bigrams
@@ -98,28 +87,6 @@ _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前�
 # words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
 GENERIC = re.compile(r"总量|总数|总额|总计|累计|规模|数量|增速|增幅|增长率?|新增|占比|比重|比例|份额|排名|第几|达到|突破|超过"
                      r"|实现|同比|较上年|全年|一季度|上半年|前三季度")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose figure is asked: the report's own area (local) or another one."""
-
-    level: str = "local"  # local | city | province | country | world | other
-    place: str | None = None  # the area named, when not the report's own: 武汉市, 北京市, 中关村
-
-    @property
-    def foreign(self) -> bool:
-        return self.level != "local"
-
-
-@dataclass(frozen=True)
-class Asked:
-    """The period a question asks about, already resolved to a report period."""
-
-    period: Period | None = None  # 2023年实绩, 2024年目标
-    explicit: bool = False  # the question said it (a year, 去年, 计划 …); else a default for numbers
-    part: str | None = None  # 一季度 | 上半年 | 前三季度 | 全年
-    year: int | None = None  # a year written or implied by the question (for coverage)
 
 
 @dataclass(frozen=True)
@@ -135,6 +102,9 @@ class Query:
     kinds: tuple[str, ...]  # figure kinds wanted, best first; () when no number is asked
     units: frozenset[str]  # unit families the question names (多少亿元 -> money)
     grams: frozenset[str]  # character bigrams of what is asked about, question words removed
+    counted: frozenset[str]  # bigrams of the noun after 多少/几 (多少学位: what is counted)
+    classifier: str  # the measure word after 多少/几 (多少根 -> 根), "" when none
+    alt_grams: frozenset[str]  # bigrams of the report's words for the question's (indicator forms, glossary, thesaurus)
     form: str  # number | list | yesno | name | text | keywords (a search with no question word)
     asked: Asked
     scope: Scope
@@ -287,89 +257,6 @@ def answer_form(question: str, kinds: tuple[str, ...]) -> str:
     return "text"
 
 
-def read_years(text: str) -> list[int]:
-    """Years written in the question: 2023, 2023年, 23年, 二〇二三年."""
-    years = [int(y) for y in _FULL_YEAR.findall(text)]
-    years += [int("".join(_CN_DIGIT[c] for c in y)) for y in _CN_YEAR.findall(text)]
-    years += [2000 + int(y) for y in _SHORT_YEAR.findall(text)]
-    return years
-
-
-def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
-    """The period asked, resolved against `as_of` (the year of the newest report: 今年)."""
-    lowered = text.lower()
-    part = next((p for cue, p in YEAR_PARTS if cue in lowered), None)
-    results = any(c in lowered for c in RESULTS_CUES)
-    targets = any(c in lowered for c in TARGETS_CUES)
-    kind = "results" if results and not targets else "targets" if targets and not results else None
-    years = read_years(text)
-    relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)
-    if part in ("一季度", "上半年", "前三季度"):
-        kind = "results"  # parts of a year are reported, not planned
-    if years:
-        year = years[-1]
-        if kind is None and as_of is not None:
-            kind = "targets" if year >= as_of else "results"
-        return Asked(Period(year, kind) if kind else None, True, part, year)
-    if relative is not None and as_of is not None:
-        year = as_of + relative
-        kind = kind or ("results" if relative < 0 else "targets")
-        if relative == 0 and part is not None:  # 今年一季度: not yet reported
-            kind = "results"
-        return Asked(Period(year, kind), True, part, year)
-    if kind is not None and as_of is not None:
-        year = as_of - 1 if kind == "results" else as_of
-        return Asked(Period(year, kind), True, part, None)
-    if wants_number and as_of is not None:  # 光谷GDP是多少: the latest result, unless only a target exists
-        return Asked(Period(as_of - 1, "results"), False, part, None)
-    return Asked(None, False, part, None)
-
-
-_RELATION_BEFORE = re.compile(r"(?:占|在|居|于|比|较|对|向|与|和|跟|同|为|到|至|of|in|to|than)\s*(?:全)?$", re.I)
-_RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|市占率|占有率|市场份额|排名|排第|第|首位|前列|之首"
-                             r"|的?[一二三四五六七八九十\d]+分之)")
-_COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)
-_SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"), ("世界", "world"), ("全省", "province"),
-                ("全市", "city"), ("nationwide", "country"), ("national", "country"), ("citywide", "city"))
-
-
-def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool]) -> Scope:
-    """The area whose figure is asked. A place counts only as the one asked about: not where it
-    is part of a name the report uses (武汉新城, 湖北实验室), modifies the report's own area (武汉光谷),
-    or is the yardstick of a comparison (占全市, 在武汉排第几)."""
-    from .places import contains, find_places, place
-
-    home = place(own) if own else None
-    mentions = find_places(text)
-    own_named = any(home is not None and m.place == home for m in mentions)
-    for m in mentions:
-        p = m.place
-        if home is not None and p == home:
-            continue
-        before, after = text[: m.start], text[m.end:]
-        if _RELATION_BEFORE.search(before) or _RELATION_AFTER.match(after):
-            continue
-        if home is not None and contains(p, home) and any(
-                q.place == home and q.start <= m.end + 1 and q.start >= m.end for q in mentions):
-            continue  # 武汉光谷, 湖北东湖高新区
-        if names_in_corpus(text[m.start: m.end + 2]) and len(after) >= 2 and not re.match(r"[市省区县的\d]", after):
-            continue  # part of a name the report uses: 武汉新城, 湖北实验室
-        if own_named and home is not None and contains(p, home):
-            continue  # 光谷 … 武汉: the report's own area is what is asked about
-        level = {"city": "city", "province": "province", "country": "country"}.get(p.level, "other")
-        if home is not None and not contains(p, home):
-            level = "other"
-        return Scope(level, p.name)
-    if own_named or _COMPARISON.search(text):  # 全省10家中有几家在光谷; 占湖北全省多少: a yardstick
-        return Scope()
-    for word, level in _SCOPE_WORDS:
-        i = text.lower().find(word)
-        if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
-            if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
-                return Scope(level, word)
-    return Scope()
-
-
 _NOT_NAME = set("的是有在去今前明和与及共总全一地区这那从到为的了吗呢多几哪什怎")
 
 
@@ -385,6 +272,8 @@ class Vocabulary:
     own_forms: tuple[str, ...] = ()  # every name of the report areas: 光谷, 东湖高新区 …
     known: Callable[[str], bool] = field(default=lambda w: True)  # is this word in the index?
     says: Callable[[str], bool] = field(default=lambda s: False)  # does a document contain this text?
+    glossary_weight: float = 0.6  # Settings.glossary_weight; 0 turns the glossary off
+    thesaurus_weight: float = 0.4  # Settings.thesaurus_weight; 0 turns the thesaurus off
 
 
 def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = lambda s: False) -> str:
@@ -439,14 +328,20 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 
     extra: list[tuple[str, float]] = []
     alts: dict[str, list[str]] = {}
+    trusted: list[str] = []  # the report's words for the question's, from curated sources only
     for m in mentions:
         forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]
+        trusted += forms_of
         for f in forms_of:
             for t in phrase_tokens(f):
                 extra.append((t, INDICATOR_WEIGHT))
         for t in tokenize(m.form):
             alts.setdefault(t, []).extend(forms_of)
-    for e in lexical_expansions(own, core, vocab.known):
+    for e in lexical_expansions(own, core, vocab.known, vocab.glossary_weight, vocab.thesaurus_weight):
+        if e.weight <= 0:
+            continue
+        if e.origin == "glossary":
+            trusted.append(e.target)
         for t in phrase_tokens(e.target):
             extra.append((t, e.weight))
         for t in tokenize(e.source) or [e.source]:
@@ -478,6 +373,9 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         kinds=kinds,
         units=unit_families(text),
         grams=subject_grams,
+        counted=_counted(core),
+        classifier=_classifier(core),
+        alt_grams=grams(" ".join(trusted) + (" " + " ".join(sorted(context.alt_grams)) if follows and context else "")),
         form="keywords" if keywords and not follows else answer_form(text, kinds),
         asked=asked,
         scope=scope,
@@ -486,6 +384,23 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         notes=notes,
         follows=follows,
     )
+
+
+_CLASSIFIER = re.compile(r"(?:多少|几)(个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|场|人次|人"
+                         r"|公里|平方公里|亿元|万元|亿美元|公顷|吨)")
+
+
+def _classifier(text: str) -> str:
+    m = _CLASSIFIER.search(text)
+    return m.group(1) if m else ""
+
+
+def _counted(text: str) -> frozenset[str]:
+    m = _COUNTED.search(text)
+    if m is None:
+        return frozenset()
+    noun = re.split(r"[了的是呢吗啊在要能有]", m.group(1))[0]
+    return grams(noun) if len(noun) >= 2 else frozenset()
 
 
 def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:

@@ -153,7 +153,8 @@ def fusion_weights(index: Index, query: Query, dense_weight: float, dense_adapt:
 def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
            k: int = 10, candidates: int = 50, rrf_k: int = 60, dense_weight: float = 0.5,
            period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None,
-           dense_adapt: float = 0.0, ngram_share: float = 0.0) -> Ranking:
+           dense_adapt: float = 0.0, ngram_share: float = 0.0, unseen_weight: float = 1.0,
+           agreement_bonus: float = 0.0, coverage_depth: int = 3) -> Ranking:
     """The top `k` chunks for `query` (qvec: its embedding, needed unless mode is bm25)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -196,8 +197,11 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         hits.append(Hit(row, score, base, cosine, lex.get(row), pm, fit))
     hits.sort(key=lambda h: (-h.score, h.row))
     top = tuple(hits[:k])
-    coverage = token_coverage(index, query.terms, [index.chunks[h.row] for h in top[:3]])
-    confidence = confidence_of(top, coverage)
+    coverage = token_coverage(index, query.terms, [index.chunks[h.row] for h in top[:coverage_depth]], unseen_weight,
+                              query.is_english)
+    agree = bool(top) and top[0].row in {r for r, _ in dense[:5]} and top[0].row in {
+        r for r, _ in lexical[:5] + grams[:5]}
+    confidence = confidence_of(top, coverage, agree, agreement_bonus)
     return Ranking(top, confidence, coverage, refusal_reason(index, query) or period_conflict(top, index, query))
 
 
@@ -216,24 +220,36 @@ def _doc_freq(index: Index, token: str) -> int:
     return int(indptr[tid + 1] - indptr[tid])
 
 
-def token_coverage(index: Index, terms: tuple[tuple[str, ...], ...], chunks: list[Chunk]) -> float:
+def token_coverage(index: Index, terms: tuple[tuple[str, ...], ...], chunks: list[Chunk],
+                   unseen_weight: float = 1.0, english: bool = False) -> float:
     """IDF-weighted share of the question's words said in the best passages (a word counts when
     it or one of its synonyms occurs). A question about something the report never mentions
-    leaves its rarest words uncovered; words the corpus never uses weigh most."""
+    leaves its rarest words uncovered; words the corpus never uses weigh as the rarest word times
+    `unseen_weight` (below 1: an everyday word the report does not use is weak evidence that the
+    report does not answer, once the glossary and thesaurus had their say). In an English question
+    only the words the lexicon can put into Chinese are checked: the report cannot say the others;
+    when it can put none, the words give no evidence either way (0.5)."""
+    if english and chunks:
+        terms = tuple(t for t in terms if len(t) > 1)
+        if not terms:
+            return 0.5
     if not terms or not chunks:
         return 0.0
     text = "".join(c.text + " ".join(c.path) for c in chunks).lower()
-    unseen = math.log(1 + index.size + 0.5)
+    unseen = unseen_weight * math.log(1 + index.size + 0.5)
     weights = [_idf(index, t[0]) if t[0] in index.vocab else unseen for t in terms]
     covered = [any(w in text for w in t) for t in terms]
     total = sum(weights) or 1.0
     return sum(w for w, c in zip(weights, covered) if c) / total
 
 
-def confidence_of(hits: tuple[Hit, ...], coverage: float) -> float:
+def confidence_of(hits: tuple[Hit, ...], coverage: float, agree: bool = False, agreement_bonus: float = 0.0) -> float:
     """One number for 'the top passages answer this': how much of the question (IDF-weighted,
-    synonyms and English glossary words counted) the best passages say."""
-    return coverage if hits else 0.0
+    synonyms and English glossary words counted) the best passages say, raised when meaning and
+    words independently put the same passage near the top."""
+    if not hits:
+        return 0.0
+    return min(1.0, coverage + (agreement_bonus if agree else 0.0))
 
 
 def period_conflict(hits: tuple[Hit, ...], index: Index, query: Query) -> str | None:

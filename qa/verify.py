@@ -30,8 +30,8 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 _PARTS = ("前三季度", "一季度", "上半年", "全年")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点": "percent", "倍": "multiple",
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
-FIT_MIN = 0.5  # a figure fitting less than this does not answer (tuned on the gold tune split)
-SUBJECT_MIN = 0.25  # without an indicator, the subject must share this much (Dice of bigrams)
+FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
+SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,13 @@ def _family(f: Figure) -> str:
     return _UNIT_FAMILY.get(unit, "count" if f.kind == "count" else f.kind)
 
 
-def subject_overlap(query: Query, figure: Figure) -> float:
+def subject_overlap(query: Query, figure: Figure, clause: str = "") -> float:
     """Dice coefficient of the figure's subject and the question's subject bigrams (aspect words
-    such as 总量 or 新增 left out of both: they say how, not what)."""
-    return dice(grams(GENERIC.sub(" ", figure.subject)), query.grams)
+    such as 总量 or 新增 left out of both: they say how, not what), or of the report's words for the
+    question's (租房 -> 租赁住房), a little less. A subject that names nothing but an aspect (总数达12家)
+    is read from its clause."""
+    subject = grams(GENERIC.sub(" ", figure.subject)) or grams(GENERIC.sub(" ", clause))
+    return max(dice(subject, query.grams), 0.9 * dice(subject, query.alt_grams))
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -67,8 +70,9 @@ def what_fits(query: Query, figure: Figure) -> float:
         if figure.indicator is not None:
             return 0.0
         return 0.8 * subject_overlap(query, figure)
-    overlap = subject_overlap(query, figure)
-    return min(1.0, 1.6 * overlap)
+    if not query.grams:  # 上半年增长多少 names nothing: neither for nor against
+        return 0.5
+    return min(1.0, 1.6 * subject_overlap(query, figure))
 
 
 def kind_fits(query: Query, figure: Figure) -> float:
@@ -101,15 +105,16 @@ def figure_fit(query: Query, figure: Figure) -> float:
     return 0.5 * what_fits(query, figure) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
 
 
-def answers(query: Query, figure: Figure, part: str | None) -> bool:
+def answers(query: Query, figure: Figure, part: str | None, subject_min: float = SUBJECT_MIN,
+            clause: str = "") -> bool:
     """The checks a shown figure must pass, beyond ranking well."""
     if figure.scope != query.scope.level:
         return False
     if query.indicators:
         if figure.indicator not in query.indicators and not (
-                figure.indicator is None and subject_overlap(query, figure) >= SUBJECT_MIN):
+                figure.indicator is None and subject_overlap(query, figure, clause) >= subject_min):
             return False
-    elif subject_overlap(query, figure) < SUBJECT_MIN:
+    elif (query.grams or query.alt_grams) and subject_overlap(query, figure, clause) < subject_min:  # (上半年增长多少 names nothing)
         return False
     if query.kinds and kind_fits(query, figure) < 0.4:
         return False
@@ -124,9 +129,11 @@ def answers(query: Query, figure: Figure, part: str | None) -> bool:
 
 
 def clause_of(text: str, figure: Figure) -> str:
-    """The words before a figure back to the previous comma or stop, with the figure's subject."""
+    """The figure's clause: the words before it back to the previous comma or stop, the words after
+    it up to the next break (其中6个进入临床三期), and its subject."""
     before = re.split(r"[,，;；。:：]", text[max(0, figure.start - 30): figure.start])[-1]
-    return f"{before} {figure.subject}"
+    after = re.split(r"[,，;；。:：、]", text[figure.end: figure.end + 30])[0]
+    return f"{before} {after} {figure.subject}"
 
 
 def part_of_year(text: str, figure: Figure) -> str | None:
@@ -136,7 +143,8 @@ def part_of_year(text: str, figure: Figure) -> str | None:
     return next((p for p in _PARTS if p in clause), None)
 
 
-def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN) -> Verdict:
+def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
+           subject_min: float = SUBJECT_MIN) -> Verdict:
     """Pick the figure that answers from the top passages, or say why none does.
 
     `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text.
@@ -150,13 +158,19 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     for rank, p in enumerate(passages[:5]):
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
         for f in p.figures:
-            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f)):
+            clause = clause_of(texts.get(f.doc, ""), f)
+            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f), subject_min, clause):
                 continue
             fit = figure_fit(query, f)
             if fit < fit_min:
                 continue
             # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
-            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause_of(texts.get(f.doc, ""), f)), query.grams)
+            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
+            s += 0.2 * dice(grams(f.subject), query.counted)  # 多少学位: the figure that counts 学位
+            if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
+                s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
+            if "其中" in texts.get(f.doc, "")[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
+                s -= 0.05  # a part, after its whole
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))

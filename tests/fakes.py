@@ -35,3 +35,30 @@ class FakeEmbedder:
 
     def encode_queries(self, texts):
         return np.stack([self._vec(t) for t in texts])
+
+
+class SlowFakeEmbedder(FakeEmbedder):
+    """The fake, `delay` seconds per call: long enough for a test to act in the middle of a build."""
+
+    def __init__(self, delay: float = 0.2) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def encode_documents(self, texts, batch_size=32, show_progress=False):
+        import time
+
+        time.sleep(self.delay)
+        return super().encode_documents(texts, batch_size, show_progress)
+
+
+class DyingEmbedder(FakeEmbedder):
+    """Loads fine, then kills its own process on the first batch, like a worker lost to the OOM killer.
+    Its own fingerprint, so no vector of a fake-built index is reused instead of calling it."""
+
+    def __init__(self) -> None:
+        super().__init__(fingerprint="dying-1")
+
+    def encode_documents(self, texts, batch_size=32, show_progress=False):
+        import os
+
+        os._exit(1)

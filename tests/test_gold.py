@@ -2,8 +2,9 @@
 
 A gold file corpus/gold/<stem>.jsonl or corpus/gold/<stem>.<set>.jsonl belongs to the document
 corpus/<stem>.txt (the document is the part of the file name before the first dot).  The <set>
-part names the evaluation set (""=the original tune/heldout set, "trust", "colloquial"); each set
-has its own rules in SET_RULES (counts, allowed types/groups/splits, evidence length, coverage).
+part names the evaluation set (""=the original tune/heldout set, "trust", "colloquial", and the
+development sets "trustdev", "colloquialdev"); each set has its own rules in SET_RULES (counts,
+allowed types/groups/splits, evidence length, coverage).
 
 These tests check the gold data only (schema, evidence grounding, counts, split, period);
 they do not import or run the QA system.  Standard library + pytest only.
@@ -74,6 +75,7 @@ SET_RULES: dict[str, dict] = {
         "evidence_len": (10, 80),
         "status_required": True,
         "year_cues": True,
+        "trust_groups": True,
     },
     # colloquial set: everyday wording, all answerable
     "colloquial": {
@@ -84,6 +86,33 @@ SET_RULES: dict[str, dict] = {
         "types": {"paraphrase"},
         "statuses": {"figure", "passage"},
         "min_en": 8,
+        "evidence_len": (10, 80),
+        "status_required": True,
+        "year_cues": True,
+        "cover_parts": True,
+    },
+    # development sets for tuning beside the blind sets (same schema, split "tune")
+    "trustdev": {
+        "id_prefix": "td",
+        "splits": {"tune"},
+        "min_total": 70,
+        "groups": {"figure", "unanswerable", "neighbours"},
+        "min_groups": {"figure": 30, "unanswerable": 20, "neighbours": 20},
+        "types": {"figure", "nofigure", "none"},
+        "min_en": 10,
+        "evidence_len": (10, 80),
+        "status_required": True,
+        "year_cues": True,
+        "trust_groups": True,
+    },
+    "colloquialdev": {
+        "id_prefix": "cd",
+        "splits": {"tune"},
+        "min_total": 70,
+        "groups": {"colloquial"},
+        "types": {"paraphrase"},
+        "statuses": {"figure", "passage"},
+        "min_en": 10,
         "evidence_len": (10, 80),
         "status_required": True,
         "year_cues": True,
@@ -372,8 +401,8 @@ def test_minimum_counts(gold):
 def test_trust_groups(gold):
     """trust set: figure questions are answered by a figure; unanswerable ones are not."""
     path, rows, _ = gold
-    if set_name(path) != "trust":
-        pytest.skip("trust set only")
+    if set_name(path) != "trust" and not rules_for(path).get("trust_groups"):
+        pytest.skip("trust sets only")
     for r in rows:
         if r["group"] == "figure":
             assert r["status"] == "figure", f"{r['id']}: figure-group question must have a figure answer"
@@ -430,7 +459,7 @@ def test_year_cue_matches_period(gold):
     """A figure question that names one year (2023/去年/… or 2024/今年/…) gets that year's period."""
     path, rows, _ = gold
     if not rules_for(path).get("year_cues"):
-        pytest.skip("year-cue check applies to the trust and colloquial sets")
+        pytest.skip("year-cue check applies to the trust and colloquial sets (and their dev sets)")
     for r in rows:
         if r.get("status") != "figure":
             continue
@@ -444,7 +473,7 @@ def test_covers_every_part_and_section(gold):
     """colloquial set: evidence from every part (一/二/三) and every numbered section."""
     path, rows, doc = gold
     if not rules_for(path).get("cover_parts"):
-        pytest.skip("coverage check applies to the colloquial set")
+        pytest.skip("coverage check applies to the colloquial sets")
     secs = sections(doc)
     if not secs:
         pytest.skip("document has no part markers")

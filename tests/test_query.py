@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from qa.errors import QuestionError
-from qa.query import Asked, Query, Scope, Vocabulary, analyse, normalize, read_period, read_years, tokenize
+from qa.periods import Asked, read_period, read_years
+from qa.places import Scope
+from qa.query import Query, Vocabulary, analyse, normalize, tokenize
 from qa.types import Period
 
 REPORT = "东湖高新区2024年工作报告。武汉新城建设。全省10家湖北实验室。开设北京、上海2个引才专列。"

@@ -51,6 +51,22 @@ def head_html() -> str:
             f"<script>window.qaLabels = {data};</script>\n<script>\n{script}\n</script>")
 
 
+def bounded_http_parser() -> None:
+    """Parse HTTP with h11, which refuses headers past 64 KB (docs/SERVICE.md). uvicorn's "auto" takes
+    httptools whenever it is installed (ray[serve] brings it), and httptools reads headers of any size;
+    Gradio offers no way to choose, so "auto" is pointed at h11 for this process."""
+    import uvicorn.config
+
+    uvicorn.config.HTTP_PROTOCOLS["auto"] = uvicorn.config.HTTP_PROTOCOLS["h11"]
+
+
+def page_options() -> dict[str, Any]:
+    """What a launch (or a mount on another server) needs besides the Blocks: theme, stylesheet, head,
+    built-in labels in Chinese, no error details to the browser, no uploads."""
+    return {"theme": make_theme(), "css_paths": [STATIC / "page.css"], "head": head_html(),
+            "i18n": gr.I18n(**i18n_tables()), "show_error": False, "max_file_size": "1kb"}
+
+
 class QABlocks(gr.Blocks):
     """Blocks that bring their own theme, CSS, head, i18n and headers (which Gradio 6 takes in
     launch()), so every launch shows the same page."""
@@ -67,12 +83,9 @@ class QABlocks(gr.Blocks):
         super().validate_inputs(block_fn, inputs)
 
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        kwargs.setdefault("theme", make_theme())
-        kwargs.setdefault("css_paths", [STATIC / "page.css"])
-        kwargs.setdefault("head", head_html())
-        kwargs.setdefault("i18n", gr.I18n(**i18n_tables()))
-        kwargs.setdefault("show_error", False)
-        kwargs.setdefault("max_file_size", "1kb")  # the page takes no files: Gradio's /upload would take any size
+        bounded_http_parser()
+        for key, value in page_options().items():
+            kwargs.setdefault(key, value)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
         app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(SecurityHeaders)]
         kwargs["app_kwargs"] = app_kwargs

@@ -1,0 +1,502 @@
+"""Stage 4: scale. Synthetic corpora of 10k-1M chunks: each FAISS index type alone, then the whole ask path."""
+from __future__ import annotations
+
+import gc
+import math
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+from qa.config import Settings
+
+from .common import (
+    DIM, SEED, LATENT_DIM, LATENT_NOISE, QUERY_NOISE, HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH,
+    PRODUCT_EF_SEARCH, IVF_NPROBE, IVF_TRAIN_PER_LIST, IVF_TRAIN_MAX, IVF_NITER, FLAT_FEW_QUERIES_ABOVE,
+    FLAT_FEW_QUERIES, TARGETS, MODES, say, stats, rss_mb, peak_rss_mb, fmt_n, run_child, _malloc_trim,
+)
+
+if TYPE_CHECKING:
+    from .run import BenchConfig
+
+def synthetic_vectors(n: int, dim: int = DIM, seed: int = SEED, kind: str = "latent",
+                      block: int = 100_000) -> np.ndarray:
+    """n seeded float32 unit vectors. 'latent': a LATENT_DIM-dim Gaussian projected to `dim`
+    dims, normalised, plus LATENT_NOISE isotropic noise (structure like sentence embeddings, whose
+    neighbours are meaningful); 'iso': pure isotropic noise (no structure: ANN's worst case)."""
+    rng = np.random.default_rng(seed)
+    basis = rng.standard_normal((LATENT_DIM, dim), dtype=np.float32)
+    out = np.empty((n, dim), dtype=np.float32)
+    for s in range(0, n, block):
+        m = min(block, n - s)
+        if kind == "iso":
+            x = rng.standard_normal((m, dim), dtype=np.float32)
+        else:
+            x = rng.standard_normal((m, LATENT_DIM), dtype=np.float32) @ basis
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            x += rng.standard_normal((m, dim), dtype=np.float32) * np.float32(LATENT_NOISE / math.sqrt(dim))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        out[s : s + m] = x
+    return out
+
+
+def synthetic_queries(data: np.ndarray, n: int, seed: int = SEED + 1) -> np.ndarray:
+    """n queries near data points: a random data vector plus noise, normalised (cosine ~0.9)."""
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(data), n)
+    q = data[rows] + rng.standard_normal((n, data.shape[1]), dtype=np.float32) * np.float32(
+        QUERY_NOISE / math.sqrt(data.shape[1]))
+    return np.ascontiguousarray(q / np.linalg.norm(q, axis=1, keepdims=True), dtype=np.float32)
+
+
+def _time_searches(index: Any, queries: np.ndarray, k: int = 10) -> tuple[dict[str, float], np.ndarray]:
+    for q in queries[:3]:  # warm up
+        index.search(q.reshape(1, -1), k)
+    times, rows = [], []
+    for q in queries:
+        t = time.perf_counter()
+        _, r = index.search(q.reshape(1, -1), k)
+        times.append((time.perf_counter() - t) * 1000)
+        rows.append(r[0])
+    return stats(times), np.stack(rows)
+
+
+def recall_at(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
+    return float(np.mean([len(set(f[:k]) & set(t[:k]) - {-1}) / k for f, t in zip(found, truth)]))
+
+
+def ann_worker(x_path: str, q_path: str, gt_path: str, kind: str, index_path: str | None = None,
+               ef_construction: int = HNSW_EF_CONSTRUCTION, threads: int = 0) -> dict[str, Any]:
+    """Build one FAISS index over the vectors in x_path; time it, weigh it, query it."""
+    import faiss
+
+    if threads:
+        faiss.omp_set_num_threads(threads)
+    rss0 = rss_mb()
+    x = np.load(x_path)
+    queries = np.load(q_path)
+    n, dim = x.shape
+    rss_data = rss_mb()
+    out: dict[str, Any] = {"kind": kind, "n": n}
+    t = time.perf_counter()
+    keep: list[Any] = []
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+        index.add(x)
+        out["params"] = {}
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        index.add(x)
+        out["params"] = {"M": HNSW_M, "efConstruction": ef_construction}
+    elif kind == "ivf":
+        nlist = max(1, int(4 * math.sqrt(n)))
+        quantizer = faiss.IndexFlatIP(dim)
+        keep.append(quantizer)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = IVF_NITER
+        train_n = min(n, IVF_TRAIN_PER_LIST * nlist, max(IVF_TRAIN_MAX, nlist))
+        sample = x if train_n >= n else x[np.random.default_rng(SEED).choice(n, train_n, replace=False)]
+        index.train(sample)
+        del sample
+        index.add(x)
+        out["params"] = {"nlist": nlist, "train": train_n, "niter": IVF_NITER}
+    else:
+        raise ValueError(f"unknown index kind {kind!r}")
+    out["build_s"] = time.perf_counter() - t
+    out["rss_data_mb"] = rss_data - rss0
+    out["index_mb"] = rss_mb() - rss_data  # what the index adds on top of the caller's vectors
+    out["peak_rss_mb"] = peak_rss_mb()
+    if index_path:
+        path = index_path
+    else:
+        fd, path = tempfile.mkstemp(prefix="qa-bench-", suffix=".faiss")
+        os.close(fd)
+    faiss.write_index(index, path)
+    out["disk_mb"] = os.path.getsize(path) / 2**20
+    if index_path is None:
+        os.unlink(path)
+    if kind == "flat":
+        if not os.path.exists(gt_path):
+            _, gt = index.search(queries, 10)
+            np.save(gt_path, gt)
+    truth = np.load(gt_path)
+    settings: list[tuple[str, Callable[[], None]]] = []
+    if kind == "flat":  # faiss's default OpenMP threads (as the product runs), and one thread
+        default_threads = faiss.omp_get_max_threads()
+        settings = [("exact", lambda: faiss.omp_set_num_threads(default_threads)),
+                    ("exact, 1 thread", lambda: faiss.omp_set_num_threads(1))]
+    elif kind == "hnsw":
+        settings = [(f"efSearch={ef}", (lambda ef=ef: setattr(index.hnsw, "efSearch", ef))) for ef in HNSW_EF_SEARCH]
+    else:
+        settings = [(f"nprobe={p}", (lambda p=p: setattr(index, "nprobe", p))) for p in IVF_NPROBE
+                    if p <= out["params"]["nlist"]]
+    out["search"] = {}
+    timed = queries
+    if kind == "flat" and n > FLAT_FEW_QUERIES_ABOVE:  # a scan takes the same time for every query
+        timed = queries[:FLAT_FEW_QUERIES]
+    for name, apply in settings:
+        apply()
+        st, rows = _time_searches(index, timed)
+        out["search"][name] = {**st, "recall@10": recall_at(rows, truth[: len(timed)])}
+    if kind == "flat":
+        faiss.omp_set_num_threads(default_threads)
+    if kind == "hnsw":
+        index.hnsw.efSearch = PRODUCT_EF_SEARCH
+        if index_path:
+            faiss.write_index(index, index_path)
+    return out
+
+
+def _renumber(text: str, rng: random.Random) -> str:
+    """The same text with every number changed (years kept, so periods still read right)."""
+    def repl(m: re.Match) -> str:
+        s = m.group(0)
+        if re.fullmatch(r"(19|20)\d\d", s):
+            return s
+        if "." in s:
+            a, b = s.split(".", 1)
+            return f"{rng.randint(0, 10 ** len(a) - 1)}.{rng.randint(0, 10 ** len(b) - 1):0{len(b)}d}"
+        return str(rng.randint(1, max(9, 10 ** len(s) - 1)))
+
+    return re.sub(r"\d+(?:\.\d+)?", repl, text)
+
+
+@dataclass
+class SyntheticCorpus:
+    documents: dict[str, Any]
+    chunks: tuple[Any, ...]
+    base_tokens: list[list[str]]  # per base variant
+    extra_tokens: list[list[str]]  # per extra sentence variant
+    choice: np.ndarray  # (n, 2): base variant, extra sentence variant of each chunk
+
+    def token_lists(self) -> list[list[str]]:
+        b, e = self.base_tokens, self.extra_tokens
+        return [b[i] + e[j] for i, j in self.choice.tolist()]
+
+
+def synthetic_corpus(corpus_dir: str, n: int, seed: int = SEED, base_variants: int = 20,
+                     sentence_variants: int = 3) -> SyntheticCorpus:
+    """n chunks made from the report: a real chunk with its numbers changed plus one more of the
+    report's sentences (numbers changed too). Each piece is tokenised once (qa.query.tokenize, as the
+    index does), so a million chunks cost seconds, not the hours jieba would take on each text."""
+    from qa.chunking import chunk_document, indexable_text
+    from qa.ingest import load_corpus
+    from qa.query import tokenize
+
+    s = Settings.from_env(corpus_dir=corpus_dir)
+    docs, _ = load_corpus(corpus_dir)
+    real = [c for d in docs for c in chunk_document(d, s.chunk_min, s.chunk_max)]
+    sentences = [d.text[a:b].strip() for d in docs for p in d.paragraphs for a, b in p.sentences]
+    sentences = [x for x in sentences if len(x) >= 8] or [c.text for c in real]
+    rng = random.Random(seed)
+    bases = []  # (real chunk, text, tokens)
+    for c in real:
+        for v in range(base_variants):
+            text = c.text if v == 0 else _renumber(c.text, rng)
+            bases.append((c, text, tokenize(indexable_text(replace(c, text=text)))))
+    extras = []
+    for x in sentences:
+        for v in range(sentence_variants):
+            text = x if v == 0 else _renumber(x, rng)
+            extras.append((text, tokenize(text)))
+    nrng = np.random.default_rng(seed)
+    choice = np.stack([nrng.integers(0, len(bases), n), nrng.integers(0, len(extras), n)], axis=1)
+    chunks = []
+    for i, (bi, ei) in enumerate(choice.tolist()):
+        c, text, _ = bases[bi]
+        chunks.append(replace(c, id=f"synthetic#{i}", index=i, text=text + extras[ei][0], prev=None, next=None))
+    return SyntheticCorpus({d.id: d for d in docs}, tuple(chunks), [b[2] for b in bases], [e[1] for e in extras],
+                           choice)
+
+
+def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: str | None, questions: list[str],
+               ann_threshold: int, profile_path: str | None = None) -> dict[str, Any]:
+    """The whole `ask` path over n synthetic chunks; query embeddings pre-cached (no model here)."""
+    import faiss
+
+    from qa.answer import Assistant
+    from qa.index import FORMAT_VERSION, Index, Manifest, make_bm25, make_faiss
+    from qa.query import analyse
+
+    from qa.query import tokenize
+
+    tokenize("光谷预热")  # jieba's dictionary and bm25s load before the baseline, not inside a step
+    import bm25s  # noqa: F401
+
+    out: dict[str, Any] = {"n": n}
+    gc.collect()
+    rss0 = rss_mb()
+    t = time.perf_counter()
+    corpus = synthetic_corpus(corpus_dir, n)
+    out["generate_s"] = time.perf_counter() - t
+    gc.collect()
+    rss_chunks = rss_mb()
+    out["chunk_table_mb"] = rss_chunks - rss0
+    t = time.perf_counter()
+    tokens = corpus.token_lists()
+    out["tokens_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    bm25 = make_bm25(tokens)
+    out["bm25_build_s"] = time.perf_counter() - t
+    del tokens
+    gc.collect()
+    _malloc_trim()  # hand the token lists' freed memory back, so RSS shows what stays
+    rss_bm25 = rss_mb()
+    out["bm25_mb"] = rss_bm25 - rss_chunks
+    x = np.load(x_path)
+    rss_x = rss_mb()
+    out["embeddings_mb"] = rss_x - rss_bm25
+    t = time.perf_counter()
+    if dense_path:
+        dense = faiss.read_index(dense_path)
+        if hasattr(dense, "hnsw"):
+            dense.hnsw.efSearch = PRODUCT_EF_SEARCH
+        kind = "hnsw"
+        out["dense_load_s"] = time.perf_counter() - t
+    else:
+        dense, kind = make_faiss(x, ann_threshold)
+        out["dense_build_s"] = time.perf_counter() - t
+    out["dense_kind"] = kind
+    gc.collect()
+    rss_dense = rss_mb()
+    out["dense_mb"] = rss_dense - rss_x
+    out["serving_rss_mb"] = rss_dense
+    out["serving_index_mb"] = rss_dense - rss0
+    s = Settings.from_env(corpus_dir=corpus_dir)
+    manifest = Manifest(format_version=FORMAT_VERSION, model_name="synthetic", model_fingerprint="synthetic", dim=x.shape[1],
+                        chunk_min=s.chunk_min, chunk_max=s.chunk_max,
+                        documents={d.id: d.sha256 for d in corpus.documents.values()}, n_chunks=n, faiss_kind=kind,
+                        created=time.time())
+    vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
+    index = Index(manifest=manifest, documents=corpus.documents, chunks=corpus.chunks, embeddings=x, dense=dense,
+                  bm25=bm25, vocab=vocab)
+    a = Assistant(index, None, s)
+    qvecs = np.load(q_path)
+    texts = []
+    for i, q in enumerate(questions):
+        try:
+            key = analyse(q, s.max_question_chars).text
+        except ValueError:
+            continue
+        a._query_cache[key] = qvecs[i % len(qvecs)]
+        texts.append(q)
+    a.ask(texts[0], top_k=5, mode="hybrid")  # warm up
+    out["modes"] = {}
+    for mode in MODES:
+        times = []
+        for q in texts:
+            t = time.perf_counter()
+            a.ask(q, top_k=5, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        out["modes"][mode] = stats(times)
+    out["parts"] = _part_times(a, texts, s)
+    if profile_path:
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.0005)
+        prof.start()
+        for q in texts[:30]:
+            a.ask(q, top_k=5, mode="hybrid")
+        prof.stop()
+        Path(profile_path).write_text(f"=== hybrid ask over {fmt_n(n)} synthetic chunks, embedding cached ===\n"
+                                      + prof.output_text(unicode=True, color=False), encoding="utf-8")
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _part_times(a: Any, texts: Sequence[str], s: Settings) -> dict[str, dict[str, float]]:
+    """p50 of the pieces of a hybrid search that grow with the corpus, timed one by one."""
+    try:
+        from qa.query import analyse
+        from qa.retrieval import bm25_candidates, dense_candidates, refusal_reason
+
+        parts: dict[str, list[float]] = {"faiss candidates": [], "bm25 candidates": [], "refusal rules": []}
+        for q in texts:
+            query = analyse(q, s.max_question_chars)
+            qvec = a._query_cache.get(query.text)
+            for name, fn in (("faiss candidates", lambda: dense_candidates(a.index, qvec, s.candidates)),
+                             ("bm25 candidates", lambda: bm25_candidates(a.index, query.tokens, s.candidates)),
+                             ("refusal rules", lambda: refusal_reason(a.index, query))):
+                if name == "faiss candidates" and qvec is None:
+                    continue
+                t = time.perf_counter()
+                fn()
+                parts[name].append((time.perf_counter() - t) * 1000)
+        return {k: stats(v) for k, v in parts.items() if v}
+    except (ImportError, TypeError, AttributeError) as e:  # retrieval's internals changed
+        return {"error": {"n": 0, "p50": math.nan, "p95": math.nan, "max": math.nan, "mean": math.nan, "why": str(e)}}
+
+
+def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], report: Callable[[], None],
+                results: dict[str, Any]) -> dict[str, Any]:
+    """Stage 4, size by size; each index kind and the whole path in its own process."""
+    call = (lambda f, kw: globals()[f](**kw)) if cfg.in_process else (lambda f, kw: run_child(f"scale.{f}", kw))
+    scale: dict[str, Any] = results.setdefault("scale", {"sizes": {}, "worst_case_iso": None})
+    tmp = Path(tempfile.mkdtemp(prefix="qa-bench-scale-"))
+    try:
+        for si, n in enumerate(sizes):
+            key = str(n)
+            res: dict[str, Any] = {"ann": {}}
+            scale["sizes"][key] = res
+            say(f"scale {fmt_n(n)}: generating {n:,} x {DIM} vectors")
+            x_path, q_path, gt_path = str(tmp / f"x{n}.npy"), str(tmp / f"q{n}.npy"), str(tmp / f"gt{n}.npy")
+            x = synthetic_vectors(n)
+            np.save(x_path, x)
+            np.save(q_path, synthetic_queries(x, cfg.scale_queries))
+            del x
+            gc.collect()
+            kinds: list[tuple[str, str, dict[str, Any]]] = [("flat", "flat", {})]
+            kinds.append((f"hnsw (efC={HNSW_EF_CONSTRUCTION})", "hnsw", {"ef_construction": HNSW_EF_CONSTRUCTION}))
+            if n <= cfg.hnsw80_max:
+                kinds.append(("hnsw (efC=80, as make_faiss)", "hnsw", {"ef_construction": 80}))
+            kinds.append(("ivf", "ivf", {}))
+            hnsw_path = str(tmp / f"hnsw{n}.faiss")
+            for label, kind, extra in kinds:
+                if kind == "hnsw":
+                    eta = _hnsw_eta(scale, n)
+                    say(f"scale {fmt_n(n)}: {label} building" + (
+                        "" if not eta else f" (expect ~{eta:.0f} s)" if eta < 120 else f" (expect ~{eta / 60:.0f} min)"))
+                else:
+                    say(f"scale {fmt_n(n)}: {label}")
+                kw = {"x_path": x_path, "q_path": q_path, "gt_path": gt_path, "kind": kind, **extra}
+                if kind == "hnsw" and extra.get("ef_construction") == HNSW_EF_CONSTRUCTION:
+                    kw["index_path"] = hnsw_path
+                try:
+                    r = call("ann_worker", kw)
+                except Exception as e:  # noqa: BLE001 - one failed kind should not lose the rest
+                    say(f"scale {fmt_n(n)}: {label} failed: {e}")
+                    r = {"error": str(e)[-500:]}
+                res["ann"][label] = r
+                if "search" in r:
+                    best = ", ".join(f"{k} {v['p50']:.2f} ms r@10={v['recall@10']:.3f}" for k, v in r["search"].items())
+                    say(f"  build {r['build_s']:.1f}s, +{r['index_mb']:.0f} MB, disk {r['disk_mb']:.0f} MB; {best}")
+                report()
+            if si == 0 and cfg.worst_case:
+                say(f"scale {fmt_n(n)}: worst case, isotropic random vectors (HNSW)")
+                iso_x, iso_q, iso_gt = str(tmp / "xiso.npy"), str(tmp / "qiso.npy"), str(tmp / "gtiso.npy")
+                xi = synthetic_vectors(n, kind="iso")
+                np.save(iso_x, xi)
+                np.save(iso_q, synthetic_queries(xi, cfg.scale_queries))
+                del xi
+                try:
+                    call("ann_worker", {"x_path": iso_x, "q_path": iso_q, "gt_path": iso_gt, "kind": "flat"})
+                    scale["worst_case_iso"] = call("ann_worker", {"x_path": iso_x, "q_path": iso_q, "gt_path": iso_gt,
+                                                                  "kind": "hnsw"})
+                except Exception as e:  # noqa: BLE001
+                    say(f"worst case failed: {e}")
+                for p in (iso_x, iso_q, iso_gt):
+                    Path(p).unlink(missing_ok=True)
+            dense_path = hnsw_path if n > cfg.settings.ann_threshold and Path(hnsw_path).exists() else None
+            say(f"scale {fmt_n(n)}: whole ask path (synthetic chunks, BM25, "
+                f"{'hnsw' if dense_path else 'make_faiss'} dense, {len(questions)} questions)")
+            prof = str(cfg.out / f"profile_scale_{fmt_n(n)}.txt") if cfg.profile and si == len(sizes) - 1 else None
+            try:
+                r = call("e2e_worker", {"corpus_dir": str(cfg.settings.corpus_dir), "n": n, "x_path": x_path,
+                                        "q_path": q_path, "dense_path": dense_path, "questions": questions,
+                                        "ann_threshold": cfg.settings.ann_threshold, "profile_path": prof})
+                say(f"  serving {r['serving_rss_mb']:.0f} MB (chunks {r['chunk_table_mb']:.0f}, bm25 {r['bm25_mb']:.0f}, "
+                    f"embeddings {r['embeddings_mb']:.0f}, faiss {r['dense_mb']:.0f}); ask p50 " + ", ".join(
+                        f"{m} {v['p50']:.1f} ms" for m, v in r["modes"].items()) + " (model excluded)")
+            except Exception as e:  # noqa: BLE001
+                say(f"scale {fmt_n(n)}: whole path failed: {e}")
+                r = {"error": str(e)[-500:]}
+            res["e2e"] = r
+            for p in (x_path, q_path, gt_path, hnsw_path):
+                Path(p).unlink(missing_ok=True)
+            report()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return scale
+
+
+def _hnsw_eta(scale: dict[str, Any], n: int) -> float | None:
+    """Expected HNSW build seconds at n from the largest smaller size (n log n)."""
+    best = None
+    for key, res in scale["sizes"].items():
+        m = int(key)
+        r = res.get("ann", {}).get(f"hnsw (efC={HNSW_EF_CONSTRUCTION})")
+        if m < n and r and "build_s" in r:
+            best = (m, r["build_s"])
+    if best is None:
+        return None
+    m, t = best
+    return t * (n / m) ** 1.3  # measured here: 100k -> 1M took 22x, not the 12x of n log n (cache misses)
+
+
+# --- stage 5: recommendation and targets ---------------------------------------------------------
+
+
+def _nice(n: float) -> int:
+    """The nearest of 1, 2 or 5 times a power of ten (on a log scale)."""
+    if n <= 1:
+        return 1
+    p = 10 ** math.floor(math.log10(n))
+    steps = [p, 2 * p, 5 * p, 10 * p]
+    return int(min(steps, key=lambda s: abs(math.log(s / n))))
+
+
+def recommend_ann_threshold(scale: dict[str, Any] | None, embed_p50_ms: float | None, current: int) -> dict[str, Any]:
+    """Flat search costs a*n; switch to HNSW (efSearch as make_faiss) once flat would cost more
+    than a tenth of the model's forward pass (the whole non-model budget is 30% of it) and more
+    than HNSW itself, provided HNSW keeps recall@10 >= the target at every measured size."""
+    sizes = (scale or {}).get("sizes", {})
+    pts, ann = [], []
+    for key, res in sizes.items():
+        n = int(key)
+        flat = res.get("ann", {}).get("flat", {}).get("search", {})
+        fl = min(flat.values(), key=lambda v: v["p50"]) if flat else None  # default threads or one, the faster
+        hn = res.get("ann", {}).get(f"hnsw (efC={HNSW_EF_CONSTRUCTION})", {}).get("search", {}).get(
+            f"efSearch={PRODUCT_EF_SEARCH}")
+        if fl:
+            pts.append((n, fl["p50"]))
+        if hn:
+            ann.append((n, hn["p50"], hn["recall@10"]))
+    if not pts:
+        return {"threshold": None, "current": current, "why": "no scale measurements"}
+    ns = np.array([p[0] for p in pts], float)
+    ts = np.array([p[1] for p in pts], float)
+    a = float((ns * ts).sum() / (ns * ns).sum())  # ms per chunk, least squares through 0
+    budget = 0.1 * embed_p50_ms if embed_p50_ms else 2.0
+    n_budget = budget / a
+    min_recall = min((r for _, _, r in ann), default=None)
+    out: dict[str, Any] = {"current": current, "flat_ms_per_100k": a * 1e5, "budget_ms": budget,
+                           "hnsw_min_recall": min_recall, "n_at_budget": int(n_budget)}
+    if min_recall is None or min_recall < TARGETS["scale_recall"]:
+        out["threshold"] = None
+        out["why"] = (f"HNSW efSearch={PRODUCT_EF_SEARCH} recall@10 {min_recall} is below {TARGETS['scale_recall']}: "
+                      "keep flat or raise efSearch")
+        return out
+    # HNSW must also be faster than flat there: below the crossover flat is both exact and quicker
+    n_cross = max((t_h / a for _, t_h, _ in ann), default=0.0)
+    n_star = max(n_budget, n_cross)
+    out["n_crossover"] = int(n_cross)
+    out["threshold"] = max(1000, _nice(n_star))
+    # efSearch at the largest measured size: what make_faiss uses, and the smallest reaching the target
+    big = max(sizes, key=int)
+    hn = sizes[big].get("ann", {}).get(f"hnsw (efC={HNSW_EF_CONSTRUCTION})", {}).get("search", {})
+    if hn:
+        ok = [(int(k.split("=")[1]), v) for k, v in hn.items() if v["recall@10"] >= TARGETS["scale_recall"]]
+        out["ef_search_note"] = (f"at {fmt_n(int(big))} chunks: " + ", ".join(
+            f"{k} recall@10 {v['recall@10']:.3f} in {v['p50']:.2f} ms" for k, v in hn.items())
+            + (f"; smallest efSearch reaching {TARGETS['scale_recall']}: {min(ok, key=lambda kv: kv[0])[0]}" if ok
+               else f"; none reaches {TARGETS['scale_recall']}"))
+    out["why"] = (f"flat search costs {a * 1e5:.2f} ms per 100k chunks; budget {budget:.1f} ms "
+                  f"(= 10% of the {embed_p50_ms or 20:.1f} ms forward pass) is reached at ~{n_budget:,.0f} chunks; "
+                  f"HNSW (M={HNSW_M}, efSearch={PRODUCT_EF_SEARCH}) keeps recall@10 >= {min_recall:.3f} at every "
+                  f"measured size")
+    return out
+
+
+def _largest(scale: dict[str, Any] | None) -> tuple[int, dict[str, Any]] | None:
+    sizes = (scale or {}).get("sizes", {})
+    done = [(int(k), v) for k, v in sizes.items() if "modes" in v.get("e2e", {})]
+    return max(done, key=lambda kv: kv[0]) if done else None
+

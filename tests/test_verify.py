@@ -1,0 +1,159 @@
+"""Choose and verify: which figure answers a question, and when none does.
+
+The tables moved here from test_figures when the question side left the figure extractor: the
+question is now read once into a Query, and figures are resolved (indicator, aspect, scope).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from qa.figures import extract_figures
+from qa.query import Vocabulary, analyse, wanted_kinds
+from qa.resolve import resolve_sentence
+from qa.types import Figure, Period
+from qa.verify import choose, figure_fit
+
+VOCAB = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区"))
+
+
+def asks_for_number(question: str) -> bool:
+    return bool(wanted_kinds(question))
+
+
+def resolved(text: str, period: Period | None = None) -> list[Figure]:
+    figs = [Figure(**{**f.__dict__, "doc": "d", "period": period}) for f in extract_figures(text)]
+    return list(resolve_sentence(text, 0, figs))
+
+
+@dataclass(frozen=True)
+class P:  # the parts of a Passage that choose() reads
+    doc: str
+    score: float
+    figures: tuple[Figure, ...]
+
+
+WANTED = [
+    ("今年地区生产总值预期增长多少", "growth"),
+    ("2023年经济增速是多少?", "growth"),
+    ("固定资产投资多少亿元", "amount"),
+    ("地区生产总值总量是多少", "amount"),
+    ("2023年新增学校几所", "count"),
+    ("高企总数有多少家", "count"),
+    ("光谷有多少个应用场景入选", "count"),
+    ("高企总数在全国高新区排名第几", "rank"),
+    ("固定资产投资位列全国高新区第几", "rank"),
+    ("科技型中小企业占全市比重是多少", "share"),
+    ("民生支出占比多少", "share"),
+    ("跨境电商进出口总额翻了几番", "multiple"),
+    ("外事组团来访量增长了几倍", "multiple"),
+    ("城市道路总里程多少公里", "measure"),
+    ("拥堵警情下降了多少", "decline"),
+    ("辅具适配率是多少", "rate"),
+    ("营商环境评价连续几年位列全省第一", "duration"),
+    ("营商环境评价在全省国家级开发区中排第几", "rank"),
+    ("How much did GDP grow in 2023?", "growth"),
+    ("How many new schools were built?", "count"),
+    ("What share of the province's AEO firms are in Optics Valley?", "share"),
+    ("How much foreign direct investment was attracted?", "amount"),
+    ("What was the rank of fixed-asset investment among high-tech zones?", "rank"),
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), WANTED)
+def test_wanted_kinds(question: str, kind: str) -> None:
+    assert wanted_kinds(question)[:1] == (kind,)
+    assert asks_for_number(question)
+
+
+@pytest.mark.parametrize("question", [
+    "光谷如何推动经济增长", "什么是世界光谷", "武汉新城的目标定位是什么", "介绍一下东湖科学城",
+    "What is the World Optics Valley plan?", "谁是光谷的合伙人",
+])
+def test_not_a_number_question(question: str) -> None:
+    assert wanted_kinds(question) == ()
+    assert not asks_for_number(question)
+
+
+TARGETS = "经济社会发展主要预期目标是:地区生产总值增长7%左右,高新技术产业增加值增长10%,居民收入稳步增长。"
+RESULTS = ("经济增速逐季回升,一季度增长2.5%,上半年增长3.2%,前三季度增长4%,全年增长4.7%,总量达到2715亿元,展现出强劲韧性。"
+           "固定资产投资超1200亿元、位列全国高新区前四。新增学校11所、中小学校达到55所,新增学位超1.3万个。")
+FIT = [
+    ("今年地区生产总值预期增长多少", TARGETS, "7%左右"),
+    ("高新技术产业增加值增长多少", TARGETS, "10%"),
+    ("固定资产投资多少亿元", RESULTS, "超1200亿元"),
+    ("固定资产投资在全国高新区排第几", RESULTS, "前四"),
+    ("新增学校几所", RESULTS, "11所"),
+    ("中小学校有多少所", RESULTS, "55所"),
+    ("新增学位多少个", RESULTS, "超1.3万个"),
+    ("地区生产总值总量多少亿元", RESULTS, "2715亿元"),
+    ("全年经济增长多少", RESULTS, "4.7%"),
+    ("上半年增长多少", RESULTS, "3.2%"),
+    ("“四上”单位有多少家", "市场主体突破20万户,其中企业突破13.6万家、“四上”单位突破2100家。", "突破2100家"),
+    ("企业有多少家", "市场主体突破20万户,其中企业突破13.6万家、“四上”单位突破2100家。", "突破13.6万家"),
+    ("高企总数在全国高新区排名第几", "高企总数突破5700家、位居全国高新区第四,科技型中小企业入库5128家、占全市41%。", "第四"),
+    ("科技型中小企业占全市的比例", "高企总数突破5700家、位居全国高新区第四,科技型中小企业入库5128家、占全市41%。", "41%"),
+]
+
+
+@pytest.mark.parametrize(("question", "passage", "best"), FIT, ids=[q for q, _, _ in FIT])
+def test_choose_picks_the_answer(question: str, passage: str, best: str) -> None:
+    period = Period(2024, "targets") if passage is TARGETS else Period(2023, "results")
+    figures = resolved(passage, period)
+    query = analyse(question, vocab=VOCAB)
+    assert all(0.0 <= figure_fit(query, f) <= 1.0 for f in figures)
+    verdict = choose(query, [P("d", 1.0, tuple(figures))], {"d": passage})
+    assert verdict.status == "figure" and verdict.figures[0].text == best, [f.text for f in verdict.figures]
+
+
+def test_figure_fit_kind_and_unit_matter() -> None:
+    count, share = resolved("科技型中小企业入库5128家、占全市41%。")
+    share_q = analyse("科技型中小企业占全市比例多少", vocab=VOCAB)
+    count_q = analyse("科技型中小企业入库多少家", vocab=VOCAB)
+    assert figure_fit(share_q, count) < figure_fit(share_q, share)
+    assert figure_fit(count_q, share) < figure_fit(count_q, count)
+
+
+REPORT = ("经济增速逐季回升,一季度增长2.5%,上半年增长3.2%,前三季度增长4%,全年增长4.7%,总量达到2715亿元。"
+          "经济社会发展主要预期目标是:地区生产总值增长7%左右,居民收入稳步增长。")
+
+
+def _report_passages() -> tuple[list[P], dict[str, str]]:
+    cut = REPORT.index("经济社会")
+    first = resolved(REPORT[:cut], Period(2023, "results"))
+    second = [Figure(**{**f.__dict__, "start": f.start + cut, "end": f.end + cut})
+              for f in resolved(REPORT[cut:], Period(2024, "targets"))]
+    return [P("d", 1.0, tuple(first)), P("d", 0.9, tuple(second))], {"d": REPORT}
+
+
+@pytest.mark.parametrize(
+    "question, status, answer",
+    [
+        ("去年光谷GDP是多少？", "figure", "2715亿元"),
+        ("2023年光谷GDP增长多少", "figure", "4.7%"),
+        ("一季度GDP增长多少", "figure", "2.5%"),
+        ("今年GDP预期增长多少", "figure", "7%左右"),
+        ("今年GDP总量目标是多少", "passage", None),  # only a growth target: no total is given for 2024
+        ("武汉市2023年GDP是多少？", "not_found", None),  # another area's figure is never shown
+        ("今年居民收入增长多少", "passage", None),  # spoken of, no number
+    ],
+)
+def test_a_figure_is_shown_only_when_it_answers(question, status, answer):
+    passages, texts = _report_passages()
+    verdict = choose(analyse(question, vocab=VOCAB), passages, texts)
+    assert verdict.status == status
+    assert (verdict.figures[0].text if verdict.figures else None) == answer
+
+
+def test_the_other_periods_figure_is_offered_when_only_it_exists():
+    passages, texts = _report_passages()
+    verdict = choose(analyse("2023年居民收入增长目标是多少", vocab=VOCAB), passages, texts)
+    assert verdict.status == "passage" and not verdict.figures
+
+
+def test_a_question_without_a_number_is_answered_by_its_passage():
+    passages, texts = _report_passages()
+    assert choose(analyse("如何推动经济增长", vocab=VOCAB), passages, texts).status == "passage"
+
+
