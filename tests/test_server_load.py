@@ -361,7 +361,7 @@ def test_no_file_outside_the_app_is_served(payload_site):
     assert raw_get(port, "/")[0] == 200 and raw_get(port, "/gradio_api/info")[0] == 200
 
 
-SAFE_TAGS = {"button", "section", "div", "span", "strong", "blockquote", "a", "ol", "li", "details", "summary", "mark", "h1", "h2", "h3",
+SAFE_TAGS = {"table", "thead", "tbody", "tr", "th", "td", "button", "section", "div", "span", "strong", "blockquote", "a", "ol", "li", "details", "summary", "mark", "h1", "h2", "h3",
              "p", "article", "nav", "ul", "em", "br"}
 
 

@@ -29,7 +29,7 @@ pytestmark = [
 ]
 
 import ui  # noqa: E402
-from test_web_render import IMG, SCRIPT, XSS_QUESTION, XSS_REPORT, assert_safe  # noqa: E402,F401
+from test_web_render import XSS_REPORT, assert_safe  # noqa: E402
 from qa import Assistant  # noqa: E402
 from qa.web.render import render_answer  # noqa: E402
 from qa.web.source import render_source  # noqa: E402

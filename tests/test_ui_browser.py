@@ -2,11 +2,11 @@
 
 Skipped (with the reason) only when /usr/bin/chromium is missing: `make browser` installs it.
 Screenshots land in artifacts/ui/ (git-ignored); QA_UPDATE_SCREENSHOT=1 also refreshes
-docs/screenshot.png, the one in the README.
+docs/screenshot.png and docs/screenshot-phone.png, the README's (tests/test_ui_page.py).
+The fixtures here are shared with tests/test_ui_page.py (the issue-15 items, at both sizes).
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 import ui  # noqa: E402
 from qa import Assistant  # noqa: E402
-from test_ui import IMG, SCRIPT, XSS_QUESTION, XSS_REPORT, start  # noqa: E402
+from qa.feedback import FeedbackStore  # noqa: E402
+from test_ui import start  # noqa: E402
+from test_web_render import IMG, SCRIPT, XSS_QUESTION, XSS_REPORT  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "ui"
@@ -48,8 +50,13 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(real_assistant):
-    app = ui.build_app(real_assistant)
+def feedback_store(tmp_path_factory):
+    return FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def server(real_assistant, feedback_store):
+    app = ui.build_app(real_assistant, feedback=feedback_store)
     url = start(app)
     yield url
     app.close()
@@ -61,16 +68,21 @@ def xss_server(tmp_path_factory):
     (corpus / "xss-report.txt").write_text(XSS_REPORT, encoding="utf-8")
     assistant = Assistant.load(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("xss-index"),
                                model=FakeEmbedder())
-    app = ui.build_app(assistant)
+    app = ui.build_app(assistant, feedback=FeedbackStore(tmp_path_factory.mktemp("xss-fb") / "f.sqlite3"))
     url = start(app)
     yield url
     app.close()
 
 
+def new_page(browser, width: int = 1280, height: int = 1000, locale: str = "zh-CN", **kw):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                  is_mobile=width < 500, has_touch=width < 500, **kw)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    pg = context.new_page()
+    context, pg = new_page(browser)
     dialogs: list[str] = []
     errors: list[str] = []
 
@@ -128,17 +140,6 @@ def test_ask_with_enter_shows_figure_and_citations(page, server):
     details.locator("summary").click()
     assert details.locator(".qa-para-text").is_visible()
     page.locator("#qa-chat .message-row").first.scroll_into_view_if_needed()
-    if os.environ.get("QA_UPDATE_SCREENSHOT"):  # the README's picture: the answer, the input box below it
-        from PIL import Image
-
-        page.locator(".qa-para[open]").evaluate_all("els => els.forEach(e => e.open = false)")
-        page.evaluate("() => window.scrollTo(0, 0)")
-        shot = ARTIFACTS / "answer.png"
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1110})
-        (ROOT / "docs").mkdir(exist_ok=True)
-        Image.open(shot).convert("RGB").quantize(colors=256).save(ROOT / "docs" / "screenshot.png", optimize=True)
-        assert (ROOT / "docs" / "screenshot.png").stat().st_size < 300_000
 
 
 def test_citation_opens_the_report_at_the_passage(page, server):

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from qa import Answer, Assistant, Figure, Period  # noqa: E402
 from qa.web import render, source  # noqa: E402
 from qa.web.render import anchor, highlight, plain_text, render_answer, render_error, render_question  # noqa: E402
-from qa.web.source import figure_rows, render_source  # noqa: E402
+from qa.web.source import figure_rows, render_figure_table, render_source  # noqa: E402
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -62,7 +62,7 @@ def xss_assistant(tmp_path_factory):
 
 # --- what the HTML may contain ----------------------------------------------------------------------
 
-OUR_TAGS = {"button", "div", "span", "strong", "blockquote", "a", "ol", "li", "details", "summary", "mark", "h2", "h3", "p",
+OUR_TAGS = {"table", "thead", "tbody", "tr", "th", "td", "button", "div", "span", "strong", "blockquote", "a", "ol", "li", "details", "summary", "mark", "h2", "h3", "p",
             "article", "nav", "ul"}
 
 
@@ -268,11 +268,11 @@ def test_three_states_have_their_own_look(gdp):
     missing = render_answer(replace(answer, status="not_found", found=False, figures=(), text=""), "zh", docs, CONTACT)
     for out in (figure, passage, missing):
         assert_safe(out)
-    assert 'data-qa-status="figure"' in figure and "qa-big" in figure and "qa-notfound" not in figure
+    assert "qa-state-figure" in figure and "qa-big" in figure and "qa-notfound" not in figure
     assert CONTACT not in figure
-    assert 'data-qa-status="passage"' in passage and "qa-direct-passage" in passage and "qa-big" not in passage
+    assert "qa-state-passage" in passage and "qa-direct-passage" in passage and "qa-big" not in passage
     assert "报告未给出具体数字" in passage and "报告原文是这样说的" in passage and ">[1]</a>" in passage
-    assert 'data-qa-status="not_found"' in missing and "qa-notfound" in missing and "qa-direct" not in missing
+    assert "qa-state-not_found" in missing and "qa-notfound" in missing and "qa-direct" not in missing
     assert CONTACT in missing and "可能相关" in missing  # where to ask instead, and the closest passages
     assert missing.count('class="qa-cite"') == len(answer.passages)
     # the other period's figure: the answer's own sentence leads the passage look
@@ -280,6 +280,10 @@ def test_three_states_have_their_own_look(gdp):
     assert 'qa-nonumber">报告只给出2024年目标：增长7%左右<' in other
     en = render_answer(replace(answer, status="passage", figures=(), text=""), "en", docs)
     assert "gives no figure" in en
+
+
+def copy_text(markup: str) -> str:
+    return "\n".join(html.unescape(x) for x in re.findall(r'<span class="qa-copy-line">([^<]*)</span>', markup))
 
 
 def test_copy_is_plain_text_with_sections(gdp):
@@ -293,25 +297,21 @@ def test_copy_is_plain_text_with_sections(gdp):
     sources = [line for line in lines if re.match(r"\[\d+\] ", line)]
     assert len(sources) == len(answer.passages)
     assert sources[0].startswith(f"[1] 东湖高新区2024年工作报告 > {answer.passages[0].section}")
-    # the page's copy button carries exactly this text
-    out = render_answer(answer, "zh", docs)
-    attr = re.search(r'data-qa-copy="([^"]*)"', out).group(1)
-    assert "\n" not in attr and html.unescape(attr) == text
+    # the page's copy button copies exactly this text (hidden, a line per element: the chat drops data-*)
+    assert copy_text(render_answer(answer, "zh", docs)) == text
     missing = plain_text(replace(answer, status="not_found", found=False, figures=()), "zh", docs, CONTACT)
     assert CONTACT in missing and "可能相关" in missing
 
 
 def test_payloads_in_copy_text_and_related_questions_stay_text(gdp):
     answer, docs = gdp
-    hostile = replace(answer, question=SCRIPT + '"\n' + IMG, related=(SCRIPT, f'" onclick="alert(1)', "那去年呢？"),
+    hostile = replace(answer, question=SCRIPT + '"\n' + IMG, related=(SCRIPT, '" onclick="alert(1)', "那去年呢？"),
                       notes=(IMG,))
     out = render_answer(hostile, "zh", docs)
     assert_safe(out)
-    chips = re.findall(r'<button type="button" class="qa-chip" data-qa-ask="([^"]*)">([^<]*)</button>', out)
-    assert [html.unescape(a) for a, _ in chips] == list(hostile.related)
-    assert [html.unescape(b) for _, b in chips] == list(hostile.related)
-    attr = re.search(r'data-qa-copy="([^"]*)"', out).group(1)
-    assert html.unescape(attr) == plain_text(hostile, "zh", docs)
+    chips = re.findall(r'<button type="button" class="qa-chip">([^<]*)</button>', out)
+    assert [html.unescape(c) for c in chips] == list(hostile.related)
+    assert copy_text(out) == plain_text(hostile, "zh", docs)
 
 
 def test_related_questions_under_the_answer(gdp):
@@ -365,3 +365,26 @@ def test_figure_search_puts_every_exact_value_before_the_rest(fake_assistant):
 def test_passage_lead(text, zh, en):
     answer = Answer(question="q", found=True, passages=(), text=text, status="passage")
     assert (render.passage_lead(answer, "zh"), render.passage_lead(answer, "en")) == (zh, en)
+
+
+def test_figure_table_is_escaped_text(xss_assistant):
+    docs = {d.id: d for d in xss_assistant.documents}
+    rows = figure_rows(xss_assistant.figures(), docs)
+    out = render_figure_table(rows, ["数值", "指标", "<b>类型</b>", "时期", "章节", "上下文"])
+    assert_safe(out)
+    assert out.count("<tr>") == len(rows) + 1 and "&lt;b&gt;类型&lt;/b&gt;" in out
+    cells = re.findall(r'<td class="qa-col6"><span class="qa-td-label">[^<]*</span>([^<]*)</td>', out)
+    assert [html.unescape(c) for c in cells] == [r[5] for r in rows]
+
+
+def test_key_indicators_table(fake_assistant):
+    rows = fake_assistant.indicator_table()
+    out = source.render_indicator_table(rows, "zh")
+    assert_safe(out)
+    assert "<th scope=\"col\">2023年实绩</th>" in out and "<th scope=\"col\">2024年目标</th>" in out
+    gdp = re.search(r'<tr><th scope="row">地区生产总值<span class="qa-aspect">增速</span></th>(.*?)</tr>', out).group(1)
+    assert re.findall(r'<td class="qa-kv"[^>]*>([^<]*)</td>', gdp) == ["4.7%", "7%左右"]  # 实绩, 目标
+    hostile = [replace(rows[0], indicator=SCRIPT, sentence=f'"{IMG}')]
+    bad = source.render_indicator_table(hostile, "en")
+    assert_safe(bad)
+    assert "&lt;script&gt;" in bad and "Indicator" in bad

@@ -21,7 +21,7 @@ from .handlers import Handlers
 from .labels import EXAMPLES, GRADIO_LITERALS_ZH, GRADIO_ZH_BUILTIN, L, MODES, TITLE, i18n_tables, lang_of, t
 from .render import esc, period_label
 from .security import SecurityHeaders
-from .source import render_source
+from .source import render_indicator_table, render_source
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_CONCURRENCY = 4  # answers at once (the machine has 2 cores; an answer takes milliseconds)
@@ -147,6 +147,8 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
             if s and s not in sections:
                 sections.append(s)
     source_html = {lang: render_source(documents, chunks, lang) for lang in ("zh", "en")}
+    key_rows = assistant.indicator_table() if hasattr(assistant, "indicator_table") else ()
+    key_html = {lang: render_indicator_table(key_rows, lang) for lang in ("zh", "en")}
 
     def choices(lang: str) -> dict[str, list[tuple[str, str]]]:
         return {"mode": [(t(lang, f"mode_{m}"), m) for m in MODES],
@@ -158,7 +160,8 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
     with QABlocks(title=TITLE, analytics_enabled=False) as app, gr.Column(elem_id="qa-root"):
         with gr.Row(elem_id="qa-topbar", equal_height=True):
             top = gr.HTML(topbar("zh"), padding=False, elem_id="qa-topnav", min_width=0)
-            elder = gr.Checkbox(label=t("zh", "elder"), value=False, elem_id="qa-elder", container=False, min_width=0)
+            elder = gr.Checkbox(label=t("zh", "elder"), value=False, elem_id="qa-elder", container=False, min_width=0,
+                                interactive=True)  # page.js does the rest: no server event, but never disabled
             english = gr.Checkbox(label=t("zh", "english"), value=False, elem_id="qa-english", container=False,
                                   min_width=0)
         a11y = gr.HTML(a11y_panel("zh"), padding=False, elem_id="qa-a11y-block")
@@ -197,6 +200,8 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                         fb_done = gr.HTML("", padding=False, elem_id="qa-fb-done")
                         notice = gr.HTML(f'<div class="qa-notice">{esc(t("zh", "notice"))}</div>', padding=False)
                     with gr.Tab(t("zh", "tab_data"), id="data", elem_id="qa-tab-data") as tab_data:
+                        with gr.Accordion(t("zh", "key_title"), open=True, elem_id="qa-keys") as keys_box:
+                            keys = gr.HTML(key_html["zh"], padding=False, elem_id="qa-keytable")
                         with gr.Row():
                             fquery = gr.Textbox(label=t("zh", "filter"), placeholder=t("zh", "filter_ph"),
                                                 elem_id="qa-fig-query", scale=3, min_width=200)
@@ -206,11 +211,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                                                    elem_id="qa-fig-section", scale=2, min_width=180)
                         first_table, first_count = h.table("", "", "", False)
                         fcount = gr.HTML(first_count, padding=False)
-                        ftable = gr.Dataframe(
-                            value=first_table["value"]["data"], headers=first_table["value"]["headers"],
-                            interactive=False, wrap=True, elem_id="qa-figtable", max_height=560,
-                            column_widths=["13%", "16%", "8%", "10%", "21%", "32%"], show_label=False,
-                        )
+                        ftable = gr.HTML(first_table, elem_id="qa-figtable", padding=False)
                     with gr.Tab(t("zh", "tab_source"), id="source", elem_id="qa-tab-source",
                                 render_children=True) as tab_source:
                         source = gr.HTML(source_html["zh"], elem_id="qa-source", padding=False)
@@ -271,6 +272,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                 gr.update(label=t(lang, "fb_comment"), placeholder=t(lang, "fb_ph")),
                 gr.update(value=t(lang, "fb_send")),
                 f'<div class="qa-notice">{esc(t(lang, "notice"))}</div>',
+                gr.update(label=t(lang, "key_title")), key_html[lang],
                 gr.update(label=t(lang, "filter"), placeholder=t(lang, "filter_ph")),
                 gr.update(label=t(lang, "period"), choices=c["period"]),
                 gr.update(label=t(lang, "section"), choices=c["section"]),
@@ -283,12 +285,12 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         english.change(
             relabel, [english, fquery, fperiod, fsection],
             [top, a11y, head, elder, tab_chat, tab_data, tab_source, chatbot, question, send, clear, fb_text,
-             fb_send, notice, fquery, fperiod, fsection, ftable, fcount, source, examples_title, *example_buttons,
-             settings_box, top_k, mode, doc],
+             fb_send, notice, keys_box, keys, fquery, fperiod, fsection, ftable, fcount, source, examples_title,
+             *example_buttons, settings_box, top_k, mode, doc],
             queue=False, **private,
         )
-        # 长者模式, the language, scrolling to a new answer and restoring both toggles: page.js (no
-        # js= strings here: they would need 'unsafe-eval' in the Content-Security-Policy)
+        # 长者模式, the language, scrolling to a new answer and restoring both toggles: page.js, the one
+        # place for what the browser does (no js= strings spread over the events)
         app.load(h.restore, [stored], [chatbot, turns, context], queue=False, show_progress="hidden", **private)
 
         gr.api(h.api, api_name="ask", concurrency_id="qa")

@@ -18,7 +18,7 @@ from ..feedback import FeedbackStore
 from ..types import Figure
 from .labels import MODES, lang_of, t
 from .render import esc, render_answer, render_error, render_question
-from .source import figure_rows
+from .source import figure_rows, render_figure_table
 
 log = logging.getLogger("qa.ui")
 
@@ -174,13 +174,11 @@ class Handlers:
 
     # --- the figures table ---
 
-    def table(self, query: Any, period: Any, section: Any, english: Any):
-        import gradio as gr
-
+    def table(self, query: Any, period: Any, section: Any, english: Any) -> tuple[str, str]:
+        """(the 数据 table, its count line), both HTML."""
         lang = lang_of(english)
         rows = figure_rows(self.figures, self.docs, query if isinstance(query, str) else "", period or "",
                            section or "", lang, **({"aliases": self.aliases} if self.aliases else {}))
         headers = t(lang, "cols").split("|")
         count = t(lang, "count", n=len(rows)) if self.figures else t(lang, "no_figures")
-        return (gr.update(value={"data": rows or [[""] * len(headers)], "headers": headers}),
-                f'<span class="qa-count">{esc(count)}</span>')
+        return render_figure_table(rows, headers), f'<span class="qa-count" role="status">{esc(count)}</span>'

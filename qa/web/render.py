@@ -28,12 +28,6 @@ def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def esc_attr(text: Any) -> str:
-    """Escape for an attribute that may hold several lines: a chat bubble is Markdown, where a raw
-    newline inside an HTML block could end the block."""
-    return esc(text).replace("\r", "").replace("\n", "&#10;")
-
-
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$>:"}
 
 
@@ -188,7 +182,7 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
     documents = documents or {}
     status = answer.status
     passages = answer.passages
-    out = [f'<div class="qa-answer qa-state-{esc(status)}" data-qa-status="{esc(status)}">']
+    out = [f'<div class="qa-answer qa-state-{esc(status)}">']
     if status == "figure" and answer.figures:
         best = answer.figures[0]
         sentence, _ = _best_sentence(answer, documents)
@@ -227,18 +221,17 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
             out.append(render_passage(i, p, lang, answer, d.title if (multi and d) else None))
         out.append("</ol>")
     if answer.related:
-        chips = "".join(f'<button type="button" class="qa-chip" data-qa-ask="{esc_attr(q)}">{esc(q)}</button>'
-                        for q in answer.related[:6])
+        chips = "".join(f'<button type="button" class="qa-chip">{esc(q)}</button>' for q in answer.related[:6])
         out.append(f'<div class="qa-related"><span class="qa-related-title">{esc(t(lang, "related"))}</span>'
                    f'<span class="qa-chips">{chips}</span></div>')
     mode = t(lang, f"mode_{answer.mode}") if answer.mode in MODES else answer.mode
-    copy = plain_text(answer, lang, documents, contact)
+    copy = "".join(f'<span class="qa-copy-line">{esc(line)}</span>'
+                   for line in plain_text(answer, lang, documents, contact).split("\n"))
     out.append(
         f'<div class="qa-meta"><span>{esc(t(lang, "elapsed", ms=f"{answer.elapsed_ms:.0f}"))} · {esc(mode)}'
         f' · {esc(t(lang, "n_cites", n=len(passages)))}</span>'
-        f'<button type="button" class="qa-copy" title="{esc(t(lang, "copy_title"))}" '
-        f'data-qa-copied="{esc(t(lang, "copied"))}" data-qa-copy="{esc_attr(copy)}">{esc(t(lang, "copy"))}</button>'
-        f'</div>'
+        f'<button type="button" class="qa-copy" title="{esc(t(lang, "copy_title"))}">{esc(t(lang, "copy"))}</button>'
+        f'<span class="qa-copy-text">{copy}</span></div>'
     )
     out.append("</div>")
     return "".join(out)
@@ -247,7 +240,8 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
 def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] | None = None,
                contact: str = "") -> str:
     """What the copy button copies: the answer, its sentence, the citations with their section
-    paths; plain text, no markup."""
+    paths; plain text, no markup. (The chat's sanitiser drops data-* attributes, so the page carries it as
+    hidden text, one element per line, which page.js joins.)"""
     documents = documents or {}
     status = answer.status
     lines = [f"{'问' if lang == 'zh' else 'Q'}: {answer.question.strip()}"]

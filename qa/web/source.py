@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable, Sequence
 
 from ..indicators import aliases_of
-from ..types import Document, Figure
+from ..types import Document, Figure, Period
 from .labels import KINDS, t
 from .render import anchor, badge, esc, period_label, section_anchor
 
@@ -133,3 +133,36 @@ def figure_rows(
         ranked.append((rank, n, row))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [row for _, _, row in ranked]
+
+
+def render_figure_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """The 数据 table as safe HTML: a table on wide screens, a card per figure on phones (page.css);
+    each cell carries its column's name for the card. Values and periods never wrap."""
+    head = "".join(f'<th class="qa-col{i}" scope="col">{esc(h)}</th>' for i, h in enumerate(headers, 1))
+    body = []
+    for row in rows:
+        cells = "".join(f'<td class="qa-col{i}"><span class="qa-td-label">{esc(h)}</span>{esc(v)}</td>'
+                        for i, (h, v) in enumerate(zip(headers, row), 1))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<div class="qa-figtable-wrap"><table class="qa-figures"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def render_indicator_table(rows: Sequence[Any], lang: str = "zh") -> str:
+    """The key indicators (qa.resolve.IndicatorRow: indicator, aspect, period, figure, sentence) as
+    a matrix: one line per indicator and aspect, one column per period; each value with its
+    sentence on hover. Safe HTML: every text escaped."""
+    periods: list[Period | None] = sorted({r.period for r in rows}, key=lambda p: (p is None, p))
+    lines: dict[tuple[str, str], dict[Period | None, Any]] = {}
+    for r in rows:
+        lines.setdefault((r.indicator, r.aspect), {})[r.period] = r
+    head = "".join(f'<th scope="col">{esc(period_label(p, lang) or "—")}</th>' for p in periods)
+    body = []
+    for (indicator, aspect), cells in lines.items():
+        tds = "".join(
+            f'<td class="qa-kv" title="{esc(cells[p].sentence)}">{esc(cells[p].figure.text)}</td>' if p in cells
+            else '<td class="qa-kv qa-none">—</td>' for p in periods)
+        body.append(f'<tr><th scope="row">{esc(indicator)}<span class="qa-aspect">{esc(aspect)}</span></th>{tds}</tr>')
+    return (f'<div class="qa-keytable-wrap"><table class="qa-keytable"><thead><tr>'
+            f'<th scope="col">{esc(t(lang, "key_indicator"))}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')

@@ -1,6 +1,6 @@
 // 光谷智能问答: the page's own behaviour in the browser. Loaded into <head> by qa/web/app.py.
-// Everything here acts on markup the server wrote (data-qa-* attributes); nothing reads or
-// writes HTML from text, so no text can become markup here either.
+// Everything here acts on markup the server wrote (classes, data-qa-* outside the chat); it reads
+// text with textContent and writes it with textContent or value, so no text can become markup here.
 (function () {
   'use strict';
   var labels = window.qaLabels || { zh: {}, page: {} };
@@ -39,7 +39,7 @@
   function copyText(text, button) {
     function done() {
       var old = button.textContent;
-      button.textContent = (labels.page[lang()] || {}).copied || button.getAttribute('data-qa-copied') || '✓';
+      button.textContent = (labels.page[lang()] || {}).copied || '✓';
       button.classList.add('qa-copied');
       setTimeout(function () { button.textContent = old; button.classList.remove('qa-copied'); }, 1500);
     }
@@ -96,10 +96,17 @@
       if (a === 'a11y') { panel(); } else if (a === 'a11y-close') { panel(false); } else if (a === 'elder') { toggleElder(); }
       return;
     }
-    var copy = t.closest('[data-qa-copy]');
-    if (copy) { ev.preventDefault(); copyText(copy.getAttribute('data-qa-copy'), copy); return; }
-    var chip = t.closest('[data-qa-ask]');
-    if (chip) { ev.preventDefault(); ask(chip.getAttribute('data-qa-ask')); return; }
+    // (the chat's sanitiser drops data-* attributes: answers carry their copy text and questions as text)
+    var copy = t.closest('.qa-copy');
+    if (copy) {
+      ev.preventDefault();
+      var lines = Array.prototype.map.call(copy.closest('.qa-answer').querySelectorAll('.qa-copy-line'),
+                                           function (x) { return x.textContent; });
+      copyText(lines.join('\n'), copy);
+      return;
+    }
+    var chip = t.closest('.qa-chip');
+    if (chip) { ev.preventDefault(); ask(chip.textContent.trim()); return; }
     var link = t.closest('a[data-qa-target], a[href^="#qa-"]');
     if (!link) { return; }
     var id = link.getAttribute('data-qa-target') || (link.getAttribute('href') || '').slice(1);
@@ -165,7 +172,11 @@
     }
   }
   if ('scrollRestoration' in history) { history.scrollRestoration = 'manual'; }
-  window.addEventListener('load', function () { focusBox(50); });
+  // Gradio may insert this script after the page's load event: then start at once
+  function onLoad(fn) {
+    if (document.readyState === 'complete') { setTimeout(fn, 0); } else { window.addEventListener('load', fn); }
+  }
+  onLoad(function () { focusBox(50); });
 
   // --- the two toggles: 长者模式 and English, remembered in this browser ---
   function toggle(id) { return document.querySelector('#' + id + ' input[type="checkbox"]'); }
@@ -185,7 +196,7 @@
       if ((s('qa-lang') === 'en') !== english.checked) { english.click(); }
     }, 300);
   }
-  window.addEventListener('load', function () { restore(100); });
+  onLoad(function () { restore(100); });
 
   // --- a new answer: show its start (its question on top), not its end ---
   var answers = -1;
