@@ -108,6 +108,12 @@ class Assistant:
             problems.append(msg)
         return cls(index, embedder, settings, tuple(problems))
 
+    def warm(self) -> Assistant:
+        """Read one question now, so the first user does not wait for jieba, the gazetteer, the
+        vocabularies and this corpus's question reader to load."""
+        self.analyse("预热 warm-up 2023年武汉GDP")
+        return self
+
     @property
     def vocabulary(self) -> Vocabulary:
         """What the question reader knows of this corpus, rebuilt when a setting it reads changes."""

@@ -47,7 +47,7 @@ class AssistantReplica:
         if model.info.fingerprint != index.manifest.model_fingerprint:
             raise ClusterError(f"索引与模型不符 / the index in {settings.index_dir} was built with "
                                f"{index.manifest.model_name}, not {model.info.name}: run `qa build --cluster`")
-        self.assistant = Assistant(index, model, settings)._warm()
+        self.assistant = Assistant(index, model, settings).warm()
 
     def ask(self, question: str, top_k: int | None = None, mode: str | None = None,
             doc: str | None = None, context: Any = None) -> Any:
