@@ -30,7 +30,8 @@ FORMAT_VERSION = 1
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
 PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py")
 CURRENT = "CURRENT"
-FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25")
+# the vectors live once, inside dense.faiss (builds before this wrote a copy to embeddings.npy, now ignored)
+FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss", "bm25")
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
 
 
@@ -71,7 +72,7 @@ class Index:
     manifest: Manifest
     documents: dict[str, Document]
     chunks: tuple[Chunk, ...]
-    embeddings: np.ndarray
+    embeddings: np.ndarray  # read-only view of the vectors inside `dense` (faiss_vectors), not a copy
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     vocab: frozenset[str]
@@ -121,6 +122,37 @@ def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
     return index, kind
 
 
+class _FaissVectors(np.ndarray):
+    """A numpy view of a FAISS index's own vector storage that keeps that index alive."""
+
+    owner: Any = None
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.owner = getattr(obj, "owner", None)
+
+
+def faiss_vectors(dense: Any) -> np.ndarray:
+    """The (n, dim) float32 vectors stored in a flat or HNSW-flat index, as a read-only view.
+
+    At 1M chunks the vectors are 1.5 GB; a second copy beside FAISS's (what the index used to keep)
+    was a quarter of the memory. Other index types get a reconstructed copy.
+    """
+    import faiss
+
+    flat = faiss.downcast_index(dense.storage) if hasattr(dense, "storage") else dense
+    n, d = int(dense.ntotal), int(dense.d)
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    if isinstance(flat, faiss.IndexFlat) and int(flat.ntotal) == n:
+        raw = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+        view = raw.view(_FaissVectors)
+        view.owner = dense
+    else:
+        view = dense.reconstruct_n(0, n).view(_FaissVectors)
+    view.flags.writeable = False
+    return view
+
+
 def make_bm25(token_lists: list[list[str]]) -> Any:
     import bm25s
 
@@ -164,6 +196,8 @@ def build_index(
         if progress:
             _print_progress(min(b + batch, len(todo)), len(todo))
     dense, kind = make_faiss(embeddings, ann_threshold)
+    del reuse
+    embeddings = faiss_vectors(dense)  # the built array is freed: FAISS holds the only copy
     bm25 = make_bm25([tokenize(t) for t in texts])
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
@@ -271,7 +305,6 @@ def write_build(index: Index, folder: Path) -> None:
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in index.chunks:
             f.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
-    np.save(folder / "embeddings.npy", index.embeddings, allow_pickle=False)
     faiss.write_index(index.dense, str(folder / "dense.faiss"))
     index.bm25.save(str(folder / "bm25"), show_progress=False)
     manifest = asdict(index.manifest)
@@ -404,8 +437,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
                 documents[d["id"]] = parse_document(d["id"], d["text"], d["path"])
         with open(build / "chunks.jsonl", encoding="utf-8") as f:
             chunks = tuple(chunk_from_json(json.loads(line)) for line in f)
-        embeddings = np.load(build / "embeddings.npy", allow_pickle=False)
         dense = faiss.read_index(str(build / "dense.faiss"))
+        embeddings = faiss_vectors(dense)
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         _check_tables(documents, chunks, bm25)
     except Exception as e:  # whatever a damaged file makes a parser raise (large builds are checked by size only)

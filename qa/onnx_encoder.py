@@ -75,6 +75,8 @@ class OnnxEmbedder:
     A session's run() is thread-safe and releases the GIL, so concurrent questions need no lock.
     """
 
+    thread_safe = True
+
     def __init__(self, folder: Path, config: ExportConfig, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer

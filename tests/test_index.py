@@ -143,7 +143,7 @@ def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, 
     assert any("could not save" in p for p in a.problems)
 
 
-@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "embeddings.npy"])
+@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "documents.jsonl"])
 def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
