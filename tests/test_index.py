@@ -184,3 +184,28 @@ def test_hnsw_above_threshold(corpus: Path):
     assert index.manifest.faiss_kind == "hnsw"
     flat = build_index(docs, FakeEmbedder())
     assert flat.manifest.faiss_kind == "flat"
+
+
+def test_vectors_are_kept_once_inside_faiss(corpus: Path, tmp_path: Path):
+    """index.embeddings is a view of FAISS's own storage (no second copy in memory or on disk), for
+    flat and HNSW indexes, built or loaded; it survives the index object and cannot be written."""
+    import faiss
+
+    from qa.index import faiss_vectors, make_faiss
+
+    a = _load(corpus, tmp_path / "index")
+    for index in (a.index, load_index(tmp_path / "index")):
+        emb = index.embeddings
+        flat = index.dense
+        stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)
+        assert np.shares_memory(emb, stored)
+        assert not emb.flags.writeable
+        assert np.array_equal(emb, flat.reconstruct_n(0, flat.ntotal))
+    assert not (live_build(tmp_path / "index") / "embeddings.npy").exists()
+    x = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
+    hnsw, kind = make_faiss(x, ann_threshold=100)
+    assert kind == "hnsw"
+    view = faiss_vectors(hnsw)
+    del hnsw
+    assert np.array_equal(view, x)  # the view keeps its index alive
+    assert np.array_equal(view[5:7], x[5:7])
