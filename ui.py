@@ -28,6 +28,7 @@ import gradio as gr
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa import Answer, Assistant, Document, Figure, Passage, Period, QAError, QuestionError, Settings  # noqa: E402
+from qa.http_api import api_routes  # noqa: E402
 
 log = logging.getLogger("qa.ui")
 
@@ -1003,7 +1004,9 @@ def main(argv: list[str] | None = None) -> int:
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     print(f"请在浏览器中打开 / open in a browser: http://{host}:{args.port}  (Ctrl+C 退出 / to stop)", flush=True)
     try:
-        app.launch(server_name=args.host, server_port=args.port, inbrowser=False, share=False, quiet=True)
+        # POST /api/ask: the same answers as JSON without Gradio's per-request cost (qa/http_api.py)
+        app.launch(server_name=args.host, server_port=args.port, inbrowser=False, share=False, quiet=True,
+                   app_kwargs={"routes": api_routes(assistant, args.concurrency, args.max_queue)})
     except OSError as e:
         print(f"无法启动服务 / cannot start the server on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from qa.config import ROOT, Settings
+from qa.index import HNSW_EF_SEARCH as _PRODUCT_EF_SEARCH
 
 DIM = 384
 SEED = 20240131
@@ -28,7 +29,7 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW80_MAX = 10_000
 HNSW_EF_SEARCH = (64, 128, 256)
-PRODUCT_EF_SEARCH = 128  # what make_faiss sets
+PRODUCT_EF_SEARCH = _PRODUCT_EF_SEARCH  # what make_faiss sets
 IVF_NPROBE = (8, 16, 32, 64, 128, 256, 512)
 IVF_TRAIN_PER_LIST = 40  # k-means sample: 40 points per list (faiss asks for >= 39) ...
 IVF_TRAIN_MAX = 100_000  # ... but at most this many (1M: 25 per list), to keep the 1M build in budget

@@ -86,6 +86,7 @@ class BenchConfig:
     in_process: bool = False  # scale workers in this process (tests)
     worst_case: bool = True
     hnsw80_max: int = HNSW80_MAX
+    ann_kinds: tuple[str, ...] = ("flat", "hnsw", "ivf")  # FAISS index types measured at each size
     notes: list[str] = field(default_factory=list)
 
 

@@ -94,8 +94,28 @@ def ask(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybri
     return 200, event, data[0] if event == "complete" and data else data
 
 
-def load_test(url: str, questions: Sequence[str], clients: int = 20, progress: bool = True) -> dict[str, Any]:
-    """Each client asks its share back to back; latency per request, errors, throughput."""
+def ask_json(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid") -> tuple[int, str | None, Any]:
+    """POST /api/ask (qa/http_api.py): one request, the answer as JSON."""
+    body = json.dumps({"question": question, "top_k": top_k, "mode": mode}, ensure_ascii=False).encode("utf-8")
+    r = client.post(f"{url}/api/ask", content=body, headers={"content-type": "application/json"})
+    data = r.json() if r.headers.get("content-type", "").startswith("application/json") else r.text
+    return r.status_code, "complete" if r.status_code == 200 else None, data
+
+
+ENDPOINTS = {"gradio": ask, "json": ask_json}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (all its threads): a cost per request that a busy
+    shared machine does not inflate the way it inflates wall-clock latency."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_test(url: str, questions: Sequence[str], clients: int = 20, progress: bool = True,
+              endpoint: str = "gradio", pid: int | None = None) -> dict[str, Any]:
+    """Each client asks its share back to back; latency per request, errors, throughput, and the
+    server's CPU time per request when its pid is given."""
     import httpx
 
     latencies: list[float] = []
@@ -103,13 +123,14 @@ def load_test(url: str, questions: Sequence[str], clients: int = 20, progress: b
     lock = threading.Lock()
     shares = [list(questions[i::clients]) for i in range(clients)]
     done = [0]
+    call = ENDPOINTS[endpoint]
 
     def client(mine: list[str]) -> None:
         with httpx.Client(timeout=120) as c:
             for q in mine:
                 t = time.perf_counter()
                 try:
-                    status, event, data = ask(c, url, q)
+                    status, event, data = call(c, url, q)
                     ok = status == 200 and event == "complete" and isinstance(data, dict) and "error" not in data
                     why = "" if ok else f"{status} {event} {str(data)[:120]}"
                 except Exception as e:  # noqa: BLE001 - counted as an error
@@ -123,18 +144,21 @@ def load_test(url: str, questions: Sequence[str], clients: int = 20, progress: b
                     if progress and done[0] % 200 == 0:
                         say(f"  load: {done[0]}/{len(questions)}")
 
+    cpu0 = cpu_seconds(pid) if pid else None
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, shares))
     wall = time.perf_counter() - t0
-    return {"requests": len(questions), "clients": clients, "wall_s": wall, "req_per_s": len(questions) / wall,
-            "latency": stats(latencies), "errors": len(errors), "error_samples": errors[:5],
+    cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / len(questions) if pid else None
+    return {"endpoint": endpoint, "requests": len(questions), "clients": clients, "wall_s": wall, "req_per_s": len(questions) / wall,
+            "latency": stats(latencies), "server_cpu_ms_per_request": cpu_ms, "errors": len(errors), "error_samples": errors[:5],
             "loadavg": list(os.getloadavg())}
 
 
 def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clients: int = 20,
                  ready_runs: int = 3, env_extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """Ready time (median of `ready_runs` launches), then the load test on the last server."""
+    """Ready time (median of `ready_runs` launches), then the load test on the last server, each
+    endpoint with its own half of `questions`."""
     ready = []
     proc = None
     try:
@@ -145,8 +169,15 @@ def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clie
             if i < ready_runs - 1:
                 stop_server(proc)
                 proc = None
-        say(f"load: {len(questions)} questions from {clients} clients")
-        result = load_test(url, questions, clients)
+        result = {}
+        share = len(questions) // len(ENDPOINTS)  # each endpoint its own questions: no cache hits across
+        for i, endpoint in enumerate(ENDPOINTS):
+            mine = questions[i * share:(i + 1) * share]
+            say(f"load on the {endpoint} endpoint: {len(mine)} questions from {clients} clients")
+            result[endpoint] = load_test(url, mine, clients, endpoint=endpoint, pid=proc.pid)
+            r = result[endpoint]
+            say(f"  {r['req_per_s']:.1f} req/s, p50 {r['latency']['p50']:.0f} ms, p95 {r['latency']['p95']:.0f} ms, "
+                f"errors {r['errors']}, server CPU {r['server_cpu_ms_per_request']:.1f} ms per request")
     finally:
         if proc is not None:
             stop_server(proc)
