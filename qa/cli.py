@@ -214,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
     be.add_argument("--scale", default="10000,100000,1000000", help="synthetic corpus sizes")
     be.add_argument("--profile", action="store_true", help="pyinstrument profiles of hybrid queries into --out")
+    be.add_argument("--ann", default="flat,hnsw,ivf", help="FAISS index types measured at each scale size")
     be.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("serve", parents=[common], help="start the web page")

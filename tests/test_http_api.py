@@ -72,11 +72,12 @@ def test_bad_requests_are_refused(body, why):
 
 def test_refusals_on_the_wire_and_busy(assistant):
     app, url = _serve(assistant, concurrency=1, max_queue=0)
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
     real_ask = assistant.ask
 
-    def slow_ask(*a, **kw):
-        gate.wait(10)
+    def slow_ask(*a, **kw):  # holds the one worker until the test lets it go
+        started.set()
+        gate.wait(30)
         return real_ask(*a, **kw)
 
     try:
@@ -88,10 +89,8 @@ def test_refusals_on_the_wire_and_busy(assistant):
             assistant.ask = slow_ask  # one answer in progress fills concurrency 1 with no queue
             first = threading.Thread(target=lambda: httpx.post(f"{url}/api/ask", json={"question": "新增学位"}, timeout=60))
             first.start()
-            for _ in range(100):
-                r = c.post(f"{url}/api/ask", json={"question": "高企总数"})
-                if r.status_code == 503:
-                    break
+            assert started.wait(30)
+            r = c.post(f"{url}/api/ask", json={"question": "高企总数"})
             assert r.status_code == 503 and "busy" in r.json()["error_en"]
             gate.set()
             first.join()
