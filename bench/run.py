@@ -223,7 +223,7 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
                     r = cold_start(corpus, str(fresh / "index"), first_q, model_name,
                                    env_extra={"QA_MODEL_CACHE_DIR": str(fresh / "cache")})
                     results["cold_start"]["fresh"] = {"runs": [r], "median_index": 0, "median_total_s": r["total_s"]}
-                    say(f"  {r['total_s']:.1f}s (model {r['model_s']:.1f}s, index {r['index_s']:.1f}s)")
+                    say(f"  {r['total_s']:.1f}s (load: convert + export the model, build the index {r['load_s']:.1f}s)")
                 except Exception as e:  # noqa: BLE001
                     say(f"  failed: {e}")
                     results["cold_start"]["fresh"] = {"error": str(e)[-500:]}
