@@ -10,6 +10,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 
+from qa.config import Settings
+
 from .common import MODES, SEED, say, stats
 from .peer import peer_ids
 
@@ -29,7 +31,7 @@ def latency_bench(assistant: Any, questions: Sequence[tuple[str, Any, int]], pee
     a = assistant
     s = a.settings
     ours: dict[str, list[float]] = {r: [] for r in OUR_ROWS}
-    theirs: dict[str, list[float]] = {m: [] for m in (*MODES, CACHED)}
+    theirs: dict[str, list[float]] = {m: [] for m in ("embedding only", *MODES, CACHED)}
     hits: dict[str, dict[str, list[int]]] = {"ours": {m: [] for m in MODES}, "peer": {m: [] for m in MODES}}
     search_ok = True
     skipped = 0
@@ -54,6 +56,10 @@ def latency_bench(assistant: Any, questions: Sequence[tuple[str, Any, int]], pee
             t = pc()
             a.model.encode_queries([query.text])
             ours["embedding only"].append((pc() - t) * 1000)
+            if peer is not None:  # the peer's model as its users run it (sentence-transformers on torch)
+                t = pc()
+                peer["embeddings"].m.encode_queries([query.text])
+                theirs["embedding only"].append((pc() - t) * 1000)
 
         def ask(mode: str) -> None:
             a._query_cache.clear()
@@ -122,7 +128,41 @@ def latency_bench(assistant: Any, questions: Sequence[tuple[str, Any, int]], pee
         "non_model_over_embedding": out["ours"]["hybrid, embedding cached"]["p50"] / enc,
     }
     if peer is not None:
-        out["ratios"]["ours_over_peer"] = {m: out["ours"][m]["p50"] / out["peer"][m]["p50"] for m in (*MODES, CACHED)}
+        out["ratios"]["ours_over_peer"] = {m: out["ours"][m]["p50"] / out["peer"][m]["p50"]
+                                           for m in ("embedding only", *MODES, CACHED)}
+    return out
+
+
+def encoder_bench(settings: Settings, questions: Sequence[str], chunks: Sequence[str], rounds: int = 200,
+                  encoders: Sequence[str] = ("torch", "onnx", "onnx-int8")) -> dict[str, Any]:
+    """Each encoder of the same model: load time (warm caches), single-query latency (interleaved,
+    `rounds` distinct questions), and cosine to torch on every question and chunk."""
+    from qa.embedding import load_encoder
+
+    models, out = {}, {}
+    for enc in encoders:
+        t = time.perf_counter()
+        models[enc] = load_encoder(settings.model, settings.model_cache_dir, enc)
+        out[enc] = {"load_s": time.perf_counter() - t, "encoder": getattr(models[enc].info, "encoder", enc)}
+        models[enc].encode_queries(list(questions[:3]))
+    lat: dict[str, list[float]] = {e: [] for e in encoders}
+    order = random.Random(SEED)
+    for i in range(rounds):
+        q = questions[i % len(questions)] + ("" if i < len(questions) else f" ({i // len(questions)})")
+        names = list(encoders)
+        order.shuffle(names)
+        for enc in names:
+            t = time.perf_counter()
+            models[enc].encode_queries([q])
+            lat[enc].append((time.perf_counter() - t) * 1000)
+    ref_q = models[encoders[0]].encode_queries(list(questions))
+    ref_c = models[encoders[0]].encode_documents(list(chunks))
+    for enc in encoders:
+        out[enc]["query"] = stats(lat[enc])
+        cq = (models[enc].encode_queries(list(questions)) * ref_q).sum(axis=1)
+        cc = (models[enc].encode_documents(list(chunks)) * ref_c).sum(axis=1)
+        out[enc]["cosine_to_torch"] = {"questions_min": float(cq.min()), "questions_mean": float(cq.mean()),
+                                       "chunks_min": float(cc.min()), "chunks_mean": float(cc.mean())}
     return out
 
 

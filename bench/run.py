@@ -55,6 +55,8 @@ from pathlib import Path
 from typing import Any
 
 
+import numpy as np
+
 from qa.config import Settings
 
 from . import common
@@ -62,11 +64,14 @@ from .common import (
     HNSW80_MAX, PRODUCT_EF_SEARCH, QUICK_MAX_SIZE, MIN_QUESTIONS, TARGETS, say, parse_sizes,
     fmt_n, machine_info, machine_line, run_child, bench_questions, load_gold_items, relevant_sets,
 )
-from .latency import OUR_ROWS, latency_bench, profile_queries
+from qa.chunking import indexable_text
+
+from .latency import OUR_ROWS, encoder_bench, latency_bench, profile_queries
 from .peer import build_peer, peer_available
-from .report import cold_table, evaluate_targets, latency_table, scale_tables, targets_table, write_outputs
+from .report import encoders_table, server_table, cold_table, evaluate_targets, latency_table, scale_tables, targets_table, write_outputs
 from .scale import recommend_ann_threshold, scale_bench
-from .startup import cold_start, import_costs
+from .server import server_bench
+from .startup import cli_cold, cold_start, import_costs
 
 
 @dataclass
@@ -86,6 +91,8 @@ class BenchConfig:
     in_process: bool = False  # scale workers in this process (tests)
     worst_case: bool = True
     hnsw80_max: int = HNSW80_MAX
+    ann_kinds: tuple[str, ...] = ("flat", "hnsw", "ivf")  # FAISS index types measured at each size
+    server_questions: int = 1000  # per endpoint, 20 clients; 0 skips the server stage
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,7 +110,8 @@ def config_from_args(args: argparse.Namespace, settings: Settings) -> BenchConfi
         out=Path(getattr(args, "out", None) or "artifacts/bench"), settings=settings, quick=quick,
         peer=not getattr(args, "no_peer", False), profile=profile, sizes=tuple(sizes),
         questions=MIN_QUESTIONS if quick else None, scale_queries=50 if quick else 100, cold_runs=2 if quick else 3,
-        notes=notes,
+        notes=notes, server_questions=200 if quick else 1000,
+        ann_kinds=tuple(k.strip() for k in (getattr(args, "ann", None) or "flat,hnsw,ivf").split(",") if k.strip()),
     )
 
 
@@ -150,12 +158,23 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
                 say(f"peer skipped: {missing}")
             else:
                 say("building the LangChain peer (FAISS + BM25Retriever + EnsembleRetriever) over the same chunks")
-                peer = build_peer(a.index.chunks, a.model)
+                peer_model = cfg.model
+                if peer_model is None:  # LangChain users run the model on sentence-transformers/torch
+                    from qa.embedding import load_model
+
+                    peer_model = load_model(cfg.settings.model, cfg.settings.model_cache_dir)
+                peer = build_peer(a.index.chunks, peer_model)
         relevant = relevant_sets(a.index, items)
         say(f"latency: {len(questions)} questions x ({len(OUR_ROWS)} rows ours" + (" + 3 peer" if peer else "") + ")")
         results["latency"] = latency_bench(a, questions, peer, relevant)
         print(latency_table(results["latency"]), flush=True)
         report()
+        if cfg.children:  # the encoders side by side (real model only)
+            say("encoders: torch, onnx (fp32), onnx-int8 on the same questions")
+            chunk_texts = [indexable_text(c) for c in a.index.chunks]
+            results["encoders"] = encoder_bench(cfg.settings, [it.question for it in items], chunk_texts)
+            print(encoders_table(results["encoders"]), flush=True)
+            report()
         if cfg.profile:
             try:
                 path = cfg.out / "profile_hybrid.txt"
@@ -204,7 +223,7 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
                     r = cold_start(corpus, str(fresh / "index"), first_q, model_name,
                                    env_extra={"QA_MODEL_CACHE_DIR": str(fresh / "cache")})
                     results["cold_start"]["fresh"] = {"runs": [r], "median_index": 0, "median_total_s": r["total_s"]}
-                    say(f"  {r['total_s']:.1f}s (model {r['model_s']:.1f}s, index {r['index_s']:.1f}s)")
+                    say(f"  {r['total_s']:.1f}s (load: convert + export the model, build the index {r['load_s']:.1f}s)")
                 except Exception as e:  # noqa: BLE001
                     say(f"  failed: {e}")
                     results["cold_start"]["fresh"] = {"error": str(e)[-500:]}
@@ -212,8 +231,28 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
                 results["cold_start"]["imports"] = import_costs()
             except (OSError, subprocess.SubprocessError) as e:
                 say(f"import costs not measured: {e}")
+            cli = []
+            for i in range(cfg.cold_runs):
+                try:
+                    cli.append(cli_cold(corpus, str(work / "index"), first_q))
+                    say(f"qa ask from launch to answer, run {i + 1}/{cfg.cold_runs}: {cli[-1]['wall_s']:.2f}s")
+                except Exception as e:  # noqa: BLE001
+                    say(f"  qa ask failed: {e}")
+            if cli:
+                results["cold_start"]["cli"] = {"runs": cli, "median_s": float(np.median([r["wall_s"] for r in cli]))}
             print(cold_table(results["cold_start"]), flush=True)
             report()
+            if cfg.server_questions:
+                say("server: ready time, then 20 clients on each endpoint")
+                sq = [q for q, _, _ in bench_questions(items, 2 * cfg.server_questions)]
+                try:
+                    results["server"] = server_bench(corpus, str(work / "index"), sq, clients=20,
+                                                     ready_runs=cfg.cold_runs)
+                    print(server_table(results["server"]), flush=True)
+                except Exception as e:  # noqa: BLE001
+                    say(f"  server failed: {e}")
+                    results["server"] = {"error": str(e)[-500:]}
+                report()
         del a, peer
         gc.collect()
         # --- stage 4 -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from qa.config import Settings
 from .common import (
     DIM, SEED, LATENT_DIM, LATENT_NOISE, QUERY_NOISE, HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH,
     PRODUCT_EF_SEARCH, IVF_NPROBE, IVF_TRAIN_PER_LIST, IVF_TRAIN_MAX, IVF_NITER, FLAT_FEW_QUERIES_ABOVE,
-    FLAT_FEW_QUERIES, TARGETS, MODES, say, stats, rss_mb, peak_rss_mb, fmt_n, run_child, _malloc_trim,
+    FLAT_FEW_QUERIES, TARGETS, MODES, say, stats, rss_mb, peak_rss_mb, dir_bytes, fmt_n, run_child, _malloc_trim,
 )
 
 if TYPE_CHECKING:
@@ -218,15 +218,14 @@ def synthetic_corpus(corpus_dir: str, n: int, seed: int = SEED, base_variants: i
 
 
 def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: str | None, questions: list[str],
-               ann_threshold: int, profile_path: str | None = None) -> dict[str, Any]:
-    """The whole `ask` path over n synthetic chunks; query embeddings pre-cached (no model here)."""
+               ann_threshold: int, profile_path: str | None = None, save_dir: str | None = None) -> dict[str, Any]:
+    """The whole `ask` path over n synthetic chunks; query embeddings pre-cached (no model here).
+    With save_dir, the index is also saved there (qa.index.save_index) for serve_worker."""
     import faiss
 
     from qa.answer import Assistant
-    from qa.index import FORMAT_VERSION, Index, Manifest, make_bm25, make_faiss
-    from qa.query import analyse
-
-    from qa.query import tokenize
+    from qa.index import FORMAT_VERSION, Index, Manifest, faiss_vectors, make_bm25, make_faiss, save_index
+    from qa.query import analyse, tokenize
 
     tokenize("光谷预热")  # jieba's dictionary and bm25s load before the baseline, not inside a step
     import bm25s  # noqa: F401
@@ -252,8 +251,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     rss_bm25 = rss_mb()
     out["bm25_mb"] = rss_bm25 - rss_chunks
     x = np.load(x_path)
-    rss_x = rss_mb()
-    out["embeddings_mb"] = rss_x - rss_bm25
+    out["embeddings_mb"] = 0.0  # no copy beside FAISS's (was 1.4 GB at 1M)
     t = time.perf_counter()
     if dense_path:
         dense = faiss.read_index(dense_path)
@@ -265,19 +263,22 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
         dense, kind = make_faiss(x, ann_threshold)
         out["dense_build_s"] = time.perf_counter() - t
     out["dense_kind"] = kind
+    dim = x.shape[1]
+    del x  # FAISS holds the vectors; the index reads them from there (faiss_vectors)
     gc.collect()
+    _malloc_trim()
     rss_dense = rss_mb()
-    out["dense_mb"] = rss_dense - rss_x
+    out["dense_mb"] = rss_dense - rss_bm25  # FAISS with its vectors (the loaded array is freed)
     out["serving_rss_mb"] = rss_dense
     out["serving_index_mb"] = rss_dense - rss0
     s = Settings.from_env(corpus_dir=corpus_dir)
-    manifest = Manifest(format_version=FORMAT_VERSION, model_name="synthetic", model_fingerprint="synthetic", dim=x.shape[1],
+    manifest = Manifest(format_version=FORMAT_VERSION, model_name="synthetic", model_fingerprint="synthetic", dim=dim,
                         chunk_min=s.chunk_min, chunk_max=s.chunk_max,
                         documents={d.id: d.sha256 for d in corpus.documents.values()}, n_chunks=n, faiss_kind=kind,
                         created=time.time())
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
-    index = Index(manifest=manifest, documents=corpus.documents, chunks=corpus.chunks, embeddings=x, dense=dense,
-                  bm25=bm25, vocab=vocab)
+    index = Index(manifest=manifest, documents=corpus.documents, chunks=corpus.chunks,
+                  embeddings=faiss_vectors(dense), dense=dense, bm25=bm25, vocab=vocab)
     a = Assistant(index, None, s)
     qvecs = np.load(q_path)
     texts = []
@@ -298,6 +299,11 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
             times.append((time.perf_counter() - t) * 1000)
         out["modes"][mode] = stats(times)
     out["parts"] = _part_times(a, texts, s)
+    if save_dir:
+        t = time.perf_counter()
+        save_index(index, save_dir)
+        out["save_s"] = time.perf_counter() - t
+        out["disk_mb"] = dir_bytes(save_dir) / 2**20
     if profile_path:
         from pyinstrument import Profiler
 
@@ -309,6 +315,42 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
         Path(profile_path).write_text(f"=== hybrid ask over {fmt_n(n)} synthetic chunks, embedding cached ===\n"
                                       + prof.output_text(unicode=True, color=False), encoding="utf-8")
     out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def serve_worker(corpus_dir: str, index_dir: str, questions: list[str], encoder: str | None = None) -> dict[str, Any]:
+    """A fresh process serving a saved index as the product does: load it from disk (timed), load
+    the query encoder, answer the questions with the model (query cache cleared each time); resident
+    memory of the whole process at the end."""
+    import os
+
+    t0 = time.perf_counter()
+    from qa.answer import Assistant, _load_model
+    from qa.index import load_index
+
+    s = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **({"encoder": encoder} if encoder else {}))
+    t = time.perf_counter()
+    index = load_index(index_dir)
+    out: dict[str, Any] = {"n": index.size, "load_index_s": time.perf_counter() - t, "rss_index_mb": rss_mb()}
+    t = time.perf_counter()
+    model = _load_model(s)
+    out["load_model_s"] = time.perf_counter() - t
+    a = Assistant(index, model, s)
+    a.ask(questions[0])
+    out["ready_s"] = time.perf_counter() - t0
+    out["modes"] = {}
+    for mode in MODES:
+        times = []
+        for q in questions:
+            a._query_cache.clear()
+            t = time.perf_counter()
+            a.ask(q, top_k=5, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        out["modes"][mode] = stats(times)
+    out["rss_mb"] = rss_mb()
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["encoder"] = getattr(model.info, "encoder", "torch")
+    out["loadavg"] = list(os.getloadavg())
     return out
 
 
@@ -358,6 +400,7 @@ def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], re
             if n <= cfg.hnsw80_max:
                 kinds.append(("hnsw (efC=80, as make_faiss)", "hnsw", {"ef_construction": 80}))
             kinds.append(("ivf", "ivf", {}))
+            kinds = [kd for kd in kinds if kd[1] in cfg.ann_kinds]
             hnsw_path = str(tmp / f"hnsw{n}.faiss")
             for label, kind, extra in kinds:
                 if kind == "hnsw":
@@ -399,9 +442,11 @@ def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], re
                 f"{'hnsw' if dense_path else 'make_faiss'} dense, {len(questions)} questions)")
             prof = str(cfg.out / f"profile_scale_{fmt_n(n)}.txt") if cfg.profile and si == len(sizes) - 1 else None
             try:
+                save_dir = str(tmp / f"index{n}") if si == len(sizes) - 1 else None
                 r = call("e2e_worker", {"corpus_dir": str(cfg.settings.corpus_dir), "n": n, "x_path": x_path,
                                         "q_path": q_path, "dense_path": dense_path, "questions": questions,
-                                        "ann_threshold": cfg.settings.ann_threshold, "profile_path": prof})
+                                        "ann_threshold": cfg.settings.ann_threshold, "profile_path": prof,
+                                        "save_dir": save_dir})
                 say(f"  serving {r['serving_rss_mb']:.0f} MB (chunks {r['chunk_table_mb']:.0f}, bm25 {r['bm25_mb']:.0f}, "
                     f"embeddings {r['embeddings_mb']:.0f}, faiss {r['dense_mb']:.0f}); ask p50 " + ", ".join(
                         f"{m} {v['p50']:.1f} ms" for m, v in r["modes"].items()) + " (model excluded)")
@@ -409,6 +454,17 @@ def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], re
                 say(f"scale {fmt_n(n)}: whole path failed: {e}")
                 r = {"error": str(e)[-500:]}
             res["e2e"] = r
+            if "save_s" in r:
+                say(f"scale {fmt_n(n)}: serving the saved index from a fresh process with the real encoder")
+                try:
+                    res["serve"] = sv = call("serve_worker", {"corpus_dir": str(cfg.settings.corpus_dir),
+                                                              "index_dir": str(tmp / f"index{n}"), "questions": questions})
+                    say(f"  load index {sv['load_index_s']:.1f} s, model {sv['load_model_s']:.1f} s; hybrid p50 "
+                        f"{sv['modes']['hybrid']['p50']:.1f} ms with the model; RSS {sv['rss_mb']:.0f} MB")
+                except Exception as e:  # noqa: BLE001
+                    say(f"scale {fmt_n(n)}: serving failed: {e}")
+                    res["serve"] = {"error": str(e)[-500:]}
+                shutil.rmtree(tmp / f"index{n}", ignore_errors=True)
             for p in (x_path, q_path, gt_path, hnsw_path):
                 Path(p).unlink(missing_ok=True)
             report()

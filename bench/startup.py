@@ -79,14 +79,7 @@ t_main = time.time()
 t_spawn = float(sys.argv[1])
 from qa import Assistant
 t_import = time.time()
-import torch
-t_torch = time.time()
-import sentence_transformers
-t_st = time.time()
-from qa.embedding import load_model
-model = load_model(sys.argv[5] or None)
-t_model = time.time()
-a = Assistant.load(corpus_dir=sys.argv[2], index_dir=sys.argv[3], model=model)
+a = Assistant.load(corpus_dir=sys.argv[2], index_dir=sys.argv[3], model=sys.argv[5] or None)
 t_index = time.time()
 answer = a.ask(sys.argv[4])
 t_end = time.time()
@@ -94,27 +87,32 @@ rss = 0.0
 for line in open('/proc/self/status'):
     if line.startswith('VmRSS:'):
         rss = int(line.split()[1]) / 1024
+heavy = sorted(k for k in ('torch', 'sentence_transformers', 'transformers', 'gradio') if k in sys.modules)
 t = time.time()
-a.ask(sys.argv[4] + "？")  # a second question: what the first one paid for once (jieba's dictionary, lazy imports)
+a.ask(sys.argv[4] + "？")  # a second question: what the first one paid for once
 second_s = time.time() - t
-verify_s = None
-if not sys.argv[5]:  # after the clock stopped: how much of the model step is checking its checksums
-    try:
-        from qa.config import Settings
-        from qa.embedding import default_model_dir, verify_folder
-        t = time.time()
-        verify_folder(default_model_dir(Settings.from_env().model_cache_dir))
-        verify_s = time.time() - t
-    except Exception:
-        pass
 print(%r + json.dumps({"total_s": t_end - t_spawn, "interpreter_s": t_main - t_spawn, "import_s": t_import - t_main,
-      "torch_import_s": t_torch - t_import, "st_import_s": t_st - t_torch, "model_s": t_model - t_st,
-      "model_checksum_s": verify_s, "index_s": t_index - t_model, "first_ask_s": t_end - t_index,
-      "second_ask_s": second_s, "answer_ms": answer.elapsed_ms, "found": answer.found, "rss_mb": rss}), flush=True)
+      "load_s": t_index - t_import, "first_ask_s": t_end - t_index, "second_ask_s": second_s,
+      "answer_ms": answer.elapsed_ms, "found": answer.found, "rss_mb": rss, "heavy_modules": heavy,
+      "encoder": getattr(a.model.info, "encoder", "torch")}), flush=True)
 """ % _RESULT
 
 
-def import_costs(modules: str = "qa, torch, sentence_transformers", top: int = 8) -> list[tuple[str, float]]:
+def cli_cold(corpus_dir: str, index_dir: str, question: str, env_extra: dict[str, str] | None = None,
+             timeout: float = 600) -> dict[str, Any]:
+    """Seconds from launching `python -m qa.cli ask QUESTION` to its exit, answer printed (what a user
+    at a terminal waits), with a built index."""
+    t = time.time()
+    proc = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--corpus", corpus_dir, "--index", index_dir,
+                           "--no-rebuild", question], capture_output=True, text=True, env=_child_env(env_extra),
+                          timeout=timeout, cwd=str(ROOT))
+    wall = time.time() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"qa ask failed ({proc.returncode}): {proc.stderr[-1500:]}")
+    return {"wall_s": wall, "answered": proc.stdout.startswith("答")}
+
+
+def import_costs(modules: str = "qa, onnxruntime, tokenizers, faiss, bm25s, jieba.posseg", top: int = 8) -> list[tuple[str, float]]:
     """Seconds each package's first import costs in a fresh Python (`python -X importtime`), heaviest
     first: where the cold start's import time goes."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {modules}"], capture_output=True,

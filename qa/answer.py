@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -182,8 +182,11 @@ class Assistant:
         cached = self._query_cache.get(text)
         if cached is not None:
             return cached
-        with self._encode_lock:
+        if getattr(self.model, "thread_safe", False):  # onnxruntime: concurrent runs, no lock needed
             vec = self.model.encode_queries([text])[0]
+        else:  # torch: one forward pass at a time, or concurrent ones fight over the same cores
+            with self._encode_lock:
+                vec = self.model.encode_queries([text])[0]
         if len(self._query_cache) >= 1024:
             self._query_cache.pop(next(iter(self._query_cache)))
         self._query_cache[text] = vec

@@ -18,6 +18,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         corpus_dir=getattr(args, "corpus", None),
         index_dir=getattr(args, "index", None),
         model=getattr(args, "model", None),
+        encoder=getattr(args, "encoder", None),
     )
 
 
@@ -247,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", type=Path, help="folder of documents (default corpus/, env QA_CORPUS_DIR)")
     common.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
     common.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
+    common.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8"),
+                        help="what runs the model (default onnx, env QA_ENCODER); the index is rebuilt for another")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", parents=[common], help="build or refresh the index")
@@ -298,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
     be.add_argument("--scale", default="10000,100000,1000000", help="synthetic corpus sizes")
     be.add_argument("--profile", action="store_true", help="pyinstrument profiles of hybrid queries into --out")
+    be.add_argument("--ann", default="flat,hnsw,ivf", help="FAISS index types measured at each scale size")
     be.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("serve", parents=[common], help="start the web page")

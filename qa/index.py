@@ -28,12 +28,14 @@ from .ngrams import char_ngrams
 from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
-FORMAT_VERSION = 3  # 2: the character-bigram BM25 field (bm25-ngrams); 3: figures carry indicator, aspect, scope
+FORMAT_VERSION = 4  # 2: the character-bigram BM25 field; 3: figures carry indicator, aspect, scope; 4: vectors only in FAISS
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
 PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
                     "data/indicators.json")
 CURRENT = "CURRENT"
-FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "bm25", "bm25-ngrams")
+# the vectors live once, inside dense.faiss (builds before this wrote a copy to embeddings.npy, now ignored)
+FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss", "bm25", "bm25-ngrams")
+HNSW_EF_SEARCH = 256  # recall@10 0.99 at 1M chunks in ~2.4 ms (qa bench)
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
 
 
@@ -74,7 +76,7 @@ class Index:
     manifest: Manifest
     documents: dict[str, Document]
     chunks: tuple[Chunk, ...]
-    embeddings: np.ndarray
+    embeddings: np.ndarray  # read-only view of the vectors inside `dense` (faiss_vectors), not a copy
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     vocab: frozenset[str]
@@ -125,7 +127,7 @@ def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
     if len(embeddings) > ann_threshold:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 256  # recall@10 0.99 at 1M chunks in ~2.4 ms (qa bench)
+        index.hnsw.efSearch = HNSW_EF_SEARCH
         kind = "hnsw"
     else:
         index = faiss.IndexFlatIP(dim)
@@ -133,6 +135,37 @@ def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
     if len(embeddings):
         index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
     return index, kind
+
+
+class _FaissVectors(np.ndarray):
+    """A numpy view of a FAISS index's own vector storage that keeps that index alive."""
+
+    owner: Any = None
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.owner = getattr(obj, "owner", None)
+
+
+def faiss_vectors(dense: Any) -> np.ndarray:
+    """The (n, dim) float32 vectors stored in a flat or HNSW-flat index, as a read-only view.
+
+    At 1M chunks the vectors are 1.5 GB; a second copy beside FAISS's (what the index used to keep)
+    was a quarter of the memory. Other index types get a reconstructed copy.
+    """
+    import faiss
+
+    flat = faiss.downcast_index(dense.storage) if hasattr(dense, "storage") else dense
+    n, d = int(dense.ntotal), int(dense.d)
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    if isinstance(flat, faiss.IndexFlat) and int(flat.ntotal) == n:
+        raw = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+        view = raw.view(_FaissVectors)
+        view.owner = dense
+    else:
+        view = dense.reconstruct_n(0, n).view(_FaissVectors)
+    view.flags.writeable = False
+    return view
 
 
 def make_bm25(token_lists: list[list[str]]) -> Any:
@@ -186,6 +219,8 @@ def build_index(
         if progress:
             _print_progress(min(b + batch, len(todo)), len(todo))
     dense, kind = make_faiss(embeddings, ann_threshold)
+    del reuse
+    embeddings = faiss_vectors(dense)  # the built array is freed: FAISS holds the only copy
     bm25 = make_bm25([tokenize(t) for t in texts])
     ngrams = make_bm25([char_ngrams(t) for t in texts])
     manifest = Manifest(
@@ -253,9 +288,34 @@ def chunk_to_json(c: Chunk) -> dict[str, Any]:
     return d
 
 
-def chunk_from_json(d: dict[str, Any]) -> Chunk:
-    figures = tuple(Figure(**{**f, "period": Period.parse(f["period"])}) for f in d["figures"])
-    return Chunk(**{**d, "path": tuple(d["path"]), "period": Period.parse(d["period"]), "figures": figures})
+def chunk_from_json(d: dict[str, Any], memo: dict | None = None) -> Chunk:
+    """A chunk from its JSON row. With a memo shared across rows, equal values (document ids,
+    heading paths, periods, units, kinds, subjects) become one object: at 1M chunks this halves
+    the chunk table's memory."""
+    if memo is None:
+        memo = {}
+    same = memo.setdefault
+    period = _period_of(d["period"], memo)
+    figures = tuple(
+        Figure(**{**f, "period": _period_of(f["period"], memo),
+                  **{k: same(f[k], f[k]) for k in _SHARED_FIGURE_FIELDS if isinstance(f.get(k), str)}})
+        for f in d["figures"])
+    path = tuple(same(p, p) for p in d["path"])
+    ids = {k: same(d[k], d[k]) for k in ("id", "prev", "next") if isinstance(d.get(k), str)}  # a neighbour's id
+    return Chunk(**{**d, **ids, "doc": same(d["doc"], d["doc"]), "path": same(path, path), "period": period,
+                    "figures": figures, "topic": same(d.get("topic", ""), d.get("topic", ""))})
+
+
+_SHARED_FIGURE_FIELDS = ("unit", "kind", "subject", "qualifier", "base_unit", "doc", "section")
+
+
+def _period_of(value: Any, memo: dict) -> Period | None:
+    if value is None:
+        return None
+    key = ("period", value["year"], value["kind"]) if isinstance(value, dict) else ("period", str(value))
+    if key not in memo:
+        memo[key] = Period.parse(value)
+    return memo[key]
 
 
 # --- saving and loading (I/O) ------------------------------------------------------------------
@@ -295,7 +355,6 @@ def write_build(index: Index, folder: Path) -> None:
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in index.chunks:
             f.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
-    np.save(folder / "embeddings.npy", index.embeddings, allow_pickle=False)
     faiss.write_index(index.dense, str(folder / "dense.faiss"))
     index.bm25.save(str(folder / "bm25"), show_progress=False)
     index.ngrams.save(str(folder / "bm25-ngrams"), show_progress=False)
@@ -428,9 +487,11 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
                 d = json.loads(line)
                 documents[d["id"]] = parse_document(d["id"], d["text"], d["path"])
         with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            chunks = tuple(chunk_from_json(json.loads(line)) for line in f)
-        embeddings = np.load(build / "embeddings.npy", allow_pickle=False)
+            memo: dict = {}
+            chunks = tuple(chunk_from_json(json.loads(line), memo) for line in f)
+            del memo
         dense = faiss.read_index(str(build / "dense.faiss"))
+        embeddings = faiss_vectors(dense)
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         _check_tables(documents, chunks, bm25)
         ngrams = bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False)

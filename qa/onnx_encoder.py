@@ -75,6 +75,8 @@ class OnnxEmbedder:
     A session's run() is thread-safe and releases the GIL, so concurrent questions need no lock.
     """
 
+    thread_safe = True
+
     def __init__(self, folder: Path, config: ExportConfig, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -105,8 +107,12 @@ class OnnxEmbedder:
     def _encode(self, texts: list[str], prompt: str, batch_size: int) -> np.ndarray:
         if not texts:
             return np.empty((0, self.config.dim), dtype=np.float32)
-        # sentence-transformers strips each input after adding the prompt; the tokenizer does the rest
-        encodings = self.tokenizer.encode_batch([(prompt + t).strip() for t in texts])
+        if self.config.encoder == "onnx-int8":
+            # dynamic quantisation scales activations per batch, padding included: a text would embed
+            # differently beside longer ones. One text per run keeps a chunk's vector its own.
+            batch_size = 1
+        # the prompt is prepended as sentence-transformers does (no strip); the tokenizer does the rest
+        encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")  # similar lengths together: less padding per batch
         out = np.empty((len(texts), self.config.dim), dtype=np.float32)

@@ -22,10 +22,12 @@ def report():
 
 @pytest.fixture(scope="session")
 def real_model():
-    """The packaged embedding model (converted once into the user cache, then loaded from it)."""
-    from qa.embedding import load_model
+    """The packaged embedding model on the product's default encoder (Settings.encoder: ONNX Runtime),
+    converted and exported once into the user cache, then loaded from it; so an index built here is
+    fresh for the `qa` command too."""
+    from qa.embedding import load_encoder
 
-    return load_model()
+    return load_encoder()
 
 
 @pytest.fixture(scope="session")

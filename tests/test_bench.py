@@ -107,7 +107,7 @@ def test_run_tiny(tmp_path):
     for row in ("embedding only", "bm25", "dense", "hybrid", "hybrid, embedding cached"):
         assert lat["ours"][row]["n"] == 12 and lat["ours"][row]["p50"] > 0
     if cfg.peer:
-        assert set(lat["peer"]) == {"bm25", "dense", "hybrid", latency.CACHED}
+        assert set(lat["peer"]) == {"embedding only", "bm25", "dense", "hybrid", latency.CACHED}
         assert lat["peer"]["hybrid"]["n"] == 12
         assert 0.0 <= lat["hit@5"]["peer"]["hybrid"] <= 1.0
     assert 0.0 <= lat["hit@5"]["ours"]["hybrid"] <= 1.0

@@ -143,7 +143,7 @@ def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, 
     assert any("could not save" in p for p in a.problems)
 
 
-@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "embeddings.npy"])
+@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "documents.jsonl"])
 def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
@@ -257,3 +257,28 @@ def test_missing_ngram_field_is_corrupt(corpus: Path, tmp_path: Path):
     shutil.rmtree(live_build(index_dir) / "bm25-ngrams")
     with pytest.raises(CorruptIndexError):
         load_index(index_dir)
+
+
+def test_vectors_are_kept_once_inside_faiss(corpus: Path, tmp_path: Path):
+    """index.embeddings is a view of FAISS's own storage (no second copy in memory or on disk), for
+    flat and HNSW indexes, built or loaded; it survives the index object and cannot be written."""
+    import faiss
+
+    from qa.index import faiss_vectors, make_faiss
+
+    a = _load(corpus, tmp_path / "index")
+    for index in (a.index, load_index(tmp_path / "index")):
+        emb = index.embeddings
+        flat = index.dense
+        stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)
+        assert np.shares_memory(emb, stored)
+        assert not emb.flags.writeable
+        assert np.array_equal(emb, flat.reconstruct_n(0, flat.ntotal))
+    assert not (live_build(tmp_path / "index") / "embeddings.npy").exists()
+    x = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
+    hnsw, kind = make_faiss(x, ann_threshold=100)
+    assert kind == "hnsw"
+    view = faiss_vectors(hnsw)
+    del hnsw
+    assert np.array_equal(view, x)  # the view keeps its index alive
+    assert np.array_equal(view[5:7], x[5:7])

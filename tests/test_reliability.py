@@ -732,9 +732,6 @@ SEALED_DAMAGE = {
     "FAISS of another dimension": lambda b, n: _faiss_of_dim(b, 32, n),
     "FAISS of another size": lambda b, n: _faiss_of_dim(b, 64, n + 3),
     "FAISS file of zeros": lambda b, n: (b / "dense.faiss").write_bytes(b"\x00" * 4096),
-    "embeddings as objects": lambda b, n: np.save(b / "embeddings.npy", np.array([{"a": 1}] * n, dtype=object),
-                                                  allow_pickle=True),
-    "embeddings of another shape": lambda b, n: np.save(b / "embeddings.npy", np.zeros((n, 3), np.float32)),
     "BM25 postings beyond the chunks": lambda b, n: np.save(
         b / "bm25" / "indices.csc.index.npy",
         np.load(b / "bm25" / "indices.csc.index.npy") + n),

@@ -121,3 +121,56 @@ def test_answer_is_json_ready(real_assistant):
     d = real_assistant.ask("2023年光谷地区生产总值是多少？").to_dict()
     text = json.dumps(d, ensure_ascii=False)
     assert "2715亿元" in text and d["passages"][0]["section"]
+
+
+# --- BM25 top-k (no model) ------------------------------------------------------------------------
+
+
+def _bm25_index(token_lists):
+    from types import SimpleNamespace
+
+    from qa.index import make_bm25
+
+    bm25 = make_bm25(token_lists)
+    return SimpleNamespace(bm25=bm25, vocab=frozenset(bm25.vocab_dict), size=len(token_lists))
+
+
+def _exhaustive(index, tokens, k):
+    """Score every chunk (float64, np.add.at over the postings), check against bm25s's own float32
+    scorer, rank by (-score, row)."""
+    import numpy as np
+
+    known = [t for t in tokens if t in index.vocab]
+    if not known:
+        return []
+    s = index.bm25.scores
+    scores = np.zeros(index.size)
+    for t in known:
+        a, b = s["indptr"][index.bm25.vocab_dict[t]], s["indptr"][index.bm25.vocab_dict[t] + 1]
+        np.add.at(scores, s["indices"][a:b], s["data"][a:b].astype(np.float64))
+    assert np.allclose(scores, index.bm25.get_scores(known), rtol=1e-5, atol=1e-6)
+    rows = [r for r in np.lexsort((np.arange(len(scores)), -scores)) if scores[r] > 0][:k]
+    return [(int(r), float(scores[r])) for r in rows]
+
+
+@pytest.mark.parametrize("n", [50, 3000])
+def test_bm25_top_k_equals_exhaustive_top_k(n):
+    """Both code paths (few postings: per distinct row; many: over every chunk), ties at the cut
+    and repeated query terms included: the same rows in the same order, the same scores."""
+    import random
+
+    from qa.retrieval import bm25_candidates
+
+    rng = random.Random(n)
+    words = [f"w{i}" for i in range(40)] + ["common"] * 10  # 'common' in most chunks: many ties
+    docs = [[rng.choice(words) for _ in range(rng.randint(1, 12))] for _ in range(n)]
+    docs += [["twin", "a"], ["twin", "a"], ["twin", "a"]]  # identical chunks: exact ties
+    index = _bm25_index(docs)
+    queries = [("w1",), ("w2", "w3", "common"), ("common",), ("twin",), ("twin", "twin", "w5"), ("nope",),
+               tuple(words[:30]), ("nope", "w7")]
+    for q in queries:
+        for k in (1, 2, 10, 50, n + 10):
+            got = bm25_candidates(index, q, k)
+            want = _exhaustive(index, q, k)
+            assert [r for r, _ in got] == [r for r, _ in want], (q, k)
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), (q, k)

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..answer import Assistant
 from ..config import Settings
 from ..errors import QAError
+from ..http_api import api_routes
 from .app import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE, QABlocks, build_app
 
 
@@ -26,9 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def launch(app: QABlocks, host: str, port: int) -> None:
-    """Serve `app` until Ctrl+C (the page's one launch: theme, files and headers come from QABlocks)."""
-    app.launch(server_name=host, server_port=port, inbrowser=False, share=False, quiet=True)
+def launch(app: QABlocks, host: str, port: int, routes: list | None = None) -> None:
+    """Serve `app` until Ctrl+C (the page's one launch: theme, files and headers come from QABlocks);
+    `routes` are served beside it (POST /api/ask, qa/http_api.py)."""
+    app.launch(server_name=host, server_port=port, inbrowser=False, share=False, quiet=True,
+               app_kwargs={"routes": routes or []})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     print(f"请在浏览器中打开 / open in a browser: http://{host}:{args.port}  (Ctrl+C 退出 / to stop)", flush=True)
     try:
-        launch(app, args.host, args.port)
+        # POST /api/ask: the same answers as JSON without Gradio's per-request cost (qa/http_api.py)
+        launch(app, args.host, args.port, api_routes(assistant, args.concurrency, args.max_queue))
     except OSError as e:
         print(f"无法启动服务 / cannot start the server on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1

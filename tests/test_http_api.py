@@ -1,0 +1,102 @@
+"""POST /api/ask (qa/http_api.py) on a real server (fake model): answers as the Assistant gives them,
+bad requests refused with a bilingual message and nothing answered, busy past the queue."""
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fakes import FakeEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import ui  # noqa: E402
+from qa import Assistant  # noqa: E402
+from qa.http_api import api_routes, parse_request  # noqa: E402
+from qa.errors import QuestionError  # noqa: E402
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    return Assistant.load(corpus_dir=ROOT / "corpus", index_dir=tmp_path_factory.mktemp("index"), model=FakeEmbedder())
+
+
+def _serve(assistant, **kw):
+    app = ui.build_app(assistant)
+    port = _port()
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
+               app_kwargs={"routes": api_routes(assistant, **kw)})
+    return app, f"http://127.0.0.1:{port}"
+
+
+def test_answers_equal_the_assistants(assistant):
+    app, url = _serve(assistant)
+    try:
+        with httpx.Client(timeout=60) as c:
+            for q, k, mode in (("2023年地区生产总值是多少", 3, "hybrid"), ("新增学位", 5, "bm25"), ("高企总数", 1, "dense")):
+                r = c.post(f"{url}/api/ask", json={"question": q, "top_k": k, "mode": mode})
+                assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+                data = r.json()
+                want = assistant.ask(q, top_k=k, mode=mode).to_dict()
+                assert data["question"] == q and data["mode"] == mode
+                assert [p["chunk_id"] for p in data["passages"]] == [p["chunk_id"] for p in want["passages"]]
+                assert data["text"] == want["text"]
+            assert c.get(f"{url}/").status_code == 200  # the page is still there
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("body, why", [
+    (b"{", "JSON"), (b"[]", "question"), (json.dumps({"question": 3}).encode(), "question"),
+    (json.dumps({"question": "光谷", "top_k": 0}).encode(), "top_k"),
+    (json.dumps({"question": "光谷", "top_k": True}).encode(), "top_k"),
+    (json.dumps({"question": "光谷", "mode": "sql"}).encode(), "mode"),
+    ("\ufeff".encode("utf-16"), "JSON"),
+])
+def test_bad_requests_are_refused(body, why):
+    with pytest.raises(QuestionError, match=why):
+        parse_request(body)
+
+
+def test_refusals_on_the_wire_and_busy(assistant):
+    app, url = _serve(assistant, concurrency=1, max_queue=0)
+    gate, started = threading.Event(), threading.Event()
+    real_ask = assistant.ask
+
+    def slow_ask(*a, **kw):  # holds the one worker until the test lets it go
+        started.set()
+        gate.wait(30)
+        return real_ask(*a, **kw)
+
+    try:
+        with httpx.Client(timeout=60) as c:
+            r = c.post(f"{url}/api/ask", json={"question": "   "})
+            assert r.status_code == 400 and r.json()["error_zh"] and r.json()["error_en"]
+            r = c.post(f"{url}/api/ask", content=b"not json", headers={"content-type": "application/json"})
+            assert r.status_code == 400 and "JSON" in r.json()["error"]
+            assistant.ask = slow_ask  # one answer in progress fills concurrency 1 with no queue
+            first = threading.Thread(target=lambda: httpx.post(f"{url}/api/ask", json={"question": "新增学位"}, timeout=60))
+            first.start()
+            assert started.wait(30)
+            r = c.post(f"{url}/api/ask", json={"question": "高企总数"})
+            assert r.status_code == 503 and "busy" in r.json()["error_en"]
+            gate.set()
+            first.join()
+            assistant.ask = real_ask
+            assert c.post(f"{url}/api/ask", json={"question": "高企总数"}).status_code == 200
+    finally:
+        gate.set()
+        assistant.ask = real_ask
+        app.close()
