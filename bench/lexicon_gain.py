@@ -66,7 +66,7 @@ def main() -> int:
     t = time.perf_counter()
     thesaurus()
     print(f"thesaurus loaded in {time.perf_counter() - t:.2f} s")
-    vocab = vocabulary_of(index, s.as_of)
+    vocab = vocabulary_of(index, s)
     # the gold files proper: <doc>.jsonl, never the blind sets (<doc>.trust.jsonl, <doc>.colloquial.jsonl)
     gold = [p for p in sorted((ROOT / "corpus" / "gold").glob("*.jsonl")) if p.name.count(".") == 1]
     items = [i for i in load_gold(gold) if i.split == "tune" and i.type in ANSWERABLE]
