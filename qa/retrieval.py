@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -49,16 +50,20 @@ def dense_candidates(index: Index, qvec: np.ndarray, k: int) -> list[tuple[int, 
 
 
 def bm25_candidates(index: Index, tokens: tuple[str, ...], k: int) -> list[tuple[int, float]]:
-    """The k best BM25 rows, best first (ties by row), exactly as scoring every chunk would rank them.
+    """The k best rows of the word field for `tokens` (see top_k)."""
+    return top_k(index.bm25, [t for t in tokens if t in index.vocab], index.size, k)
+
+
+def top_k(bm: Any, known: list[str], size: int, k: int) -> list[tuple[int, float]]:
+    """The k best BM25 rows of one field (bm25s) for terms in its vocabulary, best first (ties by
+    row), exactly as scoring every chunk would rank them.
 
     Only the query terms' posting lists are read: their scores are summed per chunk with one
     bincount (bm25s's own scorer uses np.add.at, ~20x slower) and the top k picked with
     argpartition, not a full sort. At 1M chunks this is ~5x faster than bm25s.retrieve.
     """
-    known = [t for t in tokens if t in index.vocab]
-    if not known or index.size == 0:
+    if not known or size == 0:
         return []
-    bm = index.bm25
     s = bm.scores
     indptr, indices, data = s["indptr"], s["indices"], s["data"]
     ids = [bm.vocab_dict[t] for t in known]  # repeated terms count again, as in bm25s.get_scores
@@ -66,11 +71,11 @@ def bm25_candidates(index: Index, tokens: tuple[str, ...], k: int) -> list[tuple
     if rows.size == 0:
         return []
     weights = np.concatenate([data[indptr[i]:indptr[i + 1]] for i in ids]).astype(np.float64)
-    if rows.size * 8 < index.size:  # few postings: sum per distinct row, never touching all chunks
+    if rows.size * 8 < size:  # few postings: sum per distinct row, never touching all chunks
         rows, inverse = np.unique(rows, return_inverse=True)
         scores = np.bincount(inverse, weights=weights)
     else:
-        scores = np.bincount(rows, weights=weights, minlength=index.size)
+        scores = np.bincount(rows, weights=weights, minlength=size)
         rows = None
     keep = min(k, int(np.count_nonzero(scores > 0)))
     if keep == 0:
@@ -105,15 +110,7 @@ def ngram_candidates(index: Index, text: str, k: int) -> list[tuple[int, float]]
     if index.ngrams is None or index.size == 0:
         return []
     grams = [g for g in dict.fromkeys(char_ngrams(text)) if g in index.ngram_vocab]
-    if not grams:
-        return []
-    k = min(k, index.size)
-    if index.size <= 5000:
-        scores = index.ngrams.get_scores(grams)
-        rows = np.argsort(-scores)[:k]
-        return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
-    docs, scores = index.ngrams.retrieve([grams], k=k, show_progress=False)
-    return [(int(r), float(s)) for r, s in zip(docs[0], scores[0]) if s > 0]
+    return top_k(index.ngrams, grams, index.size, k)
 
 
 def rrf(lists: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> dict[int, float]:
