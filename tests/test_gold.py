@@ -91,6 +91,33 @@ SET_RULES: dict[str, dict] = {
         "year_cues": True,
         "cover_parts": True,
     },
+    # second blind sets (session 2): written by a fresh author before that session's code changed
+    "trust2": {
+        "id_prefix": "t2",
+        "splits": {"blind"},
+        "min_total": 120,
+        "groups": {"figure", "unanswerable", "neighbours"},
+        "min_groups": {"figure": 60, "unanswerable": 30, "neighbours": 30},
+        "types": {"figure", "nofigure", "none"},
+        "min_en": 10,
+        "evidence_len": (10, 80),
+        "status_required": True,
+        "year_cues": True,
+        "trust_groups": True,
+    },
+    "colloquial2": {
+        "id_prefix": "c2",
+        "splits": {"blind"},
+        "min_total": 80,
+        "groups": {"colloquial"},
+        "types": {"paraphrase"},
+        "statuses": {"figure", "passage"},
+        "min_en": 8,
+        "evidence_len": (10, 80),
+        "status_required": True,
+        "year_cues": True,
+        "cover_parts": True,
+    },
     # development sets for tuning beside the blind sets (same schema, split "tune")
     "trustdev": {
         "id_prefix": "td",
