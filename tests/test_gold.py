@@ -257,7 +257,7 @@ def test_schema(gold):
             if key in r:
                 assert isinstance(r[key], typ), f"{rid}: {key}={r[key]!r} is not {typ}"
         assert not isinstance(r["value"], bool), f"{rid}: value must be a number"
-        assert re.fullmatch(r"[a-z]+-\d{3}", r["id"]), f"{rid}: bad id"
+        assert re.fullmatch(r"[a-z][a-z0-9]*-\d{3}", r["id"]), f"{rid}: bad id"
         if "id_prefix" in rules:
             assert r["id"].startswith(rules["id_prefix"] + "-"), f"{rid}: id prefix should be {rules['id_prefix']}"
         assert r["question"].strip() and r["answer"].strip(), f"{rid}: empty question/answer"
