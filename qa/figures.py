@@ -24,6 +24,7 @@ Conventions (the tests pin them down):
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -120,6 +121,9 @@ _VERBS = (r"进入|纳入|入选|获得|获评|获批|荣获|实现|参与|落�
           r"|开展|开工|竣工|投产|建成|打通|扎实|有序|顺利|提高|提升|续建|布局|落地|位列|位居|排名|获|占|均|被|在|已|将")
 _PRED_START = re.compile(_VERBS + r"|集聚")  # a phrase starting so is a predicate (6家集聚光谷)
 _PRED_CUT = re.compile(_VERBS + r"|上市|建设|为|等|的")  # ends the noun after a count (2个创新医疗器械上市)
+# a count of bare entities that joined a list (11家企业被认定为总部企业) counts that list
+_ENTITY = {"企业", "单位", "项目", "人", "机构", "团队", "公司", "产品", "园区", "学校", "医院", "社区", "平台", "人才"}
+_MEMBERSHIP = re.compile(r"被?(?:认定为|评为|评定为|列为|入选|获评|参与|参加|获批|获得|荣获|进入|纳入|列入|上榜|晋级|成为)")
 _LIST_VERB = re.compile(r"、(?=新增|新建|建成|完成|推动|开展|实现|引进|新开|开工|加快|实施|打造|建设|推进|提升|改造"
                         r"|安装|开放|举办|落实|促进)")
 _GENERIC = {"总量", "总数", "总额", "占比", "比重", "规模", "数量", "总规模"}
@@ -331,6 +335,10 @@ def _clean_after(raw: str) -> tuple[str, int]:
             break
     used = len(raw) - len(raw.lstrip("的之")) + len(s)
     s = _tidy(s.rstrip("的等和"))
+    rest = raw.lstrip("的之")[len(s):]
+    if s in _ENTITY and (m := _MEMBERSHIP.match(rest)) and rest[m.end():]:
+        # 4家企业入选国家级绿色工厂: a bare 企业 says nothing; what they joined is what is counted
+        return s + rest, len(raw)
     return s, used if s else 0
 
 
@@ -389,4 +397,28 @@ def extract_figures(text: str, offset: int = 0) -> list[Figure]:
         # the rest of the phrase is this figure's predicate, unless the next figure interrupts it
         consumed = (c.end + noun if stop == next_start else stop) if used_after else c.end
         prev_subject, prev_sentence = subject, sentence
-    return figures
+    return _respectively(figures, text, offset)
+
+
+_HEADS = re.compile(r"(?:产业|行业|企业|规模|总量|数量|营收|收入|增加值|产值|销量|销售额)")
+
+
+def _respectively(figures: list[Figure], text: str, offset: int) -> list[Figure]:
+    """光电子信息、生命健康、北斗产业规模分别占全省的60%、17%、50%: the k-th figure measures the k-th
+    item, with the head the items share (产业规模)."""
+    out, i = list(figures), 0
+    while i < len(out):
+        items = out[i].subject.split("、")
+        run = len(items)
+        group = out[i: i + run]
+        if run > 1 and len(group) == run and all(f.subject == out[i].subject for f in group) and \
+                "分别" in text[max(0, out[i].start - offset - 12): out[i].start - offset]:
+            head = _HEADS.search(items[-1], 1)
+            tail = items[-1][head.start():] if head else ""
+            for k, f in enumerate(group):
+                item = items[k] if k == run - 1 or items[k].endswith(tail) else items[k] + tail
+                out[i + k] = dataclasses.replace(f, subject=item)
+            i += run
+        else:
+            i += 1
+    return out

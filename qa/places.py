@@ -171,7 +171,11 @@ class Scope:
 
 # a place after these is a yardstick, a partner or a destination (占全市, 与鄂州, 去北京), not whose figure is asked
 _RELATION_BEFORE = re.compile(r"(?:占|在|居|于|比|较|对|向|与|和|跟|同|为|到|至|去|赴|往|来自|从|前往|开往|飞往|连接|联通"
-                              r"|of|in|to|than|from|with)\s*(?:全)?$", re.I)
+                              r"|to|than|from|with|compared to|compared with)\s*(?:全)?$"
+                              # English "of/in" marks a yardstick only after a comparison word: the share
+                              # of Wuhan, its rank in Hubei (the GDP of Hangzhou is Hangzhou's)
+                              r"|\b(?:share|proportion|percentage|rank\w*|place[ds]?|position)\b[\w\s]{0,25}?"
+                              r"\b(?:of|in|among|within|across)\s*(?:the\s+)?(?:whole\s+)?$", re.I)
 _RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|份额|市占率|占有率|市场份额|排名|排第|第|首位|前列|之首"
                              r"|的?[一二三四五六七八九十\d]+分之)")
 _COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)

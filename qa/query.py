@@ -62,7 +62,7 @@ _UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "�
                "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")
 _Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(_UNIT_WORDS, key=len, reverse=True))) + ")")
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
-    (r"第几|排名|排第|排在|名次|位次|位居|位列|几名|前几|\brank|\bplace\b|position", ("rank",)),
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|position", ("rank",)),
     (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
     (r"下降|减少|降低|降幅|回落|declin|decreas|drop|fall|fell|reduc", ("decline", "growth")),
     (r"增速|增幅|增长|涨幅|提高|提升|growth|grow|increase|rise|rose", ("growth", "decline")),
