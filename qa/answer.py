@@ -163,7 +163,8 @@ class Assistant:
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
-        verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min) if covered
+        verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
+                          s.support_min, s.support_unseen * ranking.rarest) if covered
                    else Verdict("not_found", ()))
         text = answer_text(verdict, query, passages, self.index)
         notes = query.notes + tuple(r for r in (ranking.refusal, verdict.reason) if r)

@@ -37,7 +37,7 @@ class Settings:
     candidates: int = 50  # per side, before fusion
     period_boost: float = 0.3  # 0.1-0.5 tie on the tune split; the middle of that plateau
     figure_boost: float = 0.5
-    abstain_threshold: float = 0.355  # `qa eval --tune abstention` on the tune splits (main, trustdev, colloquialdev)
+    abstain_threshold: float = 0.2  # `qa eval --tune abstention` on the tune splits (main, trustdev, colloquialdev)
     # fusion: dense weighs dense_weight + dense_adapt * (share of the question's ideas the index has no
     # word for); the lexical rest is split between words and character bigrams (ngram_share)
     dense_adapt: float = 0.3
@@ -52,6 +52,10 @@ class Settings:
     # names no indicator, its subject shares this much with the question's (Dice of bigrams)
     figure_min_fit: float = 0.5
     subject_min: float = 0.15
+    # a shown figure's sentence must say this share of the question (IDF-weighted; a word no document
+    # uses weighs support_unseen x the rarest word's IDF)
+    support_min: float = 0.6  # `qa eval --tune verify` on the tune splits
+    support_unseen: float = 0.25
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least
     glossary_weight: float = 0.6

@@ -349,14 +349,23 @@ def plot(tables: dict[str, dict[str, dict[str, Any]]], path: Path) -> None:
     plt.close(fig)
 
 
+def headline_groups(items: Sequence[GoldItem]) -> list[tuple[str, str]]:
+    """The groups every report shows first, each labelled with what it may be used for."""
+    out = [("split=heldout", "main set, held out"), ("split=tune", "tune splits: tuned on")]
+    for name in sorted({i.set for i in items if i.set and i.set != "main"}):
+        blind = any(i.split == "blind" for i in items if i.set == name)
+        out.append((f"set={name}", "blind: never tuned on" if blind else "development set: tuned on"))
+    return out
+
+
 def write_report(out: Path, items: Sequence[GoldItem], ev: Evaluation, tables: dict, index: Any, main_system: str,
                  extra: dict[str, Any]) -> str:
     out.mkdir(parents=True, exist_ok=True)
     md = ["# Evaluation", "", f"{len(items)} gold questions; passage metrics over answerable questions; "
           "figure@1 over figure/year questions with a value.", ""]
-    for group in ("split=heldout", "split=tune", "set=trust", "set=colloquial", "all"):
+    for group, label in (*headline_groups(items), ("all", "every question")):
         if any(group in t for t in tables.values()):
-            md += [f"## {group}", "", markdown_table(tables, group), ""]
+            md += [f"## {group} ({label})", "", markdown_table(tables, group), ""]
     md += [f"## {main_system} by type and language", ""]
     rows = ["| group | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
     for g, s in tables[main_system].items():
@@ -408,7 +417,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         tune_items = [i for i in items if i.split == "tune"]
         ranked = tune(assistant, tune_items, GRIDS[args.tune])
         print("best settings on the tune split (objective = hit@1 + 0.5*hit@5 + figure@1 + status accuracy"
-              " - figure shown unanswerable - answerable refused):")
+              f" - {WRONG_FIGURE_COST:g} x figure shown unanswerable - answerable refused):")
         for score, combo, summary in ranked[:10]:
             print(f"  {score:.3f}  {combo}  hit@1={summary['hit@1']:.3f} hit@5={summary['hit@5']:.3f} "
                   f"figure@1={summary['figure@1'] if summary['figure@1'] is not None else '-'}")
@@ -425,9 +434,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     extra = {"settings": {k: str(v) for k, v in asdict(settings).items() if not k.endswith("_dir")},
              "calibrated_abstain_threshold(tune)": threshold}
     text = write_report(args.out, items, ev, tables, assistant.index, main_system, extra)
-    for group in ("split=heldout", "split=tune", "set=trust", "set=colloquial"):
+    for group, label in headline_groups(items):
         if any(group in t for t in tables.values()):
-            print(f"{group}  ({'blind: never tuned on' if group.startswith('set=') else 'main gold set'})")
+            print(f"{group}  ({label})")
             print(markdown_table(tables, group))
             print()
     print(f"\ncalibrated abstain threshold on tune split: {threshold}")
@@ -452,17 +461,24 @@ GRIDS: dict[str, dict[str, tuple]] = {
     },
     "verify": {
         "figure_min_fit": (0.4, 0.5, 0.6),
-        "subject_min": (0.15, 0.25, 0.35),
+        "subject_min": (0.15, 0.25),
+        "support_min": (0.0, 0.4, 0.5, 0.6, 0.7, 0.8),
+        "support_unseen": (0.25, 0.5),
     },
 }
 GRID = GRIDS["fusion"]
 
 
+WRONG_FIGURE_COST = 3.0  # a confident wrong number is the worst answer: it costs three refusals
+
+
 def objective(summary: dict[str, Any]) -> float:
     """What tuning maximises: first-place hits, figure answers and right answer states, then top-5 hits;
-    less a figure shown for an unanswerable question and an answerable question refused."""
+    less a figure shown for an unanswerable question (weighed WRONG_FIGURE_COST) and an answerable
+    question refused."""
     return ((summary["hit@1"] or 0) + 0.5 * (summary["hit@5"] or 0) + (summary["figure@1"] or 0)
-            + (summary.get("status_accuracy") or 0) - (summary.get("figure_shown_unanswerable") or 0)
+            + (summary.get("status_accuracy") or 0)
+            - WRONG_FIGURE_COST * (summary.get("figure_shown_unanswerable") or 0)
             - (summary.get("wrongly_refused") or 0))
 
 

@@ -57,10 +57,10 @@ _ASKS = re.compile(
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
     r"|scale|rate|share|growth|output|gdp|investment)|\bgdp\b", re.I)
-_UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
+UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
                "个百分点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
                "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")
-_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(_UNIT_WORDS, key=len, reverse=True))) + ")")
+_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(UNIT_WORDS, key=len, reverse=True))) + ")")
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
     (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|position", ("rank",)),
     (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),

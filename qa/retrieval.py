@@ -39,6 +39,8 @@ class Ranking:
     confidence: float  # how likely the top hit answers the question, 0..1
     coverage: float  # share of the question's (IDF-weighted) words found in the top hits
     refusal: str | None  # a reason the corpus cannot answer, found by rule (unknown year, place)
+    weights: tuple[float, ...] = ()  # per idea of the question (Query.terms): its IDF, 0 when no document says it
+    rarest: float = 0.0  # the IDF of a word one chunk holds: what an idea no document says may weigh
 
 
 def dense_candidates(index: Index, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -220,7 +222,19 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
     agree = bool(top) and top[0].row in {r for r, _ in dense[:5]} and top[0].row in {
         r for r, _ in lexical[:5] + grams[:5]}
     confidence = confidence_of(top, coverage, agree, agreement_bonus)
-    return Ranking(top, confidence, coverage, refusal_reason(index, query) or period_conflict(top, index, query))
+    return Ranking(top, confidence, coverage, refusal_reason(index, query) or period_conflict(top, index, query),
+                   term_weights(index, query.terms), math.log(1 + index.size + 0.5))
+
+
+def term_weights(index: Index, terms: tuple[tuple[str, ...], ...]) -> tuple[float, ...]:
+    """How much each idea of the question says, by the IDF of the words the corpus has for it; 0
+    when no document says any of them (the report cannot be held to a word it never uses)."""
+    rarest = math.log(1 + index.size + 0.5)
+    out = []
+    for term in terms:
+        known = [_idf(index, w) for w in term if w in index.vocab]
+        out.append(max(known) if known else rarest if any(index.says(w) for w in term) else 0.0)
+    return tuple(out)
 
 
 def _idf(index: Index, token: str) -> float:

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .query import GENERIC, Query, grams
+from .indicators import aspect_cues
+from .periods import RESULTS_CUES, TARGETS_CUES
+from .query import GENERIC, UNIT_WORDS, Query, grams
 from .types import Figure
 
 STATUSES = ("figure", "passage", "not_found")
@@ -30,6 +32,7 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 _PARTS = ("前三季度", "一季度", "上半年", "全年")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点": "percent", "倍": "multiple",
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
+_MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -49,30 +52,33 @@ def _family(f: Figure) -> str:
     return _UNIT_FAMILY.get(unit, "count" if f.kind == "count" else f.kind)
 
 
-def subject_overlap(query: Query, figure: Figure, clause: str = "") -> float:
+def subject_overlap(query: Query, figure: Figure, clause: str = "", own: str = "") -> float:
     """Dice coefficient of the figure's subject and the question's subject bigrams (aspect words
     such as 总量 or 新增 left out of both: they say how, not what), or of the report's words for the
     question's (租房 -> 租赁住房), a little less. A subject that names nothing but an aspect (总数达12家)
     is read from its clause."""
     subject = grams(GENERIC.sub(" ", figure.subject)) or grams(GENERIC.sub(" ", clause))
-    return max(dice(subject, query.grams), 0.9 * dice(subject, query.alt_grams))
+    best = max(dice(subject, query.grams), 0.9 * dice(subject, query.alt_grams))
+    if own:  # 8个项目实质性开工: what the counted things did is part of what is counted
+        best = max(best, 0.8 * dice(grams(GENERIC.sub(" ", own)), query.grams))
+    return best
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-def what_fits(query: Query, figure: Figure) -> float:
+def what_fits(query: Query, figure: Figure, own: str = "") -> float:
     """How well what the figure measures matches what is asked, 0..1."""
     if query.indicators:
         if figure.indicator in query.indicators:
             return 1.0
         if figure.indicator is not None:
             return 0.0
-        return 0.8 * subject_overlap(query, figure)
+        return 0.8 * subject_overlap(query, figure, own=own)
     if not query.grams:  # 上半年增长多少 names nothing: neither for nor against
         return 0.5
-    return min(1.0, 1.6 * subject_overlap(query, figure))
+    return min(1.0, 1.6 * subject_overlap(query, figure, own=own))
 
 
 def kind_fits(query: Query, figure: Figure) -> float:
@@ -96,25 +102,25 @@ def aspect_fits(query: Query, figure: Figure) -> float:
     return 1.0 - 0.1 * accepted.index(figure.aspect)
 
 
-def figure_fit(query: Query, figure: Figure) -> float:
+def figure_fit(query: Query, figure: Figure, own: str = "") -> float:
     """How well a figure answers the question, 0..1: what it measures, then aspect, kind and unit.
     A figure of another area (scope) never fits."""
     if figure.scope != query.scope.level:
         return 0.0
     unit = 0.5 if not query.units or figure.kind == "rank" else 1.0 if _family(figure) in query.units else 0.0
-    return 0.5 * what_fits(query, figure) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
+    return 0.5 * what_fits(query, figure, own) + 0.2 * aspect_fits(query, figure) + 0.2 * kind_fits(query, figure) + 0.1 * unit
 
 
 def answers(query: Query, figure: Figure, part: str | None, subject_min: float = SUBJECT_MIN,
-            clause: str = "") -> bool:
+            clause: str = "", own: str = "") -> bool:
     """The checks a shown figure must pass, beyond ranking well."""
     if figure.scope != query.scope.level:
         return False
     if query.indicators:
         if figure.indicator not in query.indicators and not (
-                figure.indicator is None and subject_overlap(query, figure, clause) >= subject_min):
+                figure.indicator is None and subject_overlap(query, figure, clause, own) >= subject_min):
             return False
-    elif (query.grams or query.alt_grams) and subject_overlap(query, figure, clause) < subject_min:  # (上半年增长多少 names nothing)
+    elif (query.grams or query.alt_grams) and subject_overlap(query, figure, clause, own) < subject_min:  # (上半年增长多少 names nothing)
         return False
     if query.kinds and kind_fits(query, figure) < 0.4:
         return False
@@ -144,6 +150,47 @@ def own_words(text: str, figure: Figure) -> str:
     return f"{before} {after}"
 
 
+def sentence_of(text: str, figure: Figure) -> str:
+    """The sentence (or ;-clause) that holds the figure."""
+    start = max((text.rfind(c, 0, figure.start) for c in "。；;！？!?\n"), default=-1) + 1
+    ends = [i for i in (text.find(c, figure.end) for c in "。；;！？!?\n") if i >= 0]
+    return text[start: min(ends, default=len(text))]
+
+
+def topic_of(text: str, figure: Figure, longest: int = 20) -> str:
+    """The run-in heading of the figure's paragraph part: the last short sentence before it
+    (实施精准招商攻坚行动。… 签约总金额2550亿元), which says what the figures after it are about."""
+    para = text.rfind("\n", 0, figure.start) + 1
+    sentences = re.split(r"(?<=。)", text[para: figure.start])[:-1]
+    return next((t for t in reversed(sentences) if len(t) <= longest), "")
+
+
+def is_form_word(word: str) -> bool:
+    """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
+    measured; the figure's sentence need not repeat it (the other checks read it)."""
+    if word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in UNIT_WORDS:
+        return True
+    cues = aspect_cues(word)
+    return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)
+
+
+def sentence_support(query: Query, weights: Sequence[float], sentence: str, unseen: float = 0.0) -> float:
+    """IDF-weighted share of the question's ideas that the figure's own sentence says (a synonym
+    counts): 长飞光纤光缆营收 is not answered by a sentence about 海微科技营收. An idea no document
+    says (weight 0) weighs `unseen`: a name the report does not know, or an everyday word nothing
+    translated; an English question is held only to the words the lexicon put into Chinese."""
+    if not weights:
+        return 1.0
+    low = sentence.lower()
+    pairs = [(t, w or unseen) for t, w in zip(query.terms, weights)
+             if (len(t) > 1 or not query.is_english) and not is_form_word(t[0])]
+    pairs = [(t, w) for t, w in pairs if w > 0]
+    total = sum(w for _, w in pairs)
+    if total <= 0:
+        return 1.0
+    return sum(w for t, w in pairs if any(x in low for x in t)) / total
+
+
 def part_of_year(text: str, figure: Figure) -> str | None:
     """一季度 / 上半年 / 前三季度 / 全年 when the figure's clause says so (一季度增长2.5%)."""
     start = figure.start
@@ -152,10 +199,13 @@ def part_of_year(text: str, figure: Figure) -> str | None:
 
 
 def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
-           subject_min: float = SUBJECT_MIN) -> Verdict:
+           subject_min: float = SUBJECT_MIN, weights: Sequence[float] = (), support_min: float = 0.0,
+           unseen: float = 0.0) -> Verdict:
     """Pick the figure that answers from the top passages, or say why none does.
 
-    `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text.
+    `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text;
+    `weights` are the question's term weights (Ranking.weights): a figure whose sentence says less
+    than `support_min` of the question is not shown.
     """
     if not query.wants_number:
         return Verdict("passage", ())
@@ -167,21 +217,27 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
         clauses = [clause_of(texts.get(f.doc, ""), f) for f in p.figures]
         for i, f in enumerate(p.figures):
-            clause = clauses[i]
-            if not answers(query, f, part_of_year(texts.get(f.doc, ""), f), subject_min, clause):
+            text = texts.get(f.doc, "")
+            if query.form == "number" and len(f.text) > 1 and f.text in query.text:
+                continue  # 十大标志性项目有几个开工: a number the question states is not its answer
+            clause, own = clauses[i], own_words(text, f)
+            if not answers(query, f, part_of_year(text, f), subject_min, clause, own):
                 continue
-            fit = figure_fit(query, f)
+            fit = figure_fit(query, f, own)
             if fit < fit_min:
+                continue
+            if support_min > 0 and sentence_support(query, weights, topic_of(text, f) + sentence_of(text, f),
+                                                    unseen) < support_min:
                 continue
             # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
             s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
-            s += 0.2 * dice(grams(f.subject), query.counted)  # 多少学位: the figure that counts 学位
+            s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
             if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
                 s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
-            if "其中" in texts.get(f.doc, "")[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
+            if "其中" in text[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
                 # a part ranks after its whole, unless the question names what only the part says (三期)
-                own = grams(own_words(texts.get(f.doc, ""), f)) - grams(clauses[i - 1]) if i else frozenset()
-                s += 0.1 if own & query.grams else -0.05
+                only_part = grams(own) - grams(clauses[i - 1]) if i else frozenset()
+                s += 0.1 if only_part & query.grams else -0.05
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))

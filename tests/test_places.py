@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from qa.places import DATA, LEVELS, area_of, contains, find_places, forms_of, place
+from qa.places import DATA, LEVELS, area_of, contains, find_places, forms_of, place, read_scope
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,15 @@ def test_area_data_is_well_formed():
             assert form.lower() not in seen, f"{form} names two zones"
             seen.add(form.lower())
     assert set(LEVELS) >= {"zone", "city", "province"}
+
+
+@pytest.mark.parametrize(("question", "level", "place"), [
+    ("What was the GDP of Hangzhou in 2023?", "other", "杭州市"),
+    ("What was the GDP of Hangzhou's Binjiang high-tech zone in 2023?", "other", "杭州市"),
+    ("How many listed companies are there in Wuhan?", "city", "武汉市"),
+    ("What share of Wuhan's GDP does Optics Valley produce?", "local", None),
+    ("How does Optics Valley rank in Hubei?", "local", None),
+])
+def test_english_of_and_in_name_whose_figure_unless_after_a_comparison(question: str, level: str, place) -> None:
+    scope = read_scope(question, "东湖高新区", lambda s: False)
+    assert (scope.level, scope.place) == (level, place)

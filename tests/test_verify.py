@@ -13,7 +13,7 @@ from qa.figures import extract_figures
 from qa.query import Vocabulary, analyse, wanted_kinds
 from qa.resolve import resolve_sentence
 from qa.types import Figure, Period
-from qa.verify import choose, figure_fit
+from qa.verify import choose, figure_fit, is_form_word, sentence_of, sentence_support, topic_of
 
 VOCAB = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区"))
 
@@ -94,6 +94,17 @@ FIT = [
     ("企业有多少家", "市场主体突破20万户,其中企业突破13.6万家、“四上”单位突破2100家。", "突破13.6万家"),
     ("高企总数在全国高新区排名第几", "高企总数突破5700家、位居全国高新区第四,科技型中小企业入库5128家、占全市41%。", "第四"),
     ("科技型中小企业占全市的比例", "高企总数突破5700家、位居全国高新区第四,科技型中小企业入库5128家、占全市41%。", "41%"),
+    # a part (其中…) after its whole: the whole, unless the question names what only the part says
+    ("有多少个一类新药进入了临床", "70个一类新药进入临床、其中6个进入临床三期。", "70个"),
+    ("有几个一类新药进入临床三期", "70个一类新药进入临床、其中6个进入临床三期。", "6个"),
+    # a count of entities that joined a list counts that list; its total is the stock
+    ("国家级绿色工厂一共有多少家", "4家企业入选国家级绿色工厂,总数达12家。", "12家"),
+    ("新被认定为总部企业的有几家", "理工数传等11家企业被认定为总部企业,总数达27家、全市第一;", "11家"),
+    # 分别: the k-th figure measures the k-th item
+    ("生命健康产业规模占全省比重", "光电子信息、生命健康、北斗产业规模分别占全省的60%、17%、50%。", "17%"),
+    ("北斗产业规模占全省多少", "光电子信息、生命健康、北斗产业规模分别占全省的60%、17%、50%。", "50%"),
+    # a number the question states is not its answer
+    ("十大标志性项目有几个实质性开工", "中轴线十大标志性项目全面启动,其中市民中心、体育中心等8个项目实质性开工。", "8个"),
 ]
 
 
@@ -157,3 +168,59 @@ def test_a_question_without_a_number_is_answered_by_its_passage():
     assert choose(analyse("如何推动经济增长", vocab=VOCAB), passages, texts).status == "passage"
 
 
+
+
+# --- the figure's sentence must say the question ------------------------------------------------
+
+SUPPORT = [
+    # question, sentence, words no document says (weight 0), at least, at most
+    ("光谷消费补贴发了多少钱", "推出1000万元消费补贴,限上商贸企业网上销售额增长15%", ("发了",), 0.85, 1.0),
+    ("长飞光纤光缆营收多少亿元", "北斗产业逐步积厚成势,海微科技营收超20亿元", ("光纤", "光缆"), 0.0, 0.5),
+    ("无废工厂有多少家", "5G工厂2家,标杆智能工厂1家", (), 0.0, 0.6),
+    ("今年要新建几个公园", "塑造公园城市特色风貌,新增公园10座、绿地30万方", (), 0.99, 1.0),
+]
+
+
+def _weights(query, unseen_words: tuple[str, ...]) -> list[float]:
+    """Weights like IDFs: a one-character word says little, a word no document says nothing."""
+    return [0.0 if t[0] in unseen_words else 0.3 if len(t[0]) == 1 else 1.0 for t in query.terms]
+
+
+@pytest.mark.parametrize(("question", "sentence", "unseen", "low", "high"), SUPPORT, ids=[q for q, *_ in SUPPORT])
+def test_sentence_support(question: str, sentence: str, unseen: tuple[str, ...], low: float, high: float) -> None:
+    query = analyse(question, vocab=VOCAB)
+    assert low <= sentence_support(query, _weights(query, unseen), sentence, unseen=0.25) <= high, query.terms
+
+
+def test_words_no_document_says_weigh_only_unseen() -> None:
+    query = analyse("长飞光纤光缆营收多少亿元", vocab=VOCAB)
+    known = [0.0 if t[0] in ("光纤", "光缆") else 1.0 for t in query.terms]
+    sentence = "长飞先进半导体营收超20亿元"
+    assert sentence_support(query, known, sentence, unseen=0.0) > sentence_support(query, known, sentence, unseen=1.0)
+
+
+@pytest.mark.parametrize(("word", "form"), [("计划", True), ("新建", True), ("金额", True), ("增长", True),
+                                            ("总量", True), ("亿元", True), ("公园", False), ("招商", False), ("补贴", False)])
+def test_form_words_are_not_held_against_a_sentence(word: str, form: bool) -> None:
+    assert is_form_word(word) is form
+
+
+def test_sentence_and_run_in_topic_of_a_figure() -> None:
+    text = ("实施精准招商攻坚行动。升级“世界光谷”全球产业合伙人品牌,建立“1886+N”工作机制,全面启动五大主题招商。"
+            "引进亿元以上项目130个,签约总金额2550亿元。\n下一段。")
+    fig = next(f for f in extract_figures(text) if f.value == 2550)
+    assert sentence_of(text, fig) == "引进亿元以上项目130个,签约总金额2550亿元"
+    assert topic_of(text, fig) == "实施精准招商攻坚行动。"
+
+
+def test_a_figure_whose_sentence_does_not_say_the_question_is_not_shown() -> None:
+    text = "北斗产业逐步积厚成势,海微科技营收超20亿元,北斗产业实现十亿级企业零的突破。"
+    figures = tuple(resolved(text, Period(2023, "results")))
+    verdicts = {}
+    for question in ("海微科技2023年营收多少亿元", "长飞光纤光缆2023年营收多少亿元"):
+        query = analyse(question, vocab=VOCAB)
+        weights = _weights(query, ("光纤", "光缆"))
+        verdicts[question] = choose(query, [P("d", 1.0, figures)], {"d": text}, subject_min=0.1, weights=weights,
+                                    support_min=0.6, unseen=0.25)
+    assert verdicts["海微科技2023年营收多少亿元"].status == "figure"
+    assert verdicts["长飞光纤光缆2023年营收多少亿元"].status == "passage"
