@@ -69,7 +69,7 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
         names.setdefault(name, place)
         forms.setdefault(name, place)
         if place.level in ("province", "city"):
-            short = _short(name)
+            short = short_name(name)
             if short != name and len(short) >= 2:
                 forms.setdefault(short, place)
             forms.setdefault(_pinyin(short), place)  # English questions: Shenzhen, Hubei
@@ -93,7 +93,8 @@ def _pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower()
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
+    """黄冈市 -> 黄冈, 湖北省 -> 湖北: the name people use."""
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
@@ -190,12 +191,15 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
     home = place(own) if own else None
     mentions = find_places(text)
     own_named = any(home is not None and m.place == home for m in mentions)
+    related_end = -1  # where the last place that is a yardstick or destination ends
     for m in mentions:
         p = m.place
         if home is not None and p == home:
             continue
         before, after = text[: m.start], text[m.end:]
-        if _RELATION_BEFORE.search(before) or _RELATION_AFTER.match(after):
+        if _RELATION_BEFORE.search(before) or _RELATION_AFTER.match(after) or (
+                related_end >= 0 and re.fullmatch(r"[、和与及或,， ]?", text[related_end: m.start])):
+            related_end = m.end  # 去北京、上海: both are where to, neither is whose
             continue
         if home is not None and contains(p, home) and any(
                 q.place == home and q.start <= m.end + 1 and q.start >= m.end for q in mentions):

@@ -20,7 +20,7 @@ from typing import Callable
 
 from .errors import QuestionError
 from .periods import Asked, read_period
-from .places import Scope, read_scope
+from .places import Scope, find_places, read_scope, short_name
 
 STOPWORDS = set(
     "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
@@ -328,6 +328,12 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 
     extra: list[tuple[str, float]] = []
     alts: dict[str, list[str]] = {}
+    if latin > 2 * cjk:  # Huanggang is 黄冈: a place's Chinese name is the same word, not a guess
+        for m in find_places(text):
+            if m.form.isascii() and m.place.name != vocab.own:
+                names = tuple(dict.fromkeys(n for n in (m.place.name, short_name(m.place.name)) if vocab.says(n)))
+                extra += [(t, 1.0) for n in names for t in tokenize(n)]
+                alts.setdefault(m.form.lower(), []).extend(names)
     trusted: list[str] = []  # the report's words for the question's, from curated sources only
     for m in mentions:
         forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]

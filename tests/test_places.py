@@ -84,3 +84,8 @@ def test_area_data_is_well_formed():
 def test_english_of_and_in_name_whose_figure_unless_after_a_comparison(question: str, level: str, place) -> None:
     scope = read_scope(question, "东湖高新区", lambda s: False)
     assert (scope.level, scope.place) == (level, place)
+
+
+@pytest.mark.parametrize("question", ["去北京上海专门拉人才的专车开几趟？", "开往北京、上海的引才专列有几个", "与深圳和杭州比,光谷高企多少家"])
+def test_a_place_listed_after_a_destination_or_yardstick_is_one_too(question: str) -> None:
+    assert read_scope(question, "东湖高新区", lambda s: False).level == "local"

@@ -197,3 +197,10 @@ def test_tokenize_drops_punctuation_and_stopwords():
     tokens = tokenize("请问，光谷的新增学位是多少？")
     assert "，" not in tokens and "的" not in tokens and "多少" not in tokens
     assert "学位" in tokens
+
+
+def test_an_english_place_name_brings_its_chinese_name_when_the_report_says_it() -> None:
+    vocab = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区"), says=lambda s: s == "黄冈")
+    query = analyse("Is there a branch park of Optics Valley over in Huanggang?", vocab=vocab)
+    assert ("黄冈", 1.0) in query.expansions
+    assert not any(t in ("东湖", "高新区") for t, _ in query.expansions)  # the report's own area is no clue
