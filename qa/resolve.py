@@ -186,6 +186,9 @@ def _verbless(prefix: str) -> bool:
     return not _VERB.search(prefix) and not _NEW.search(prefix) and not _STOCK.search(prefix)
 
 
+_DEAL = re.compile(r"(?:收购|并购|兼并|控股|参股|入股|重组)(?:了)?$")
+
+
 def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> tuple[Figure, ...]:
     """The figures of one sentence (document offsets; `offset` is the sentence's start) resolved in
     order, so a topic named before carries to the figures after it."""
@@ -211,7 +214,10 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> t
         if clause_start != clause:  # a new clause: does it open with 新增, or carry the last one's?
             clause, opened = clause_start, bool(_NEW.match(_LEAD.sub("", prefix)))
             carry, lead_new = lead_new and _verbless(prefix), opened or (lead_new and _verbless(prefix))
-        aspect = _aspect(f, ind, mention, sentence, a, carry and bool(out) and out[-1].kind == f.kind)
+        deal = bool(_DEAL.search(sentence[max(0, a - 4): a]))
+        if deal:
+            ind = None  # 收购1家上市公司 counts a deal of the year, not the area's listed companies
+        aspect = "新增" if deal else _aspect(f, ind, mention, sentence, a, carry and bool(out) and out[-1].kind == f.kind)
         scope = _scope(sentence, a, out[-1].end - offset if out else 0)
         if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
             scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's

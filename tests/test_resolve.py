@@ -26,7 +26,6 @@ KNOWN_MISSES = {
     (1011, "indicator"): "the facilities (设施) are named as 国家大科学装置 only at the end of the sentence",
     (1033, "indicator"): "the facilities (设施) are named as 国家大科学装置 only at the end of the sentence",
     (1158, "indicator"): "发明专利5200多万条 are records on a data platform, not patents granted",
-    (3062, "indicator"): "收购1家上市公司 counts an acquisition, not the area's listed companies",
     (5361, "indicator"): "120多万光谷市民: population named as 市民, too generic a word to be an alias",
     (5361, "aspect"): "follows the indicator miss: a count of 常住人口 is its 总量",
     (8632, "indicator"): "新增总投资 belongs to the projects of the clause before, but 总投资 is a subject of its own",
