@@ -167,7 +167,8 @@ class Assistant:
                           s.support_min, s.support_unseen * ranking.rarest) if covered
                    else Verdict("not_found", ()))
         text = answer_text(verdict, query, passages, self.index)
-        notes = query.notes + tuple(r for r in (ranking.refusal, verdict.reason) if r)
+        # the report speaks of it for the other period only: shown as such (报告只给出2024年目标), not refused
+        notes = query.notes + tuple(r for r in (ranking.refusal, ranking.period_note, verdict.reason) if r)
         elapsed = (time.perf_counter() - t0) * 1000
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
             log.info("question %r: status=%s top=%s %.0f ms", question[:2000], verdict.status,

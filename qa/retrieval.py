@@ -41,6 +41,7 @@ class Ranking:
     refusal: str | None  # a reason the corpus cannot answer, found by rule (unknown year, place)
     weights: tuple[float, ...] = ()  # per idea of the question (Query.terms): its IDF, 0 when no document says it
     rarest: float = 0.0  # the IDF of a word one chunk holds: what an idea no document says may weigh
+    period_note: str | None = None  # the best passage speaks of another period than the one asked
 
 
 def dense_candidates(index: Index, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -222,8 +223,8 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
     agree = bool(top) and top[0].row in {r for r, _ in dense[:5]} and top[0].row in {
         r for r, _ in lexical[:5] + grams[:5]}
     confidence = confidence_of(top, coverage, agree, agreement_bonus)
-    return Ranking(top, confidence, coverage, refusal_reason(index, query) or period_conflict(top, index, query),
-                   term_weights(index, query.terms), math.log(1 + index.size + 0.5))
+    return Ranking(top, confidence, coverage, refusal_reason(index, query), term_weights(index, query.terms),
+                   math.log(1 + index.size + 0.5), period_conflict(top, index, query))
 
 
 def term_weights(index: Index, terms: tuple[tuple[str, ...], ...]) -> tuple[float, ...]:

@@ -112,6 +112,13 @@ def test_no_number_answer_says_so_and_quotes_the_report(real_assistant):
     assert not answer.figures
 
 
+def test_only_the_other_periods_figure_is_a_passage_not_a_refusal(real_assistant):
+    answer = real_assistant.ask("光谷去年技术合同成交额")  # the report gives only the 2024 target
+    assert answer.status == "passage" and not answer.figures
+    assert answer.text.startswith("报告只给出2024年目标") and "820亿元" in answer.text
+    assert any("2024年目标" in n for n in answer.notes)
+
+
 def test_not_found_names_the_other_area(real_assistant):
     answer = real_assistant.ask("武汉市2023年GDP是多少？")
     assert answer.passages  # the closest passages are still listed
