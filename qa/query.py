@@ -119,8 +119,12 @@ class Query:
 
     @property
     def search_text(self) -> str:
-        """What the dense model reads: a follow-up is read with the question it continues."""
-        return f"{self.follows} {self.text}" if self.follows else self.text
+        """What the dense model reads: a follow-up is read with the question it continues, and the
+        report's words for the question's (glossary and indicator names, not the noisy thesaurus) follow
+        it, so a weak multilingual model meets the report's language too."""
+        text = f"{self.follows} {self.text}" if self.follows else self.text
+        words = [t for t, w in self.expansions if w >= 0.5 and t not in text]  # glossary 0.6, indicators 0.7; Cilin 0.4
+        return f"{text} {' '.join(words)}" if words else text
 
 
 # --- text --------------------------------------------------------------------------------------------

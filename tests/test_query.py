@@ -204,3 +204,11 @@ def test_an_english_place_name_brings_its_chinese_name_when_the_report_says_it()
     query = analyse("Is there a branch park of Optics Valley over in Huanggang?", vocab=vocab)
     assert ("黄冈", 1.0) in query.expansions
     assert not any(t in ("东湖", "高新区") for t, _ in query.expansions)  # the report's own area is no clue
+
+
+def test_the_dense_model_reads_the_reports_words_for_the_question_but_not_the_thesaurus() -> None:
+    query = Query.__new__(Query)
+    object.__setattr__(query, "follows", None)
+    object.__setattr__(query, "text", "今年能请来几个省里有名的大夫")
+    object.__setattr__(query, "expansions", (("名医", 0.6), ("医生", 0.4), ("大夫", 0.6)))
+    assert query.search_text == "今年能请来几个省里有名的大夫 名医"
