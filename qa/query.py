@@ -20,20 +20,29 @@ from typing import Callable
 
 from .errors import QuestionError
 from .periods import Asked, read_period
-from .places import Scope, find_places, read_scope, short_name
+from .places import Scope, contains, find_places, place, read_scope, short_name
 
 STOPWORDS = set(
     "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
     "总共 情况 方面 关于 对于 我 我们 你 你们 他们 其 这 那 啥 咋 是否 能 会 要 都 也 还 就 把 被 对 从 到 为 以 "
     "上 中 下 年 今年 去年 前年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 "
     "几款 几种 第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
-    "那么 呢 是不是 能不能 "
+    "那么 呢 是不是 能不能 才 又 再 刚 刚刚 曾 曾经 却 很 太 挺 真 真的 到底 究竟 听说 据说 呗 嘛 哦 "
     "the a an of in on for to what how many "
     "much is was are were did does do which and or by with at as its it this that these those there be been "
     "has have had will would can could should year years last next new zone optics valley donghu east lake "
     "high tech high-tech get got give given make made build built number total".split()
 )
 
+# "the economy" as the subject of a number question (光谷的经济才往上走了几个点, 经济盘子多大) asks for
+# 地区生产总值; a modified 经济 (数字经济, 夜间经济, 经济开发区) is another thing
+ECONOMY_INDICATOR = "地区生产总值"
+_ECONOMY = re.compile(r"(?<!数字)(?<!夜间)(?<!民营)(?<!海洋)(?<!共享)(?<!平台)(?<!低空)(?<!银发)(?<!实体)(?<!县域)"
+                      r"(?<!开放)(?<!循环)(?<!绿色)(?<!区域)(?<!首店)(?<!流量)(?<!服务)(?<!楼宇)(?<!总部)(?<!枢纽)"
+                      r"(?<!临空)(?<!外向)(?<!会展)(?<!假日)(?<!体育)(?<!文旅)(?<!集体)(?<!村级)(?<!社区)(?<!网络)"
+                      r"经济(?!开发|技术|社会|带|圈|区|产业|实体|主体|体|组织|合作|发展|工作|政策)"
+                      r"|\b(?:the |our |local )?economy\b", re.I)
+_WHOLE = {"city": "全市", "province": "全省", "country": "全国"}
 INDICATOR_WEIGHT = 0.7  # an indicator's other names: as trusted as the glossary, nearly the user's own word
 _NUM_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|亿元|亿美元|万元|亿|万|个百分点|个|家|所|名|人|项|座|公里|平方公里|套|张|条|场|倍)?")
 _YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read as the period, not matched as words
@@ -58,9 +67,10 @@ _ASKS = re.compile(
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
     r"|scale|rate|share|growth|output|gdp|investment)|\bgdp\b", re.I)
 UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
-               "个百分点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
+               "个百分点", "个点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
                "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")
-_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(UNIT_WORDS, key=len, reverse=True))) + ")")
+_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(UNIT_WORDS, key=len, reverse=True)))
+                     .replace("个点", "个点(?![位子儿])") + ")")  # 几个点 is per cent, 几个点位 are places
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
     (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|position", ("rank",)),
     (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
@@ -80,6 +90,7 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|万|亿)*"
                       r"([\u4e00-\u9fff]{2,4})")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
+                "个点": "percent",  # 涨了几个点: everyday speech for per cent (or points) of growth
                 "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
@@ -221,7 +232,7 @@ def wanted_kinds(question: str) -> tuple[str, ...]:
         if m["unit"] in ("元", "美元") or m["unit"].endswith("元"):
             family = "money"
         if family == "percent":
-            kinds += ["growth"] if re.search(r"增|涨|提高|提升", question) else ["share"]
+            kinds += ["growth"] if re.search(r"增|涨|提高|提升|往上|上升|升", question) else ["share"]
         else:
             kinds.append({"money": "amount", "count": "count", "measure": "measure", "duration": "duration",
                           "multiple": "multiple"}[family])
@@ -313,6 +324,9 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     aspect = _aspect(core, kinds)
     follows = None
     mentions_names = tuple(dict.fromkeys(m.indicator.name for m in mentions))
+    economy = not mentions and bool(kinds) and bool(_ECONOMY.search(core))
+    if economy:  # 光谷的经济涨了几个点: the economy's measure is GDP
+        mentions_names = (ECONOMY_INDICATOR,)
     inherit = context is not None and _is_follow_up(text, own, mentions, context)
     if inherit and context is not None:
         if mentions or _content(own):  # 高企呢: a new subject, asked the way the last one was
@@ -332,12 +346,19 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 
     extra: list[tuple[str, float]] = []
     alts: dict[str, list[str]] = {}
+    if economy:
+        from .indicators import aliases_of
+
+        alts.setdefault("经济", []).extend((ECONOMY_INDICATOR, *aliases_of(ECONOMY_INDICATOR)))
+    home = place(vocab.own) if vocab.own else None
     if latin > 2 * cjk:  # Huanggang is 黄冈: a place's Chinese name is the same word, not a guess
         for m in find_places(text):
             if m.form.isascii() and m.place.name != vocab.own:
                 names = tuple(dict.fromkeys(n for n in (m.place.name, short_name(m.place.name)) if vocab.says(n)))
                 extra += [(t, 1.0) for n in names for t in tokenize(n)]
-                alts.setdefault(m.form.lower(), []).extend(names)
+                # the report names the city or province around its own area 全市 / 全省 (share of Wuhan's = 占全市)
+                whole = _WHOLE.get(m.place.level) if home is not None and contains(m.place, home) else None
+                alts.setdefault(m.form.lower(), []).extend(names + ((whole,) if whole else ()))
     trusted: list[str] = []  # the report's words for the question's, from curated sources only
     for m in mentions:
         forms_of = [f for f in (m.indicator.name, *m.indicator.aliases) if f != m.form]
@@ -432,6 +453,8 @@ def _aspect(text: str, kinds: tuple[str, ...]) -> str | None:
     from .indicators import aspect_of
 
     found = aspect_of(text)
+    if found == "数量" and kinds and kinds[0] in ("growth", "decline", "share", "rate"):
+        found = None  # 涨了几个点: 几个 counts per cent here, not things
     if found:
         return found
     if not kinds:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .indicators import aspect_cues
-from .periods import RESULTS_CUES, TARGETS_CUES
+from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
 from .query import GENERIC, UNIT_WORDS, Query, grams
 from .types import Figure
 
@@ -34,6 +34,7 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
 _MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
 _RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
+_SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走")  # 涨了几个点: everyday words for growth in per cent
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -170,7 +171,7 @@ def is_form_word(word: str) -> bool:
     """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
     measured; the figure's sentence need not repeat it (the other checks read it)."""
     if (word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in _RANK_WORDS
-            or word in UNIT_WORDS):
+            or word in _SPOKEN or word in UNIT_WORDS or any(word in cue for cue, _ in YEAR_PARTS)):
         return True
     cues = aspect_cues(word)
     return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)

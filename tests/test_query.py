@@ -212,3 +212,34 @@ def test_the_dense_model_reads_the_reports_words_for_the_question_but_not_the_th
     object.__setattr__(query, "text", "今年能请来几个省里有名的大夫")
     object.__setattr__(query, "expansions", (("名医", 0.6), ("医生", 0.4), ("大夫", 0.6)))
     assert query.search_text == "今年能请来几个省里有名的大夫 名医"
+
+
+@pytest.mark.parametrize(("question", "indicator", "aspect"), [
+    ("今年光谷的经济盘子想涨几个点？", "地区生产总值", "增速"),
+    ("光谷去年经济涨了几个点", "地区生产总值", "增速"),
+    ("光谷去年经济总量多少", "地区生产总值", "总量"),
+    ("How big is the economy of Optics Valley?", "地区生产总值", None),
+])
+def test_the_economy_as_a_subject_is_gdp(question: str, indicator: str, aspect) -> None:
+    query = analyse(question, vocab=Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区")))
+    assert query.indicators == (indicator,)
+    if aspect:
+        assert query.aspect == aspect
+
+
+@pytest.mark.parametrize("question", ["光谷数字经济占比多少", "夜间经济有多少个街区", "光谷的经济怎么样", "经济开发区有几个"])
+def test_a_modified_economy_or_no_number_is_not_gdp(question: str) -> None:
+    query = analyse(question, vocab=Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区")))
+    assert "地区生产总值" not in query.indicators
+
+
+@pytest.mark.parametrize(("question", "units"), [("经济涨了几个点", {"percent"}), ("今年新建几个点位", {"count"}),
+                                                 ("涨了几个百分点", {"percent"})])
+def test_a_point_of_growth_is_per_cent_a_point_of_place_is_a_count(question: str, units: set) -> None:
+    assert set(analyse(question, vocab=Vocabulary()).units) == units
+
+
+@pytest.mark.parametrize(("question", "part"), [("去年开年头三个月经济增长多少", "一季度"), ("前三个月增长多少", "一季度"),
+                                                ("头半年增长了多少", "上半年"), ("前九个月增速", "前三季度")])
+def test_everyday_names_of_parts_of_the_year(question: str, part: str) -> None:
+    assert read_period(question, 2024, True).part == part
