@@ -27,9 +27,12 @@ VARIANTS: dict[str, dict[str, float]] = {
     "- glossary": {"glossary_weight": 0.0},
     "- character bigrams": {"ngram_share": 0.0},
     "- adaptive fusion": {"dense_adapt": 0.0},
+    "- sentence support (issue 12)": {"support_min": 0.0},
     "- all four": {"thesaurus_weight": 0.0, "glossary_weight": 0.0, "ngram_share": 0.0, "dense_adapt": 0.0},
 }
-SETS = {"main (tune)": ("main", "tune"), "main (heldout)": ("main", "heldout"), "colloquial (blind)": ("colloquial", None)}
+SETS = {"main (tune)": ("main", "tune"), "main (heldout)": ("main", "heldout"),
+        "colloquialdev (tuned on)": ("colloquialdev", None), "colloquial (blind)": ("colloquial", None),
+        "colloquial2 (blind)": ("colloquial2", None)}
 METRICS = ("hit@1", "hit@5", "answered", "figure@1")
 
 
@@ -62,7 +65,7 @@ def plot(results: dict[str, dict[str, dict]], path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, axes = plt.subplots(1, len(SETS), figsize=(5 * len(SETS), 4), sharey=True)
+    fig, axes = plt.subplots(1, len(SETS), figsize=(4.2 * len(SETS), 4), sharey=True)
     width = 0.8 / len(results)
     for ax, label in zip(axes, SETS):
         for i, (variant, by_set) in enumerate(results.items()):

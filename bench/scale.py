@@ -226,7 +226,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     from qa.answer import Assistant
     from qa.index import FORMAT_VERSION, Index, Manifest, faiss_vectors, make_bm25, make_faiss, save_index
     from qa.ngrams import char_ngrams
-    from qa.query import analyse, tokenize
+    from qa.query import tokenize
 
     tokenize("光谷预热")  # jieba's dictionary and bm25s load before the baseline, not inside a step
     import bm25s  # noqa: F401
@@ -289,7 +289,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     texts = []
     for i, q in enumerate(questions):
         try:
-            key = analyse(q, s.max_question_chars).text
+            key = a.analyse(q).search_text  # what the model would read (with the report's words for it)
         except ValueError:
             continue
         a._query_cache[key] = qvecs[i % len(qvecs)]
@@ -362,13 +362,12 @@ def serve_worker(corpus_dir: str, index_dir: str, questions: list[str], encoder:
 def _part_times(a: Any, texts: Sequence[str], s: Settings) -> dict[str, dict[str, float]]:
     """p50 of the pieces of a hybrid search that grow with the corpus, timed one by one."""
     try:
-        from qa.query import analyse
         from qa.retrieval import bm25_candidates, dense_candidates, refusal_reason
 
         parts: dict[str, list[float]] = {"faiss candidates": [], "bm25 candidates": [], "refusal rules": []}
         for q in texts:
-            query = analyse(q, s.max_question_chars)
-            qvec = a._query_cache.get(query.text)
+            query = a.analyse(q)
+            qvec = a._query_cache.get(query.search_text)
             for name, fn in (("faiss candidates", lambda: dense_candidates(a.index, qvec, s.candidates)),
                              ("bm25 candidates", lambda: bm25_candidates(a.index, query.tokens, s.candidates)),
                              ("refusal rules", lambda: refusal_reason(a.index, query))):
