@@ -166,6 +166,8 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest) if covered
                    else Verdict("not_found", ()))
+        if verdict.figures:  # the passage that gives the answer is cited first
+            passages = answer_first(passages, verdict.figures[0])
         text = answer_text(verdict, query, passages, self.index)
         # the report speaks of it for the other period only: shown as such (报告只给出2024年目标), not refused
         notes = query.notes + tuple(r for r in (ranking.refusal, ranking.period_note, verdict.reason) if r)
@@ -247,6 +249,12 @@ def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
     return Vocabulary(settings.as_of or newest, areas[-1].name if areas else None, own_forms,
                       vocabulary_predicate(index.vocab, tokenize), index.says,
                       settings.glossary_weight, settings.thesaurus_weight)
+
+
+def answer_first(passages: tuple[Passage, ...], figure: Figure) -> tuple[Passage, ...]:
+    """The passages with the one holding `figure` first (the re-rank after verification)."""
+    at = next((i for i, p in enumerate(passages) if figure in p.figures), 0)
+    return (passages[at], *passages[:at], *passages[at + 1:]) if at else passages
 
 
 def sentence_of(index: Index, figure: Figure) -> str:

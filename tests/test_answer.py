@@ -172,3 +172,21 @@ def test_relative_years_resolve_against_the_newest_report(real_model, tmp_path):
     assert answer.figures[0].text == "2715亿元" and answer.figures[0].doc == "donghu-2024-work-report"
     older = a.ask("2022年光谷GDP是多少？")
     assert older.figures[0].text == "2500亿元"
+
+
+def test_the_passage_that_gives_the_figure_is_cited_first(real_assistant):
+    answer = real_assistant.ask("今年光谷的经济盘子想涨几个点？")
+    assert answer.status == "figure" and answer.figures[0].text == "7%左右"
+    assert answer.figures[0] in answer.passages[0].figures
+
+
+def test_answer_first_moves_only_the_answering_passage():
+    from qa.answer import answer_first
+    from qa.types import Figure, Passage
+
+    fig = Figure(text="7%", value=7.0, unit="%", kind="growth", subject="增长", start=5, end=7)
+    ps = tuple(Passage("d", f"c{i}", "t", 0, 1, "s", None, 1.0 - i / 10, "p", 0, figures=(fig,) if i == 2 else ())
+               for i in range(4))
+    assert [p.chunk_id for p in answer_first(ps, fig)] == ["c2", "c0", "c1", "c3"]
+    other = Figure(text="8%", value=8.0, unit="%", kind="growth", subject="增长", start=9, end=11)
+    assert answer_first(ps, other) == ps
