@@ -166,8 +166,9 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest) if covered
                    else Verdict("not_found", ()))
-        if verdict.figures:  # the passage that gives the answer is cited first
-            passages = answer_first(passages, verdict.figures[0])
+        shown = verdict.figures[0] if verdict.figures else verdict.other
+        if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first
+            passages = answer_first(passages, shown)
         text = answer_text(verdict, query, passages, self.index)
         # the report speaks of it for the other period only: shown as such (报告只给出2024年目标), not refused
         notes = query.notes + tuple(r for r in (ranking.refusal, ranking.period_note, verdict.reason) if r)
