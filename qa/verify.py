@@ -201,6 +201,37 @@ def part_of_year(text: str, figure: Figure) -> str | None:
     return next((p for p in _PARTS if p in clause), None)
 
 
+def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
+                 weights: Sequence[float], support_min: float, unseen: float) -> float | None:
+    """The figure's fit when it passes every check a shown figure must pass, else None."""
+    if query.form == "number" and len(f.text) > 1 and f.text in query.text:
+        return None  # 十大标志性项目有几个开工: a number the question states is not its answer
+    if not answers(query, f, part_of_year(text, f), subject_min, clause, own):
+        return None
+    fit = figure_fit(query, f, own)
+    if fit < fit_min:
+        return None
+    if support_min > 0 and sentence_support(query, weights, topic_of(text, f) + sentence_of(text, f),
+                                            unseen) < support_min:
+        return None
+    return fit
+
+
+def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before: str | None) -> float:
+    """What ranks figures of equal fit: their clause's words, what they count, the measure word, and
+    a part after its whole (`before`: the clause of the figure before it in its passage)."""
+    # the figure's own clause: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
+    s = 0.15 * dice(grams(clause), query.grams)
+    s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
+    if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
+        s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
+    if "其中" in text[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
+        # a part ranks after its whole, unless the question names what only the part says (三期)
+        only_part = grams(own) - grams(before) if before is not None else frozenset()
+        s += 0.1 if only_part & query.grams else -0.05
+    return s
+
+
 def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
            subject_min: float = SUBJECT_MIN, weights: Sequence[float] = (), support_min: float = 0.0,
            unseen: float = 0.0) -> Verdict:
@@ -216,31 +247,16 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     scored: list[tuple[float, int, Figure]] = []
     other: list[tuple[float, int, Figure]] = []
     asked = query.asked.period
-    for rank, p in enumerate(passages[:5]):
+    for p in passages[:5]:
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
         clauses = [clause_of(texts.get(f.doc, ""), f) for f in p.figures]
         for i, f in enumerate(p.figures):
             text = texts.get(f.doc, "")
-            if query.form == "number" and len(f.text) > 1 and f.text in query.text:
-                continue  # 十大标志性项目有几个开工: a number the question states is not its answer
-            clause, own = clauses[i], own_words(text, f)
-            if not answers(query, f, part_of_year(text, f), subject_min, clause, own):
+            own = own_words(text, f)
+            fit = verified_fit(query, f, text, clauses[i], own, fit_min, subject_min, weights, support_min, unseen)
+            if fit is None:
                 continue
-            fit = figure_fit(query, f, own)
-            if fit < fit_min:
-                continue
-            if support_min > 0 and sentence_support(query, weights, topic_of(text, f) + sentence_of(text, f),
-                                                    unseen) < support_min:
-                continue
-            # the figure's own clause breaks ties: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
-            s = fit * (0.5 + 0.5 * weight) + 0.15 * dice(grams(clause), query.grams)
-            s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
-            if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
-                s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
-            if "其中" in text[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
-                # a part ranks after its whole, unless the question names what only the part says (三期)
-                only_part = grams(own) - grams(clauses[i - 1]) if i else frozenset()
-                s += 0.1 if only_part & query.grams else -0.05
+            s = fit * (0.5 + 0.5 * weight) + tie_break(query, f, text, clauses[i], own, clauses[i - 1] if i else None)
             if asked is not None and f.period is not None and f.period != asked:
                 if query.asked.explicit:
                     other.append((s, f.start, f))
