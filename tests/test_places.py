@@ -72,3 +72,15 @@ def test_area_data_is_well_formed():
             assert form.lower() not in seen, f"{form} names two zones"
             seen.add(form.lower())
     assert set(LEVELS) >= {"zone", "city", "province"}
+
+
+def test_pinyin_table_is_pypinyin_s():
+    """qa/data/place_pinyin.tsv (read instead of importing pypinyin at start) says what pypinyin says
+    for every city and province the gazetteer names; regenerate it with write_pinyin_table()."""
+    from qa.places import _pinyin_table, pinyin_names, pinyin_of
+
+    table = _pinyin_table()
+    names = pinyin_names()
+    assert set(table) == set(names), "stale qa/data/place_pinyin.tsv: run qa.places.write_pinyin_table()"
+    assert [n for n in names if table[n] != pinyin_of(n)] == []
+    assert place("shenzhen").name == "深圳市" and place("hubei").name == "湖北省"
