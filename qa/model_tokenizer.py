@@ -14,8 +14,10 @@ The result equals the full tokenizer's (tests/test_model_tokenizer.py, on the re
   derived from the vocabulary's minimum score;
 - the Viterbi search breaks ties by position and length, never by id, so renumbering is harmless.
 
-The pieces and their scores are kept beside tokenizer.json (pieces.txt, scores.npy, and the rest of
-the pipeline in pipeline.json), written with the export: reading them is ~0.1 s.
+The pieces are kept beside tokenizer.json, written with the export: sorted in a fixed-width numpy
+array (pieces.npy, memory-mapped, searched with `np.searchsorted`), with their ids (piece_ids.npy),
+the scores by id (scores.npy) and the rest of the pipeline (pipeline.json). Opening them reads
+almost nothing (~10 ms, against ~0.15 s for a dict of 250k pieces).
 """
 from __future__ import annotations
 
@@ -27,10 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-PIECES = "pieces.txt"  # one piece per line, in id order
+PIECES = "pieces.npy"  # every piece, sorted (fixed-width unicode)
+PIECE_IDS = "piece_ids.npy"  # int32: the id of each sorted piece
 SCORES = "scores.npy"  # float64, the Unigram log-probabilities, in id order
 PIPELINE = "pipeline.json"  # tokenizer.json without its vocabulary
-FILES = (PIECES, SCORES, PIPELINE)
+FILES = (PIECES, PIECE_IDS, SCORES, PIPELINE)
 
 
 def write_pieces(tokenizer_json: Path, folder: Path) -> bool:
@@ -41,9 +44,12 @@ def write_pieces(tokenizer_json: Path, folder: Path) -> bool:
     if model.get("type") != "Unigram" or model.get("byte_fallback"):
         return False
     pieces = [p for p, _ in model["vocab"]]
-    if any("\n" in p for p in pieces) or len(set(pieces)) != len(pieces):
+    # numpy's fixed-width strings drop trailing NULs; a piece must also be unique to be found
+    if any(not p or "\0" in p for p in pieces) or len(set(pieces)) != len(pieces):
         return False
-    (folder / PIECES).write_text("\n".join(pieces), encoding="utf-8")
+    order = sorted(range(len(pieces)), key=pieces.__getitem__)
+    np.save(folder / PIECES, np.array([pieces[i] for i in order], dtype=f"<U{max(map(len, pieces))}"))
+    np.save(folder / PIECE_IDS, np.array(order, dtype=np.int32))
     np.save(folder / SCORES, np.array([s for _, s in model["vocab"]], dtype=np.float64))
     model["vocab"] = []
     (folder / PIPELINE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -65,12 +71,15 @@ class PieceTokenizer:
 
         folder = Path(folder)
         data = json.loads((folder / PIPELINE).read_text(encoding="utf-8"))
-        self._pieces = (folder / PIECES).read_text(encoding="utf-8").split("\n")
-        self._scores = np.load(folder / SCORES)
-        if len(self._pieces) != len(self._scores):
-            raise ValueError(f"{folder / PIECES} and {folder / SCORES} disagree")
-        self._id = dict(zip(self._pieces, range(len(self._pieces))))
-        self._longest = max(map(len, self._pieces))
+        self._sorted = np.load(folder / PIECES, mmap_mode="r")
+        self._ids = np.load(folder / PIECE_IDS, mmap_mode="r")
+        self._scores = np.load(folder / SCORES, mmap_mode="r")
+        n = len(self._sorted)
+        if len(self._ids) != n or len(self._scores) != n:
+            raise ValueError(f"the piece files in {folder} disagree")
+        self._where = np.empty(n, dtype=np.int64)  # id -> position in the sorted array
+        self._where[self._ids] = np.arange(n)
+        self._longest = self._sorted.dtype.itemsize // 4
         self.unk_id = int(data["model"]["unk_id"])
         added = sorted(data.get("added_tokens", []), key=lambda t: t["id"])
         # ids every small tokenizer keeps: the special tokens (the post-processor's <s> and </s> are
@@ -86,7 +95,7 @@ class PieceTokenizer:
                                   normalized=t["normalized"], special=t["special"]) for t in added]
         self._added_re = re.compile("|".join(re.escape(t["content"]) for t in added)) if added else None
         # the pipeline without a model: what the small tokenizers share
-        data["model"]["vocab"] = [[self._pieces[i], float(self._scores[i])] for i in self._fixed]
+        data["model"]["vocab"] = [[self._piece(i), float(self._scores[i])] for i in self._fixed]
         data["model"]["unk_id"] = self._fixed.index(self.unk_id)
         data["added_tokens"] = []
         data["truncation"] = data["padding"] = None
@@ -107,7 +116,7 @@ class PieceTokenizer:
                 if i not in seen:
                     seen.add(i)
                     rows.append(i)
-        model = Unigram([(self._pieces[i], float(self._scores[i])) for i in rows],
+        model = Unigram([(self._piece(i), float(self._scores[i])) for i in rows],
                         unk_id=rows.index(self.unk_id), byte_fallback=False)
         tok = Tokenizer(model)
         tok.normalizer = self._front.normalizer
@@ -118,19 +127,25 @@ class PieceTokenizer:
         back = np.array(rows, dtype=np.int64)
         return [Encoded(back[e.ids].tolist()) for e in tok.encode_batch(list(texts))]
 
+    def _piece(self, i: int) -> str:
+        return str(self._sorted[self._where[i]])
+
     def _found(self, text: str) -> list[int]:
         """Ids of every piece inside the text's pre-tokens (and those of each stretch between
         special tokens, which are normalised and pre-tokenised apart)."""
         stretches = [text] + (self._added_re.split(text) if self._added_re and self._added_re.search(text) else [])
-        out: list[int] = []
-        find, longest = self._id.get, self._longest
+        candidates: set[str] = set()
+        longest = self._longest
         for stretch in stretches:
             normal = self._front.normalizer.normalize_str(stretch)
             for word, _ in self._front.pre_tokenizer.pre_tokenize_str(normal):
                 n = len(word)
                 for a in range(n):
-                    for b in range(a + 1, min(n, a + longest) + 1):
-                        i = find(word[a:b])
-                        if i is not None:
-                            out.append(i)
-        return out
+                    candidates.update(word[a:b] for b in range(a + 1, min(n, a + longest) + 1))
+        candidates.discard("")
+        if not candidates:
+            return []
+        wanted = np.array(sorted(candidates), dtype=self._sorted.dtype)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        hit = self._sorted[at] == wanted
+        return self._ids[at[hit]].tolist()
