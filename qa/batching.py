@@ -21,44 +21,43 @@ import numpy as np
 
 
 class _Slot:
-    __slots__ = ("text", "done", "vector", "error", "lead")
+    __slots__ = ("text", "done", "vector", "error", "batch")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.done = threading.Event()
         self.vector: np.ndarray | None = None
         self.error: BaseException | None = None
-        self.lead = False  # woken to run the queue, not with a result
+        self.batch: list[_Slot] | None = None  # set when woken to run these (itself first), not with a result
 
 
 class QueryBatcher:
     """`embed(text)` for many threads at once, through `encode(texts) -> rows` in batches."""
 
-    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], max_batch: int = 8) -> None:
+    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], max_batch: int = 8, lanes: int = 1) -> None:
         self._encode = encode
         self.max_batch = max(1, max_batch)
+        self.lanes = max(1, lanes)  # runs at once
         self._lock = threading.Lock()
         self._queue: list[_Slot] = []
-        self._running = False
+        self._running = 0
         self.runs = 0  # batches run so far, and the texts in them (for tests and benchmarks)
         self.texts = 0
 
     def embed(self, text: str) -> np.ndarray:
         slot = _Slot(text)
         with self._lock:
-            if self._running:
+            if self._running >= self.lanes:
                 self._queue.append(slot)
                 mine = None
             else:
-                self._running = True
+                self._running += 1
                 mine = [slot]
         if mine is None:
             slot.done.wait()
-            if not slot.lead:
+            if slot.batch is None:
                 return self._result(slot)
-            with self._lock:  # this caller's turn to run the queue (its own slot is in it)
-                mine = self._queue[: self.max_batch]
-                del self._queue[: self.max_batch]
+            mine = slot.batch
         self._run(mine)
         self._hand_on()
         return self._result(slot)
@@ -78,13 +77,15 @@ class QueryBatcher:
             s.done.set()
 
     def _hand_on(self) -> None:
+        """This lane's next batch goes to the first waiter in it, who runs it; or the lane closes."""
         with self._lock:
             if not self._queue:
-                self._running = False
+                self._running -= 1
                 return
-            nxt = self._queue[0]
-        nxt.lead = True
-        nxt.done.set()
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
+        batch[0].batch = batch
+        batch[0].done.set()
 
     @staticmethod
     def _result(slot: _Slot) -> np.ndarray:
@@ -94,9 +95,9 @@ class QueryBatcher:
         return slot.vector
 
 
-def batcher_for(model: Any, max_batch: int = 8) -> QueryBatcher | None:
+def batcher_for(model: Any, max_batch: int = 8, lanes: int = 1) -> QueryBatcher | None:
     """A batcher for a model whose queries may share a run (ONNX fp32), else None."""
     config = getattr(model, "config", None)
     if not getattr(model, "thread_safe", False) or getattr(config, "encoder", None) != "onnx":
         return None
-    return QueryBatcher(model.encode_queries, max_batch)
+    return QueryBatcher(model.encode_queries, max_batch, lanes)

@@ -21,9 +21,10 @@ def slow_encode(calls: list[list[str]], delay: float = 0.05):
     return encode
 
 
-def test_each_caller_gets_its_own_vector_and_runs_are_shared():
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_each_caller_gets_its_own_vector_and_runs_are_shared(lanes):
     calls: list[list[str]] = []
-    b = QueryBatcher(slow_encode(calls), max_batch=4)
+    b = QueryBatcher(slow_encode(calls), max_batch=4, lanes=lanes)
     texts = [f"问题{i}" * (i % 5 + 1) for i in range(40)]
     with ThreadPoolExecutor(12) as pool:
         out = list(pool.map(b.embed, texts))
