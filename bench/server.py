@@ -202,7 +202,7 @@ def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clie
             "page_s": order[len(order) // 2]["page_s"], "load": result}
 
 
-if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS]: ready time and load, printed
+if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS] [READY_RUNS]: ready time and load, printed
     from qa.config import Settings
 
     from .common import bench_questions, load_gold_items
@@ -211,6 +211,6 @@ if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS]: ready time a
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     qs = [q for q, _, _ in bench_questions(load_gold_items(s), n)]
     r = server_bench(str(s.corpus_dir), str(s.index_dir), qs, int(sys.argv[2]) if len(sys.argv) > 2 else 20,
-                     ready_runs=1)
+                     ready_runs=int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     print(json.dumps(r, indent=1, ensure_ascii=False))
     sys.exit(0 if Path(s.index_dir).exists() else 1)
