@@ -181,7 +181,9 @@ def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clie
         for i in range(ready_runs):
             proc, url, r = start_server(corpus_dir, index_dir, env_extra)
             ready.append(r)
-            say(f"server ready run {i + 1}/{ready_runs}: page {r['page_s']:.2f} s, first answer {r['first_answer_s']:.2f} s")
+            r["loadavg"] = os.getloadavg()[0]
+            say(f"server ready run {i + 1}/{ready_runs}: page {r['page_s']:.2f} s, first answer {r['first_answer_s']:.2f} s, "
+                f"load average {r['loadavg']:.1f}")
             if i < ready_runs - 1:
                 stop_server(proc)
                 proc = None
