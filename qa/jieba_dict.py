@@ -19,7 +19,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +33,38 @@ class LazyFreq(dict):
     group of the key's first character, so a word added by hand is never overwritten by a group read later.
     """
 
-    def __init__(self, groups: dict[str, bytes]) -> None:
+    # each read goes through a Python method here (~1.6x jieba's time per cut): worth it while few groups
+    # are read; once this many are (a long text, an index build), everything is read and `on_whole`
+    # gets a plain dict to use instead
+    WHOLE_AFTER = 1500
+
+    def __init__(self, groups: dict[str, bytes], on_whole: Callable[[dict[str, int]], None] | None = None) -> None:
         super().__init__()
         self._groups = groups
         self._loaded: set[str] = set()
         self._lock = threading.Lock()
+        self._on_whole = on_whole
 
     def _need(self, key: Any) -> None:
         head = key[:1] if isinstance(key, str) else None
         if head and head not in self._loaded:
+            handover = None
             with self._lock:
                 if head not in self._loaded:
-                    blob = self._groups.get(head)
-                    if blob is not None:
-                        super().update(marshal.loads(blob))
-                    self._loaded.add(head)  # only once its words are in: other threads read without the lock
+                    self._read(head)
+                    if self._on_whole is not None and len(self._loaded) >= self.WHOLE_AFTER:
+                        for other in self._groups:
+                            self._read(other)
+                        handover, self._on_whole = self._on_whole, None
+            if handover is not None:
+                handover(dict(self))
+
+    def _read(self, head: str) -> None:
+        if head not in self._loaded:
+            blob = self._groups.get(head)
+            if blob is not None:
+                super().update(marshal.loads(blob))
+            self._loaded.add(head)  # only once its words are in: other threads read without the lock
 
     def __contains__(self, key: object) -> bool:
         self._need(key)
@@ -117,7 +134,7 @@ def build(path: Path) -> tuple[int, dict[str, bytes]]:
     return total, groups
 
 
-def load(cache_dir: Path) -> tuple[LazyFreq, int]:
+def load(cache_dir: Path, on_whole: Callable[[dict[str, int]], None] | None = None) -> tuple[LazyFreq, int]:
     """(FREQ, total) as jieba's default dictionary has them, from the cache (built on first use)."""
     path = cache_path(cache_dir)
     try:
@@ -131,7 +148,7 @@ def load(cache_dir: Path) -> tuple[LazyFreq, int]:
         except OSError as exc:  # a read-only cache: group in memory this time
             log.warning("cannot write jieba's grouped dictionary to %s: %s", path, exc)
             total, groups = grouped()
-    return LazyFreq(groups), total
+    return LazyFreq(groups, on_whole), total
 
 
 def install(cache_dir: Path) -> bool:
@@ -144,7 +161,7 @@ def install(cache_dir: Path) -> bool:
         if dt.initialized or dt.dictionary != jieba.DEFAULT_DICT:
             return False
         try:
-            freq, total = load(cache_dir)
+            freq, total = load(cache_dir, on_whole=lambda whole: setattr(dt, "FREQ", whole))
         except Exception as exc:  # noqa: BLE001 - jieba then loads its dictionary itself, as before
             log.warning("jieba's grouped dictionary is unavailable (%s); loading the whole one", exc)
             return False

@@ -69,3 +69,17 @@ def test_install_leaves_a_loaded_jieba_alone(lazy, monkeypatch):
     other = jieba.Tokenizer(dictionary=jieba.get_dict_file().name)
     monkeypatch.setattr(jieba, "dt", other)
     assert jieba_dict.install(cache) is False and not other.initialized
+
+
+def test_many_groups_read_hand_over_a_plain_dict(lazy, monkeypatch):
+    """Past WHOLE_AFTER groups (a long text, an index build) the whole dictionary is read and handed
+    over as a plain dict, so that cutting runs at jieba's own speed; the cuts stay the same."""
+    _, full, cache = lazy
+    monkeypatch.setattr(jieba_dict.LazyFreq, "WHOLE_AFTER", 30)
+    tok = jieba.Tokenizer()
+    tok.FREQ, tok.total = jieba_dict.load(cache, on_whole=lambda whole: setattr(tok, "FREQ", whole))
+    tok.initialized = True
+    text = "今年光谷地区生产总值预期增长多少我们将加快建设世界一流科技园区推动高质量发展打造创新策源地"
+    assert tok.lcut(text) == full.lcut(text)
+    assert type(tok.FREQ) is dict and len(tok.FREQ) == len(full.FREQ)
+    assert tok.lcut_for_search(text) == full.lcut_for_search(text)
