@@ -73,7 +73,7 @@ class PieceTokenizer:
         data = json.loads((folder / PIPELINE).read_text(encoding="utf-8"))
         self._sorted = np.load(folder / PIECES, mmap_mode="r")
         self._ids = np.load(folder / PIECE_IDS, mmap_mode="r")
-        self._scores = np.load(folder / SCORES, mmap_mode="r")
+        self._scores = np.load(folder / SCORES)  # 2 MB, read whole: a gather per call
         n = len(self._sorted)
         if len(self._ids) != n or len(self._scores) != n:
             raise ValueError(f"the piece files in {folder} disagree")
@@ -116,8 +116,9 @@ class PieceTokenizer:
                 if i not in seen:
                     seen.add(i)
                     rows.append(i)
-        model = Unigram([(self._piece(i), float(self._scores[i])) for i in rows],
-                        unk_id=rows.index(self.unk_id), byte_fallback=False)
+        pieces = self._sorted[self._where[rows]].tolist()  # one gather each, not one memmap read per piece
+        scores = self._scores[rows].tolist()
+        model = Unigram(list(zip(pieces, scores)), unk_id=rows.index(self.unk_id), byte_fallback=False)
         tok = Tokenizer(model)
         tok.normalizer = self._front.normalizer
         tok.pre_tokenizer = self._front.pre_tokenizer
