@@ -13,10 +13,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qa.web.app import build_app  # noqa: E402
 from qa.web.serve import build_parser, main  # noqa: E402
 
 __all__ = ["build_app", "build_parser", "main"]
+
+
+def __getattr__(name: str):
+    if name == "build_app":  # imports Gradio: `python ui.py` imports it beside loading the index (qa/web/serve.py)
+        from qa.web.app import build_app
+
+        return build_app
+    raise AttributeError(name)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -201,7 +201,9 @@ def server_table(server: dict[str, Any]) -> str:
         return f"server not measured: {server['error'][:200]}"
     rows = [["ready (launch to first answer, median)", _f(server["ready_s"], 2) + " s", "", "", "", "", ""]]
     for name, r in server["load"].items():
-        label = {"gradio": "/gradio_api/call/ask (Gradio queue)", "json": "POST /api/ask (qa/http_api.py)"}.get(name, name)
+        label = {"gradio": "/gradio_api/call/ask (Gradio queue, a session per client)",
+                 "gradio-curl": "/gradio_api/call/ask (no session hash, as curl)",
+                 "json": "POST /api/ask (qa/http_api.py)"}.get(name, name)
         rows.append([label, f"{r['requests']} q, {r['clients']} clients", _f(r["req_per_s"]), _f(r["latency"]["p50"], 0),
                      _f(r["latency"]["p95"], 0), r["errors"], _f(r.get("server_cpu_ms_per_request"))])
     return _table(["server", "load", "req/s", "p50 ms", "p95 ms", "errors", "server CPU ms / request"], rows)

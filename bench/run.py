@@ -70,7 +70,7 @@ from .latency import OUR_ROWS, encoder_bench, latency_bench, profile_queries
 from .peer import build_peer, peer_available
 from .report import encoders_table, server_table, cold_table, evaluate_targets, latency_table, scale_tables, targets_table, write_outputs
 from .scale import recommend_ann_threshold, scale_bench
-from .server import server_bench
+from .server import ENDPOINTS, server_bench
 from .startup import cli_cold, cold_start, import_costs
 
 
@@ -244,7 +244,7 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
             report()
             if cfg.server_questions:
                 say("server: ready time, then 20 clients on each endpoint")
-                sq = [q for q, _, _ in bench_questions(items, 2 * cfg.server_questions)]
+                sq = [q for q, _, _ in bench_questions(items, len(ENDPOINTS) * cfg.server_questions)]
                 try:
                     results["server"] = server_bench(corpus, str(work / "index"), sq, clients=20,
                                                      ready_runs=cfg.cold_runs)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
@@ -80,9 +81,15 @@ def _sse(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def ask(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid") -> tuple[int, str | None, Any]:
-    """POST /gradio_api/call/ask, then read its event stream (what gradio_client does)."""
-    body = json.dumps({"data": [question, top_k, mode]}, ensure_ascii=False).encode("utf-8")
+def ask(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid",
+        session: str | None = None) -> tuple[int, str | None, Any]:
+    """POST /gradio_api/call/ask, then read its event stream. `session`: the caller's session hash,
+    which gradio_client sends (one per Client) and a browser tab keeps; without it (curl) Gradio
+    builds a fresh session state, from the config of every block of the page, for each request."""
+    payload: dict[str, Any] = {"data": [question, top_k, mode]}
+    if session is not None:
+        payload["session_hash"] = session
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     r = client.post(f"{url}/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
     if r.status_code != 200:
         return r.status_code, None, r.text
@@ -94,7 +101,8 @@ def ask(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybri
     return 200, event, data[0] if event == "complete" and data else data
 
 
-def ask_json(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid") -> tuple[int, str | None, Any]:
+def ask_json(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid",
+             session: str | None = None) -> tuple[int, str | None, Any]:
     """POST /api/ask (qa/http_api.py): one request, the answer as JSON."""
     body = json.dumps({"question": question, "top_k": top_k, "mode": mode}, ensure_ascii=False).encode("utf-8")
     r = client.post(f"{url}/api/ask", content=body, headers={"content-type": "application/json"})
@@ -102,7 +110,14 @@ def ask_json(client: Any, url: str, question: str, top_k: int = 5, mode: str = "
     return r.status_code, "complete" if r.status_code == 200 else None, data
 
 
-ENDPOINTS = {"gradio": ask, "json": ask_json}
+def ask_curl(client: Any, url: str, question: str, top_k: int = 5, mode: str = "hybrid",
+             session: str | None = None) -> tuple[int, str | None, Any]:
+    """The Gradio endpoint as curl calls it: no session hash, a new session per request."""
+    return ask(client, url, question, top_k, mode, None)
+
+
+# gradio: a session per client, as gradio_client; gradio-curl: none; json: POST /api/ask
+ENDPOINTS = {"gradio": ask, "gradio-curl": ask_curl, "json": ask_json}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -126,11 +141,12 @@ def load_test(url: str, questions: Sequence[str], clients: int = 20, progress: b
     call = ENDPOINTS[endpoint]
 
     def client(mine: list[str]) -> None:
+        session = uuid.uuid4().hex
         with httpx.Client(timeout=120) as c:
             for q in mine:
                 t = time.perf_counter()
                 try:
-                    status, event, data = call(c, url, q)
+                    status, event, data = call(c, url, q, session=session)
                     ok = status == 200 and event == "complete" and isinstance(data, dict) and "error" not in data
                     why = "" if ok else f"{status} {event} {str(data)[:120]}"
                 except Exception as e:  # noqa: BLE001 - counted as an error
@@ -165,7 +181,9 @@ def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clie
         for i in range(ready_runs):
             proc, url, r = start_server(corpus_dir, index_dir, env_extra)
             ready.append(r)
-            say(f"server ready run {i + 1}/{ready_runs}: page {r['page_s']:.2f} s, first answer {r['first_answer_s']:.2f} s")
+            r["loadavg"] = os.getloadavg()[0]
+            say(f"server ready run {i + 1}/{ready_runs}: page {r['page_s']:.2f} s, first answer {r['first_answer_s']:.2f} s, "
+                f"load average {r['loadavg']:.1f}")
             if i < ready_runs - 1:
                 stop_server(proc)
                 proc = None
@@ -186,7 +204,7 @@ def server_bench(corpus_dir: str, index_dir: str, questions: Sequence[str], clie
             "page_s": order[len(order) // 2]["page_s"], "load": result}
 
 
-if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS]: ready time and load, printed
+if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS] [READY_RUNS]: ready time and load, printed
     from qa.config import Settings
 
     from .common import bench_questions, load_gold_items
@@ -195,6 +213,6 @@ if __name__ == "__main__":  # python -m bench.server [N] [CLIENTS]: ready time a
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     qs = [q for q, _, _ in bench_questions(load_gold_items(s), n)]
     r = server_bench(str(s.corpus_dir), str(s.index_dir), qs, int(sys.argv[2]) if len(sys.argv) > 2 else 20,
-                     ready_runs=1)
+                     ready_runs=int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     print(json.dumps(r, indent=1, ensure_ascii=False))
     sys.exit(0 if Path(s.index_dir).exists() else 1)

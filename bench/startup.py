@@ -139,3 +139,30 @@ def cold_start(corpus_dir: str, index_dir: str, question: str, model: str | None
 
 # --- stage 4: scale ------------------------------------------------------------------------------
 
+
+
+if __name__ == "__main__":  # python -m bench.startup [RUNS] [ENCODER]: cold start of `qa ask` on the built index
+    import json
+    import os
+
+    from .common import say
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    extra = {"QA_ENCODER": sys.argv[2]} if len(sys.argv) > 2 else None
+    s = Settings.from_env()
+    question = "今年光谷地区生产总值预期增长多少？"
+    out: dict[str, Any] = {"cli": [], "in_process": []}
+    for i in range(runs):  # the CLI first: what a user at a terminal waits, then where the time goes
+        r = cli_cold(str(s.corpus_dir), str(s.index_dir), question, extra)
+        r["loadavg"] = os.getloadavg()[0]
+        out["cli"].append(r)
+        say(f"qa ask run {i + 1}/{runs}: {r['wall_s']:.2f} s from launch to exit, load average {r['loadavg']:.1f}")
+    for i in range(runs):
+        r = cold_start(str(s.corpus_dir), str(s.index_dir), question, None, extra)
+        out["in_process"].append(r)
+        say(f"in-process run {i + 1}/{runs}: {r['wall_s']:.2f} s (interpreter {r['interpreter_s']:.2f}, import qa "
+            f"{r['import_s']:.2f}, load {r['load_s']:.2f}, first ask {r['first_ask_s']:.2f}), RSS {r['rss_mb']:.0f} MB, "
+            f"heavy modules: {', '.join(r['heavy_modules']) or 'none'}")
+    walls = sorted(r["wall_s"] for r in out["cli"])
+    out["cli_median_s"] = walls[len(walls) // 2]
+    print(json.dumps(out, indent=1, ensure_ascii=False))

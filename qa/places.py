@@ -3,7 +3,9 @@ answered with 光谷's figure.
 
 Administrative areas (34 provinces, 344 cities, 3133 districts and counties) come from the adcodes
 table that the `cpca` package ships (MIT); only its data file is read, its matcher is not used.
-Cities and provinces are also found by their pinyin (Shenzhen, Hubei), from `pypinyin` (MIT).
+Cities and provinces are also found by their pinyin (Shenzhen, Hubei), from `pypinyin` (MIT), kept
+in `qa/data/place_pinyin.tsv` so that a cold start need not import pypinyin (~0.3 s of loading its
+phrase dictionary); tests/test_places.py checks the file against pypinyin.
 Development zones (东湖高新区 = 光谷, 中关村, 张江 …), which no administrative table lists, and a few
 regions and countries, live in `qa/data/areas.json`.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 DATA = Path(__file__).resolve().parent / "data" / "areas.json"
+PINYIN = DATA.with_name("place_pinyin.tsv")  # short name of a city or province -> its pinyin
 LEVELS = ("zone", "district", "city", "province", "region", "country")
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
@@ -88,9 +91,40 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
 
 
 def _pinyin(name: str) -> str:
+    known = _pinyin_table().get(name)
+    return known if known is not None else pinyin_of(name)
+
+
+def pinyin_of(name: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(name)).lower()
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[str, str]:
+    try:
+        lines = PINYIN.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    return dict(line.split("\t", 1) for line in lines if "\t" in line and not line.startswith("#"))
+
+
+def pinyin_names() -> list[str]:
+    """The short names of cities and provinces whose pinyin the gazetteer uses (PINYIN's rows)."""
+    out = []
+    for r in csv.DictReader(_adcodes_path().open(encoding="utf-8")):
+        code = r["adcode"]
+        if r["name"] not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划") and code[4:] == "0" * 8:
+            out.append(short_name(r["name"]))
+    return list(dict.fromkeys(out))
+
+
+def write_pinyin_table() -> None:
+    """Regenerate PINYIN from pypinyin (after cpca or pypinyin change)."""
+    rows = [f"{name}\t{pinyin_of(name)}" for name in pinyin_names()]
+    PINYIN.write_text("# short name of a city or province, its pinyin (pypinyin, MIT; qa/places.py "
+                      "write_pinyin_table)\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 def short_name(name: str) -> str:

@@ -22,7 +22,8 @@ from qa.config import Settings
 from qa.embedding import load_encoder, load_model
 from qa.errors import ModelError, StaleIndexError
 from qa.ingest import load_corpus
-from qa.onnx_encoder import GRAPH, STAMP, OnnxEmbedder, encoder_id, verify_export
+from qa.onnx_encoder import (GRAPH, LAYOUT, STAMP, WEIGHTS, OnnxEmbedder, default_export_dir, encoder_id,
+                             load_onnx_model, verify_export)
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +149,40 @@ def test_an_index_of_another_encoder_is_noticed(onnx_model, tmp_path):
     assert rebuilt.index.manifest.encoder == onnx_model.info.encoder
     assert Assistant.load(settings=settings, model=onnx_model, rebuild=False).index.manifest.encoder == \
         onnx_model.info.encoder
+
+
+def test_weights_beside_the_graph(onnx_model):
+    """Layout 2: the graph file holds no weights (ONNX Runtime maps WEIGHTS instead of parsing and
+    copying them), and the checksums cover both."""
+    folder = onnx_model.folder
+    assert LAYOUT == 2 and (folder / GRAPH).stat().st_size < 5_000_000 < (folder / WEIGHTS).stat().st_size
+    manifest = json.loads((folder / "CHECKSUMS.json").read_text(encoding="utf-8"))
+    assert manifest["layout"] == 2 and {GRAPH, WEIGHTS} <= manifest["files"].keys()
+
+
+def test_a_single_file_export_is_moved_to_the_new_layout(onnx_model, tmp_path):
+    """An export cached by the previous version (weights inside model.onnx) is rewritten beside
+    itself without torch, and gives the same vectors; the old folder is left as it was."""
+    if onnx_model.config.encoder != "onnx-int8":
+        pytest.skip("one copy (the 120 MB int8 folder) is enough")
+    import onnx
+
+    new = default_export_dir(tmp_path, "onnx-int8")
+    old = new.with_name(new.name.removesuffix("-l2"))
+    old.mkdir(parents=True)
+    graph = onnx.load(str(onnx_model.folder / GRAPH))  # weights pulled back inside the graph
+    onnx.save_model(graph, str(old / GRAPH))
+    for name in ("tokenizer.json", "encoder.json"):
+        shutil.copyfile(onnx_model.folder / name, old / name)
+    from qa.onnx_encoder import _write_manifest
+
+    _write_manifest(old)
+    manifest = json.loads((old / "CHECKSUMS.json").read_text(encoding="utf-8"))
+    del manifest["layout"]  # as the previous version wrote it
+    (old / "CHECKSUMS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    before = sorted(p.name for p in old.iterdir())
+    before.insert(0, STAMP)  # stamped when it was checked
+    moved = load_onnx_model(None, tmp_path, "onnx-int8")
+    assert moved.folder == new and (new / WEIGHTS).is_file() and sorted(p.name for p in old.iterdir()) == before
+    rows = ["今年光谷地区生产总值预期增长多少？", "GDP of Shenzhen", "光" * 700]
+    assert np.array_equal(moved.encode_queries(rows), OnnxEmbedder(old, verify_export(old)).encode_queries(rows))

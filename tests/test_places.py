@@ -89,3 +89,15 @@ def test_english_of_and_in_name_whose_figure_unless_after_a_comparison(question:
 @pytest.mark.parametrize("question", ["去北京上海专门拉人才的专车开几趟？", "开往北京、上海的引才专列有几个", "与深圳和杭州比,光谷高企多少家"])
 def test_a_place_listed_after_a_destination_or_yardstick_is_one_too(question: str) -> None:
     assert read_scope(question, "东湖高新区", lambda s: False).level == "local"
+
+
+def test_pinyin_table_is_pypinyin_s():
+    """qa/data/place_pinyin.tsv (read instead of importing pypinyin at start) says what pypinyin says
+    for every city and province the gazetteer names; regenerate it with write_pinyin_table()."""
+    from qa.places import _pinyin_table, pinyin_names, pinyin_of
+
+    table = _pinyin_table()
+    names = pinyin_names()
+    assert set(table) == set(names), "stale qa/data/place_pinyin.tsv: run qa.places.write_pinyin_table()"
+    assert [n for n in names if table[n] != pinyin_of(n)] == []
+    assert place("shenzhen").name == "深圳市" and place("hubei").name == "湖北省"

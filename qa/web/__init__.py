@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_app", "build_parser", "main"]
+__all__ = ["build_app", "build_parser", "main", "DEFAULT_CONCURRENCY", "DEFAULT_MAX_QUEUE"]
+
+DEFAULT_CONCURRENCY = 4  # answers at once (the machine has 2 cores; an answer takes milliseconds)
+DEFAULT_MAX_QUEUE = 32  # waiting past this, a user is told the service is busy instead of waiting forever
 
 
 def __getattr__(name: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -17,6 +18,7 @@ from starlette.middleware import Middleware
 
 from ..feedback import FeedbackStore
 from ..types import Document
+from . import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE
 from .handlers import Handlers
 from .labels import EXAMPLES, GRADIO_LITERALS_ZH, GRADIO_ZH_BUILTIN, L, MODES, TITLE, i18n_tables, lang_of, t
 from .render import esc, period_label
@@ -24,8 +26,6 @@ from .security import SecurityHeaders
 from .source import render_indicator_table, render_source
 
 STATIC = Path(__file__).resolve().parent / "static"
-DEFAULT_CONCURRENCY = 4  # answers at once (the machine has 2 cores; an answer takes milliseconds)
-DEFAULT_MAX_QUEUE = 32  # waiting past this, a user is told the service is busy instead of waiting forever
 
 def make_theme() -> gr.themes.Base:
     cjk = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -296,6 +296,12 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         gr.api(h.api, api_name="ask", concurrency_id="qa")
         app.optional_api_params = {"ask": (None,)}  # context: callers of the 3-value /ask keep working
 
+    # Gradio's queue summarises every finished event for its /monitoring page by building a pandas
+    # DataFrame of the last GRADIO_ANALYTICS_MAX_EVENTS (10,000) events, after each event by default:
+    # a cost per answer that grows to tens of ms in a long-running server. Summarised every 200 events
+    # over the last 2,000 instead (the env variables Gradio reads when the queue is created).
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "200")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     return app
 

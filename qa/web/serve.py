@@ -1,17 +1,28 @@
-"""`python ui.py` / `qa serve`: load the Assistant, build the page, serve it. The one launch call."""
+"""`python ui.py` / `qa serve`: load the Assistant, build the page, serve it. The one launch call.
+
+Importing Gradio takes ~2 s (its components, FastAPI, pandas) and loading the Assistant ~1.2 s, so
+they run side by side: the Assistant in a thread while the main thread imports Gradio (the model's
+session, file reads and numpy release the GIL). This module imports Gradio only inside `main`.
+"""
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..answer import Assistant
 from ..config import Settings
 from ..errors import QAError
 from ..http_api import api_routes
-from .app import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE, QABlocks, build_app
+from . import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE
+
+if TYPE_CHECKING:
+    from .app import QABlocks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +45,15 @@ def launch(app: QABlocks, host: str, port: int, routes: list | None = None) -> N
                app_kwargs={"routes": routes or []})
 
 
+def _load(settings: Settings) -> Assistant:
+    assistant = Assistant.load(settings=settings, progress=True)
+    try:
+        import matplotlib  # noqa: F401 - what the first question would otherwise import (see main)
+    except ImportError:
+        pass
+    return assistant
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -41,8 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
     print(f"正在准备索引 / preparing the index: {settings.corpus_dir} -> {settings.index_dir}", flush=True)
     t0 = time.perf_counter()
+    # Gradio wraps every call in "switch matplotlib to agg, then back": with the backend left to
+    # matplotlib, the first question imports pyplot to resolve it (~1 s); named here, it is a no-op
+    os.environ.setdefault("MPLBACKEND", "agg")
+    pool = ThreadPoolExecutor(1, thread_name_prefix="qa-load")
+    pending = pool.submit(_load, settings)
+    pool.shutdown(wait=False)
+    from .app import build_app  # Gradio, imported while the index and the model load
+
     try:
-        assistant = Assistant.load(settings=settings, progress=True)
+        assistant = pending.result()
     except QAError as e:
         print(f"错误 / error: {e}", file=sys.stderr)
         return 1
