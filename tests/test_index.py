@@ -143,7 +143,8 @@ def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, 
     assert any("could not save" in p for p in a.problems)
 
 
-@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "documents.jsonl"])
+@pytest.mark.parametrize("victim", ["chunks/chunk.text.npy", "chunks/table.pool_blob.npy", "dense.faiss",
+                                    "manifest.json", "documents.jsonl", "bm25/indices.csc.index.npy"])
 def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
@@ -163,9 +164,9 @@ def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, vi
 def test_flipped_byte_is_detected(corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
-    path = live_build(index_dir) / "chunks.jsonl"
+    path = live_build(index_dir) / "chunks" / "table.pool_blob.npy"
     data = bytearray(path.read_bytes())
-    data[100] ^= 0x01
+    data[300] ^= 0x01
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptIndexError, match="checksum"):
         load_index(index_dir)
@@ -278,7 +279,47 @@ def test_vectors_are_kept_once_inside_faiss(corpus: Path, tmp_path: Path):
     x = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
     hnsw, kind = make_faiss(x, ann_threshold=100)
     assert kind == "hnsw"
-    view = faiss_vectors(hnsw)
+    view = faiss_vectors(hnsw)  # HNSW stores fp16: the view is of those codes
+    codes = faiss.downcast_index(hnsw.storage).codes
+    assert view.dtype == np.float16 and np.shares_memory(view, faiss.rev_swig_ptr(codes.data(), codes.size()))
     del hnsw
-    assert np.array_equal(view, x)  # the view keeps its index alive
-    assert np.array_equal(view[5:7], x[5:7])
+    assert np.array_equal(view, x.astype(np.float16))  # the view keeps its index alive
+    assert np.array_equal(view[5:7], x[5:7].astype(np.float16))
+
+
+def test_hnsw_fp16_finds_what_exact_search_finds(corpus: Path, tmp_path: Path):
+    """On the real FAISS, the fp16 HNSW index returns the exact top 10 of every gold-like question
+    that flat float32 search returns, saved and loaded (memory-mapped) or not."""
+    import qa.index as qi
+
+    docs, _ = load_corpus(corpus)
+    model = FakeEmbedder()
+    flat = build_index(docs, model)
+    hnsw = build_index(docs, model, ann_threshold=10)
+    assert hnsw.manifest.faiss_kind == "hnsw" and flat.manifest.faiss_kind == "flat"
+    save_index(hnsw, tmp_path / "index")
+    saved = qi.MMAP_ABOVE
+    try:
+        qi.MMAP_ABOVE = 0  # memory-map even this small file
+        loaded = load_index(tmp_path / "index")
+    finally:
+        qi.MMAP_ABOVE = saved
+    q = model.encode_queries(QUESTIONS)
+    _, truth = flat.dense.search(q, 10)
+    for index in (hnsw, loaded):
+        _, rows = index.dense.search(q, 10)
+        assert np.array_equal(rows, truth)
+    assert np.array_equal(loaded.embeddings, hnsw.embeddings)
+
+
+def test_loaded_index_is_memory_mapped(corpus: Path, tmp_path: Path):
+    """The chunk table's columns and BM25's postings are maps of the build's files, not copies."""
+    from qa.chunk_table import ChunkTable
+
+    _load(corpus, tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    assert isinstance(index.chunks, ChunkTable)
+    assert all(isinstance(a, np.memmap) for a in index.chunks.columns.values())
+    assert isinstance(index.bm25.scores["indices"], np.memmap) and isinstance(index.ngrams.scores["data"], np.memmap)
+    expected = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
+    assert index.known_years == expected and 2023 in expected  # read from the period column
