@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import CorruptIndexError
 from .types import Chunk, Document, Figure, Period
 
 NONE = -1  # a missing optional string, period or base value
@@ -85,8 +86,10 @@ class _Pool:
 class ChunkTable(Sequence[Chunk]):
     """A read-only sequence of Chunk built from columns; `table[i]` is an ordinary frozen Chunk."""
 
-    def __init__(self, columns: Mapping[str, np.ndarray], documents: Mapping[str, Document]) -> None:
+    def __init__(self, columns: Mapping[str, np.ndarray], documents: Mapping[str, Document],
+                 where: str = "chunk table") -> None:
         self._c = dict(columns)
+        self._where = where
         self._texts = {doc_id: d.text for doc_id, d in documents.items()}
         ch = lambda name: self._c[f"chunk.{name}"]  # noqa: E731
         self._n = len(ch("id"))
@@ -146,8 +149,8 @@ class ChunkTable(Sequence[Chunk]):
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
         try:
             return self._blob[a:b].tobytes().decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise TableError(f"string {i} of the chunk table is not UTF-8 (damaged file)") from e
+        except UnicodeDecodeError as e:  # checked when read: validating a 1M-row pool at load would cost seconds
+            raise CorruptIndexError(self._where, f"string {i} of the chunk table is not UTF-8") from e
 
     def _opt(self, i: int) -> str | None:
         return None if i == NONE else self._str(i)
@@ -220,7 +223,7 @@ class ChunkTable(Sequence[Chunk]):
                 raise TableError(f"{path.name}: {a.dtype}{list(a.shape)}, expected one column of {np.dtype(dtype)}")
             columns[f"{group}.{name}"] = a
         check_columns(columns, documents)
-        return cls(columns, documents)
+        return cls(columns, documents, str(folder))
 
 
 def columns_of(chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> dict[str, np.ndarray]:
