@@ -260,7 +260,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     gc.collect()
     rss_gen = rss_mb()
     t = time.perf_counter()  # the character-bigram field, as the product builds it (qa.ngrams)
-    ngrams = make_bm25([char_ngrams(c.text) for c in corpus.chunks])
+    ngrams = make_bm25([char_ngrams(c.text) for c in corpus.chunks], compact=n > ann_threshold)
     out["ngram_build_s"] = time.perf_counter() - t
     gc.collect()
     _malloc_trim()
@@ -277,7 +277,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     tokens = corpus.token_lists()
     out["tokens_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    bm25 = make_bm25(tokens)
+    bm25 = make_bm25(tokens, compact=n > ann_threshold)
     out["bm25_build_s"] = time.perf_counter() - t
     del tokens
     gc.collect()

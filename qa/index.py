@@ -184,11 +184,16 @@ def faiss_vectors(dense: Any) -> np.ndarray:
     return view
 
 
-def make_bm25(token_lists: list[list[str]]) -> Any:
+def make_bm25(token_lists: list[list[str]], compact: bool = False) -> Any:
+    """bm25s over the token lists. `compact` stores each posting's score in fp16 (6 bytes a posting,
+    not 8: 0.38 GB less for both fields at 1M chunks); above the ANN threshold, where the dense
+    side is approximate too. Small corpora keep float32 and rank exactly as before."""
     import bm25s
 
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index([t if t else [""] for t in token_lists], show_progress=False)
+    if compact:
+        bm25.scores["data"] = np.asarray(bm25.scores["data"], dtype=np.float16)
     return bm25
 
 
@@ -237,8 +242,9 @@ def build_index(
     dense, kind = make_faiss(embeddings, ann_threshold)
     del reuse
     embeddings = faiss_vectors(dense)  # the built array is freed: FAISS holds the only copy
-    bm25 = make_bm25([tokenize(t) for t in texts])
-    ngrams = make_bm25([char_ngrams(t) for t in texts])
+    compact = len(texts) > ann_threshold  # as FAISS turns approximate (HNSW, fp16)
+    bm25 = make_bm25([tokenize(t) for t in texts], compact)
+    ngrams = make_bm25([char_ngrams(t) for t in texts], compact)
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
         {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.chunk_table import (CACHE_ROWS, SLICE, ChunkTable, TableError, blocks, chunk_field_names, columns_of,
+from qa.chunk_table import (CACHE_ROWS, SLICE, ChunkTable, TableError, arrays_of, blocks, chunk_field_names,
                             dataclass_field_names, is_offsets, value_range)
 from qa.chunking import chunk_document
 from qa.config import Settings
@@ -45,7 +45,7 @@ def _odd(docs: dict, chunks: list[Chunk]) -> list[Chunk]:
     ]
 
 
-def test_every_field_of_chunk_and_figure_has_a_column():
+def test_every_field_of_chunk_and_figure_is_stored():
     assert chunk_field_names() == dataclass_field_names()
 
 
@@ -53,15 +53,14 @@ def test_real_chunks_round_trip_in_memory_and_on_disk(real, tmp_path):
     docs, chunks = real
     table = ChunkTable.from_chunks(chunks, docs)
     assert len(table) == len(chunks) and list(table) == chunks and table == chunks and chunks == table
-    assert np.all(table.columns["chunk.text"] == SLICE)  # the product's texts are never stored twice
-    assert np.all(table.columns["figure.text"] == SLICE)
+    assert np.all(table.arrays["chunks"]["text"] == SLICE)  # the product's texts are never stored twice
+    assert np.all(table.arrays["figures"]["text"] == SLICE)
     table.save(tmp_path / "chunks")
     loaded = ChunkTable.load(tmp_path / "chunks", docs)
-    assert all(isinstance(a, np.memmap) for a in loaded.columns.values())
+    assert all(isinstance(a, np.memmap) for a in loaded.arrays.values())
     assert loaded == chunks and loaded[5] == chunks[5] and loaded[-1] == chunks[-1]
     assert loaded[2:5] == tuple(chunks[2:5])
     assert loaded.years() == {c.period.year for c in chunks if c.period}
-    assert loaded.doc_of(7) == chunks[7].doc
     assert ChunkTable.load(tmp_path / "chunks", docs, mmap=False) == chunks
 
 
@@ -69,7 +68,7 @@ def test_odd_chunks_round_trip(real, tmp_path):
     docs, chunks = real
     odd = _odd(docs, chunks)
     table = ChunkTable.from_chunks(odd, docs)
-    assert table.columns["chunk.text"][0] != SLICE  # not its document's slice: stored
+    assert table.arrays["chunks"]["text"][0] != SLICE  # not its document's slice: stored
     table.save(tmp_path / "chunks")
     loaded = ChunkTable.load(tmp_path / "chunks", docs)
     for a, b in zip(loaded, odd):
@@ -103,10 +102,10 @@ def test_rows_are_built_once_and_bad_rows_refused(real):
 
 def test_shared_strings_are_stored_once(real):
     docs, chunks = real
-    cols = columns_of(chunks, docs)
+    arrays = arrays_of(chunks, docs)
     units = [f.unit for c in chunks for f in c.figures]
-    assert len(np.unique(cols["figure.unit"])) == len(set(units))
-    assert len(cols["table.path_offsets"]) - 1 == len({c.path for c in chunks})
+    assert len(np.unique(arrays["figures"]["unit"])) == len(set(units))
+    assert len(arrays["path_offsets"]) - 1 == len({c.path for c in chunks})
 
 
 def _saved(tmp_path: Path, docs: dict, chunks: list[Chunk]) -> Path:
@@ -116,32 +115,49 @@ def _saved(tmp_path: Path, docs: dict, chunks: list[Chunk]) -> Path:
 
 
 def _edit(folder: Path, name: str, change) -> None:
-    path = folder / f"{name}.npy"
-    np.save(path, change(np.load(path)))
+    """Rewrite <name>.npy, or one field of a record array ("chunks.start"), as change(values)."""
+    array, _, field = name.partition(".")
+    path = folder / f"{array}.npy"
+    a = np.load(path)
+    if field:
+        a = a.copy()
+        a[field] = change(a[field])
+    else:
+        a = change(a)
+    np.save(path, a)
+
+
+def _retype(folder: Path, name: str, field: str, dtype: str) -> None:
+    """The record array with one field of another type."""
+    a = np.load(folder / f"{name}.npy")
+    types = [(n, dtype if n == field else a.dtype[n]) for n in a.dtype.names]
+    np.save(folder / f"{name}.npy", a.astype(types))
 
 
 DAMAGE = {
-    "a column missing": (lambda f: (f / "chunk.topic.npy").unlink(), "chunk.topic.npy"),
-    "a column truncated": (lambda f: (f / "figure.value.npy").write_bytes((f / "figure.value.npy").read_bytes()[:200]),
-                           "figure.value.npy"),
-    "a column of another type": (lambda f: _edit(f, "chunk.start", lambda a: a.astype(np.int32)), "expected"),
-    "a column of two dimensions": (lambda f: _edit(f, "chunk.id", lambda a: a.reshape(-1, 1)), "expected"),
-    "a column one row short": (lambda f: _edit(f, "chunk.period", lambda a: a[:-1]), "rows"),
-    "a figure column one row long": (lambda f: _edit(f, "figure.scope", lambda a: np.append(a, a[:1])), "rows"),
-    "pool offsets past the pool": (lambda f: _edit(f, "table.pool_offsets", lambda a: a + 1), "offsets"),
-    "figure runs decreasing": (lambda f: _edit(f, "table.figure_offsets", lambda a: np.sort(a)[::-1].copy()),
-                               "offsets"),
-    "a string number past the pool": (lambda f: _edit(f, "chunk.topic", lambda a: a + 10**6), "pool"),
-    "a required string missing": (lambda f: _edit(f, "figure.kind", lambda a: a * 0 - 1), "pool"),
-    "a text number below SLICE": (lambda f: _edit(f, "chunk.text", lambda a: a * 0 - 3), "pool"),
-    "a path number past the paths": (lambda f: _edit(f, "chunk.path", lambda a: a + 10**4), "path"),
-    "a period number past the periods": (lambda f: _edit(f, "figure.period", lambda a: a + 50), "period"),
-    "a chunk of an unknown document": (lambda f: _edit(f, "chunk.doc", lambda a: np.load(f / "chunk.id.npy")),
+    "an array missing": (lambda f: (f / "path_items.npy").unlink(), "path_items.npy"),
+    "an array truncated": (lambda f: (f / "figures.npy").write_bytes((f / "figures.npy").read_bytes()[:500]),
+                           "figures.npy"),
+    "a field of another type": (lambda f: _retype(f, "chunks", "start", "<i4"), "expected"),
+    "a field missing": (lambda f: np.save(f / "chunks.npy", np.load(f / "chunks.npy")[["id", "doc"]]), "expected"),
+    "an array of two dimensions": (lambda f: _edit(f, "pool_offsets", lambda a: a.reshape(-1, 1)), "expected"),
+    "a chunk without its figure run": (lambda f: _edit(f, "chunks", lambda a: a[:-1]), "figure_offsets"),
+    "a period without its kind": (lambda f: _edit(f, "period_kind", lambda a: a[:-1]), "inconsistent"),
+    "pool offsets past the pool": (lambda f: _edit(f, "pool_offsets", lambda a: a + 1), "offsets"),
+    "figure runs decreasing": (lambda f: _edit(f, "figure_offsets", lambda a: np.sort(a)[::-1].copy()), "offsets"),
+    "figure runs past the figures": (lambda f: _edit(f, "figures", lambda a: a[:-1]), "offsets"),
+    "a string number past the pool": (lambda f: _edit(f, "chunks.topic", lambda a: a + 10**6), "pool"),
+    "a required string missing": (lambda f: _edit(f, "figures.kind", lambda a: a * 0 - 1), "pool"),
+    "a text number below SLICE": (lambda f: _edit(f, "chunks.text", lambda a: a * 0 - 3), "pool"),
+    "a path string past the pool": (lambda f: _edit(f, "path_items", lambda a: a + 10**6), "pool"),
+    "a path number past the paths": (lambda f: _edit(f, "chunks.path", lambda a: a + 10**4), "path"),
+    "a period number past the periods": (lambda f: _edit(f, "figures.period", lambda a: a + 50), "period"),
+    "a chunk of an unknown document": (lambda f: _edit(f, "chunks.doc", lambda a: np.load(f / "chunks.npy")["id"]),
                                        "document"),
-    "a chunk past its document's end": (lambda f: _edit(f, "chunk.end", lambda a: a + 10**6), "outside"),
-    "a chunk starting after it ends": (lambda f: _edit(f, "chunk.start", lambda a: a + 10**4), "outside"),
-    "a paragraph past the document's": (lambda f: _edit(f, "chunk.paragraph", lambda a: a + 10**4), "outside"),
-    "a figure past its document's end": (lambda f: _edit(f, "figure.end", lambda a: a + 10**6), "outside"),
+    "a chunk past its document's end": (lambda f: _edit(f, "chunks.end", lambda a: a + 10**6), "outside"),
+    "a chunk starting after it ends": (lambda f: _edit(f, "chunks.start", lambda a: a + 10**4), "outside"),
+    "a paragraph past the document's": (lambda f: _edit(f, "chunks.paragraph", lambda a: a + 10**4), "outside"),
+    "a figure past its document's end": (lambda f: _edit(f, "figures.end", lambda a: a + 10**6), "outside"),
 }
 
 
@@ -158,11 +174,11 @@ def test_damaged_columns_are_refused(real, tmp_path, damage):
 def test_text_that_is_not_utf8_is_refused_when_read(real, tmp_path):
     docs, chunks = real
     folder = _saved(tmp_path, docs, _odd(docs, chunks))
-    blob = np.load(folder / "table.pool_blob.npy")
-    offsets = np.load(folder / "table.pool_offsets.npy")
-    text = int(np.load(folder / "chunk.text.npy")[0])
+    blob = np.load(folder / "pool_blob.npy")
+    offsets = np.load(folder / "pool_offsets.npy")
+    text = int(np.load(folder / "chunks.npy")["text"][0])
     blob[offsets[text]] = 0xFF  # never valid in UTF-8
-    np.save(folder / "table.pool_blob.npy", blob)
+    np.save(folder / "pool_blob.npy", blob)
     table = ChunkTable.load(folder, docs)
     with pytest.raises(CorruptIndexError, match="not UTF-8"):
         table[0]
@@ -176,6 +192,10 @@ def test_block_reads_of_a_mapped_column(tmp_path):
     assert [len(p) for p in parts] == [1_000_000, 1_000_000, 500_008]
     assert np.array_equal(np.concatenate(parts), a)
     assert value_range(m) == (-5, 2_500_002) and value_range(np.zeros(0)) is None
+    records = np.zeros(600_000, dtype=[("a", "<i4"), ("b", "<f8")])
+    records["a"] = np.arange(600_000) - 7
+    np.save(tmp_path / "r.npy", records)
+    assert value_range(np.load(tmp_path / "r.npy", mmap_mode="r"), "a") == (-7, 599_992)
     offsets = np.array([0, 3, 3, 9], dtype=np.int64)
     assert is_offsets(offsets, 9) and not is_offsets(offsets, 8)
     assert not is_offsets(np.array([0, 4, 3, 9]), 9) and not is_offsets(np.array([1, 9]), 9)

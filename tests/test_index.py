@@ -143,7 +143,7 @@ def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, 
     assert any("could not save" in p for p in a.problems)
 
 
-@pytest.mark.parametrize("victim", ["chunks/chunk.text.npy", "chunks/table.pool_blob.npy", "dense.faiss",
+@pytest.mark.parametrize("victim", ["chunks/chunks.npy", "chunks/figures.npy", "chunks/pool_blob.npy", "dense.faiss",
                                     "manifest.json", "documents.jsonl", "bm25/indices.csc.index.npy"])
 def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
     index_dir = tmp_path / "index"
@@ -164,7 +164,7 @@ def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, vi
 def test_flipped_byte_is_detected(corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
-    path = live_build(index_dir) / "chunks" / "table.pool_blob.npy"
+    path = live_build(index_dir) / "chunks" / "pool_blob.npy"
     data = bytearray(path.read_bytes())
     data[300] ^= 0x01
     path.write_bytes(bytes(data))
@@ -319,7 +319,7 @@ def test_loaded_index_is_memory_mapped(corpus: Path, tmp_path: Path):
     _load(corpus, tmp_path / "index")
     index = load_index(tmp_path / "index")
     assert isinstance(index.chunks, ChunkTable)
-    assert all(isinstance(a, np.memmap) for a in index.chunks.columns.values())
+    assert all(isinstance(a, np.memmap) for a in index.chunks.arrays.values())
     assert isinstance(index.bm25.scores["indices"], np.memmap) and isinstance(index.ngrams.scores["data"], np.memmap)
     expected = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
     assert index.known_years == expected and 2023 in expected  # read from the period column

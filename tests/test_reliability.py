@@ -720,21 +720,28 @@ def _faiss_of_dim(build: Path, dim: int, n: int) -> None:
 
 
 def _column(build: Path, name: str, change) -> None:
-    """Rewrite one column of the chunk table (chunks/<name>.npy) as change(column)."""
-    path = build / "chunks" / f"{name}.npy"
-    np.save(path, change(np.load(path)))
+    """Rewrite one array of the chunk table: chunks/<name>.npy, or one field of a record array
+    ("chunks.start"), as change(values)."""
+    array, _, field = name.partition(".")
+    path = build / "chunks" / f"{array}.npy"
+    a = np.load(path)
+    if field:
+        a = a.copy()
+        a[field] = change(a[field])
+    else:
+        a = change(a)
+    np.save(path, a)
 
 
 SEALED_DAMAGE = {
-    "chunk table missing a row": lambda b, n: _column(b, "chunk.start", lambda a: a[:-1]),
-    "chunk column not an array file": lambda b, n: (b / "chunks" / "chunk.end.npy").write_bytes(b"{broken\n"),
-    "chunk column of another type": lambda b, n: _column(b, "chunk.paragraph", lambda a: a.astype(np.float64)),
-    "chunk pointing at no document": lambda b, n: _column(b, "chunk.doc", lambda a: np.load(
-        b / "chunks" / "chunk.topic.npy")),
-    "chunk ending past its document": lambda b, n: _column(b, "chunk.end", lambda a: a + 10**6),
-    "string number past the pool": lambda b, n: _column(b, "figure.unit", lambda a: a + 10**6),
-    "pool offsets decreasing": lambda b, n: _column(b, "table.pool_offsets", lambda a: a[::-1].copy()),
-    "figure runs past the figures": lambda b, n: _column(b, "table.figure_offsets", lambda a: a * 2),
+    "chunk table missing a row": lambda b, n: _column(b, "chunks", lambda a: a[:-1]),
+    "chunk table not an array file": lambda b, n: (b / "chunks" / "chunks.npy").write_bytes(b"{broken\n"),
+    "chunk table of another type": lambda b, n: _column(b, "path_items", lambda a: a.astype(np.float64)),
+    "chunk pointing at no document": lambda b, n: _column(b, "chunks.doc", lambda a: a + 1),
+    "chunk ending past its document": lambda b, n: _column(b, "chunks.end", lambda a: a + 10**6),
+    "string number past the pool": lambda b, n: _column(b, "figures.unit", lambda a: a + 10**6),
+    "pool offsets decreasing": lambda b, n: _column(b, "pool_offsets", lambda a: a[::-1].copy()),
+    "figure runs past the figures": lambda b, n: _column(b, "figure_offsets", lambda a: a * 2),
     "document with no text": lambda b, n: (b / "documents.jsonl").write_text(
         json.dumps({"id": "donghu-2024-work-report", "path": "x", "sha256": "0", "text": ""}) + "\n", encoding="utf-8"),
     "FAISS of another dimension": lambda b, n: _faiss_of_dim(b, 32, n),
@@ -981,7 +988,7 @@ def _full_disk(step: str, monkeypatch) -> None:
     elif step == "chunk table":
         import builtins
 
-        monkeypatch.setattr(builtins, "open", _fail_open("chunk.text.npy"))  # numpy's np.save opens it
+        monkeypatch.setattr(builtins, "open", _fail_open("chunks.npy"))  # numpy's np.save opens it
     elif step == "faiss":
         monkeypatch.setattr(faiss, "write_index", _enospc)
     elif step == "bm25":
