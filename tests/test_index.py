@@ -323,3 +323,29 @@ def test_loaded_index_is_memory_mapped(corpus: Path, tmp_path: Path):
     assert isinstance(index.bm25.scores["indices"], np.memmap) and isinstance(index.ngrams.scores["data"], np.memmap)
     expected = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
     assert index.known_years == expected and 2023 in expected  # read from the period column
+
+
+def test_large_index_keeps_bm25_scores_in_fp16(corpus: Path, tmp_path: Path):
+    """Past the ANN threshold both BM25 fields store fp16 scores (a quarter less memory), saved and
+    loaded as such, and rank the real corpus's chunks as float32 does; small indexes keep float32."""
+    from qa.query import tokenize
+    from qa.retrieval import ngram_candidates, top_k
+
+    docs, _ = load_corpus(corpus)
+    exact = build_index(docs, FakeEmbedder())
+    assert exact.bm25.scores["data"].dtype == np.float32
+    compact = build_index(docs, FakeEmbedder(), ann_threshold=10)
+    save_index(compact, tmp_path / "index")
+    loaded = load_index(tmp_path / "index")
+    for index in (compact, loaded):
+        assert index.bm25.scores["data"].dtype == np.float16 and index.ngrams.scores["data"].dtype == np.float16
+    overlaps = []
+    for q in QUESTIONS:
+        known = [t for t in tokenize(q) if t in exact.vocab]
+        a = [r for r, _ in top_k(exact.bm25, known, exact.size, 10)]
+        b = [r for r, _ in top_k(loaded.bm25, known, loaded.size, 10)]
+        c = [r for r, _ in ngram_candidates(exact, q, 10)]
+        d = [r for r, _ in ngram_candidates(loaded, q, 10)]
+        assert a[:1] == b[:1] and c[:1] == d[:1]
+        overlaps += [len(set(a) & set(b)) / max(len(a), 1), len(set(c) & set(d)) / max(len(c), 1)]
+    assert min(overlaps) >= 0.8 and sum(overlaps) / len(overlaps) >= 0.95
