@@ -630,6 +630,50 @@ def _largest(scale: dict[str, Any] | None) -> tuple[int, dict[str, Any]] | None:
 
 
 
+# resident memory serving 1M chunks before this format (README, `qa bench` scale stage, format 4: FAISS HNSW
+# float32, the chunk table as JSON rows parsed into objects, BM25 in RAM), MB (the bench's GB are 1024 MB)
+BEFORE_1M = {"FAISS": 1.73 * 1024, "chunk table": 1.6 * 1024, "BM25": 0.69 * 1024,
+             "model, interpreter, rest": (5.25 - 1.73 - 1.6 - 0.69) * 1024}
+
+
+def plot_serving_memory(results: dict[str, Any], path: Path) -> None:
+    """Stacked bars of the serving process's resident memory by part (bench.scale.rss_by_part), per
+    size, beside the 1M figure measured before the columnar format."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [("1M, format 4 (before)\nHNSW float32, JSON rows", BEFORE_1M)]
+    for key, res in sorted(results.get("scale", {}).get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        parts = res.get("serve", {}).get("rss_parts_mb")
+        if parts:
+            merged = {"FAISS": parts.get("index: dense.faiss", 0.0), "chunk table": parts.get("index: chunks", 0.0),
+                      "BM25": parts.get("index: bm25", 0.0) + parts.get("index: bm25-ngrams", 0.0)}
+            merged["model, interpreter, rest"] = sum(parts.values()) - sum(merged.values())
+            bars.append((f"{fmt_n(int(key))}, format 5\nHNSW fp16, mapped columns", merged))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    colours = {"FAISS": "#4c72b0", "chunk table": "#dd8452", "BM25": "#55a868", "model, interpreter, rest": "#8c8c8c"}
+    for i, (label, parts) in enumerate(bars):
+        bottom = 0.0
+        for name, mb in parts.items():
+            ax.bar(i, mb / 1024, bottom=bottom / 1024, color=colours[name], edgecolor="white",
+                   label=name if i == 0 else None)
+            if mb > 150:
+                ax.text(i, (bottom + mb / 2) / 1024, f"{mb / 1024:.2f}", ha="center", va="center", fontsize=8,
+                        color="white")
+            bottom += mb
+        ax.text(i, bottom / 1024 + 0.05, f"{bottom / 1024:.2f} GB", ha="center", fontsize=8)
+    ax.axhline(TARGETS["scale_memory_gb"], color="red", linestyle="--", linewidth=1, label="target (1M)")
+    ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=7)
+    ax.set_ylabel("resident memory serving (GB = 1024 MB)")
+    ax.set_title("Serving synthetic chunks with the real encoder: resident memory by part", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The scale stage alone, each worker in its own process: synthetic corpora, FAISS kinds, the
     whole ask path, and the saved index served with the real encoder. Writes scale.json in --out."""
@@ -664,6 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     scale_bench(cfg, cfg.sizes, questions, report, results)
     report()
+    plot_serving_memory(results, out / "scale_memory.png")
     say(f"wrote {out / 'scale.json'}; load average at the start {results['loadavg_start']}, "
         f"at the end {results['loadavg_now']}")
     return 0
