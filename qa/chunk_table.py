@@ -11,6 +11,7 @@ one per field (~140 us -> ~15 us per chunk, and a search reads ~150 of them).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import lru_cache
@@ -56,6 +57,70 @@ class TableError(ValueError):
     """An array is missing, of the wrong type, or points outside the table (a damaged file)."""
 
 
+class FileArray:
+    """A one-dimensional .npy array whose rows are read with pread when asked for.
+
+    A search reads ~150 scattered chunk rows (and BM25 a few posting lists) out of arrays of
+    hundreds of MB. Through a memory map every such read would stay mapped in this process, with
+    the kernel's fault-around mapping 64 KB about each one (MADV_RANDOM does not stop it): after a
+    few hundred questions the whole table counts as resident. Read with pread, the bytes come from
+    the page cache (shared, reclaimable, kept warm by the OS when RAM allows) and this process
+    holds only the copies it works on. A row costs one system call (~1 us).
+    """
+
+    ndim = 1
+
+    def __init__(self, path: str | os.PathLike, offset: int, dtype: np.dtype, n: int) -> None:
+        self.path, self.offset, self.dtype, self._n = str(path), int(offset), np.dtype(dtype), int(n)
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    @classmethod
+    def of(cls, mapped: np.memmap) -> FileArray:
+        """The same rows as a memory-mapped .npy (np.load(..., mmap_mode="r")), read instead of mapped."""
+        return cls(mapped.filename, mapped.offset, mapped.dtype, len(mapped))
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self._n,)
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        a, b = max(0, min(a, self._n)), max(0, min(b, self._n))
+        size = self.dtype.itemsize
+        want = max(0, b - a) * size
+        data = os.pread(self._fd, want, self.offset + a * size) if want else b""
+        if len(data) != want:
+            raise CorruptIndexError(self.path, "file shorter than its header says")
+        return np.frombuffer(data, self.dtype)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            wanted = range(*i.indices(self._n))
+            if not wanted:
+                return self.read(0, 0)
+            lo, hi = min(wanted[0], wanted[-1]), max(wanted[0], wanted[-1]) + 1
+            rows = self.read(lo, hi)  # the rows spanned, then numpy's own slicing of them
+            return rows if wanted.step == 1 else rows[wanted[0] - lo :: wanted.step]
+        r = int(i)
+        if r < 0:
+            r += self._n
+        if not 0 <= r < self._n:
+            raise IndexError(f"row {i} out of range ({self._n} rows)")
+        return self.read(r, r + 1)[0]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.read(0, self._n)
+        return out if dtype is None else out.astype(dtype)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+            self._fd = None
+
+
 class _Pool:
     """Strings by number while building: equal strings get one number."""
 
@@ -90,7 +155,7 @@ class ChunkTable(Sequence[Chunk]):
         self._blob, self._offsets = self._a["pool_blob"], self._a["pool_offsets"]
         self._fo = self._a["figure_offsets"]
         self._periods = tuple(Period(y, self._decode(k))  # type: ignore[arg-type]
-                              for y, k in zip(self._a["period_year"].tolist(), self._a["period_kind"].tolist()))
+                              for y, k in zip(self._a["period_year"][:].tolist(), self._a["period_kind"][:].tolist()))
         # caches per table (not per class, which would keep every table alive): a search reads the same rows,
         # and shared strings (documents, units, headings) decode once
         self._row = lru_cache(maxsize=CACHE_ROWS)(self._build)
@@ -138,7 +203,7 @@ class ChunkTable(Sequence[Chunk]):
     # --- building one row ------------------------------------------------------------------------
 
     def _decode(self, i: int) -> str:
-        a, b = int(self._offsets[i]), int(self._offsets[i + 1])
+        a, b = self._offsets[i : i + 2].tolist()
         try:
             return self._blob[a:b].tobytes().decode("utf-8")
         except UnicodeDecodeError as e:  # checked when read: validating a 1M-row pool at load would cost seconds
@@ -148,8 +213,8 @@ class ChunkTable(Sequence[Chunk]):
         return None if i == NONE else self._str(i)
 
     def _path_of(self, p: int) -> tuple[str, ...]:
-        off, items = self._a["path_offsets"], self._a["path_items"]
-        return tuple(self._str(s) for s in items[int(off[p]):int(off[p + 1])].tolist())
+        a, b = self._a["path_offsets"][p : p + 2].tolist()
+        return tuple(self._str(s) for s in self._a["path_items"][a:b].tolist())
 
     def _text(self, i: int, doc: str, start: int, end: int) -> str:
         return self._texts[doc][start:end] if i == SLICE else self._str(i)
@@ -157,7 +222,8 @@ class ChunkTable(Sequence[Chunk]):
     def _build(self, r: int) -> Chunk:
         id_, doc_i, index, text, start, end, path, period, paragraph, prev, next_, topic = self._chunks[r].item()
         doc = self._str(doc_i)
-        figures = tuple(map(self._figure, self._figures[int(self._fo[r]):int(self._fo[r + 1])].tolist()))
+        a, b = self._fo[r : r + 2].tolist()
+        figures = tuple(map(self._figure, self._figures[a:b].tolist()))
         return Chunk(self._str(id_), doc, index, self._text(text, doc, start, end), start, end, self._path(path),
                      None if period == NONE else self._periods[period], paragraph, self._opt(prev), self._opt(next_),
                      figures, self._str(topic))
@@ -191,21 +257,23 @@ class ChunkTable(Sequence[Chunk]):
             np.save(folder / f"{name}.npy", np.ascontiguousarray(self._a[name], dtype=dtype), allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path, documents: Mapping[str, Document], mmap: bool = True) -> ChunkTable:
-        """Map (or read) the arrays and check that every reference in them leads somewhere; raise
-        TableError otherwise. The checks read the files block by block, not through the maps, so
-        they leave nothing resident in this process."""
+    def load(cls, folder: Path, documents: Mapping[str, Document], in_memory: bool = False) -> ChunkTable:
+        """The arrays, read row by row from their files when asked for (FileArray; `in_memory`:
+        read whole), once every reference in them is checked to lead somewhere (else TableError).
+        The checks read the files block by block, so they leave nothing resident either."""
         arrays = {}
         for name, dtype in ARRAYS.items():
             path = folder / f"{name}.npy"
             try:
-                a = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+                a = np.load(path, mmap_mode=None if in_memory else "r", allow_pickle=False)
             except (OSError, ValueError, EOFError) as e:
                 raise TableError(f"{path.name}: {e}") from e
             if a.dtype != dtype or a.ndim != 1:
                 raise TableError(f"{path.name}: {a.dtype}{list(a.shape)}, expected one dimension of {dtype}")
             arrays[name] = a
         check_arrays(arrays, documents)
+        if not in_memory:  # the header is parsed and checked: from here on, read rows, do not map them
+            arrays = {name: FileArray.of(a) for name, a in arrays.items()}
         return cls(arrays, documents, str(folder))
 
 
@@ -264,6 +332,10 @@ BLOCK = 1 << 18
 def blocks(a: np.ndarray, rows: int = BLOCK) -> Iterator[np.ndarray]:
     """`a` in blocks; a memory-mapped .npy is read with plain file reads (page cache, not this
     process's resident memory), so checking a 1M-row array does not keep it in RAM."""
+    if isinstance(a, FileArray):
+        for s in range(0, len(a), rows):
+            yield a.read(s, s + rows)
+        return
     filename = getattr(a, "filename", None)
     if not isinstance(a, np.memmap) or filename is None or not a.flags.c_contiguous:
         for s in range(0, len(a), rows):

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
-from .chunk_table import ChunkTable, TableError, blocks
+from .chunk_table import ChunkTable, FileArray, TableError, blocks
 from .chunking import chunk_document, indexable_text
 from .errors import CorruptIndexError, StaleIndexError
 from .ingest import parse_document
@@ -483,6 +483,18 @@ def _check_bm25(bm25: Any, n_chunks: int) -> None:
         bm25.get_scores(list(bm25.vocab_dict)[:3])  # its parameters (dtype, method) work
 
 
+def _read_postings(bm25: Any, n_chunks: int) -> Any:
+    """A loaded (memory-mapped) bm25s index, checked, whose postings are then read with pread per
+    query term (FileArray: what a search reads does not stay resident); its term offsets in RAM."""
+    _check_bm25(bm25, n_chunks)
+    s = bm25.scores
+    s["indptr"] = np.array(s["indptr"])
+    for name in ("indices", "data"):
+        if isinstance(s[name], np.memmap):
+            s[name] = FileArray.of(s[name])
+    return bm25
+
+
 def read_faiss(path: Path) -> Any:
     """A saved FAISS index; a large one memory-mapped (its vectors are read from the page cache
     as searches reach them, so loading takes seconds, not the time to read a gigabyte)."""
@@ -494,8 +506,9 @@ def read_faiss(path: Path) -> Any:
 
 def load_index(index_dir: str | Path, verify: bool = True) -> Index:
     """Load the live build, checking every file against the manifest's sizes and checksums. The
-    chunk table and BM25's postings are memory-mapped, large FAISS files too: a process keeps
-    resident what its searches touch."""
+    chunk table's rows and BM25's postings are read from their files as searches ask for them
+    (qa.chunk_table.FileArray), large FAISS files are memory-mapped: loading takes seconds and the
+    process keeps resident little beyond FAISS and the model."""
     import bm25s
 
     manifest = read_manifest(index_dir)
@@ -524,10 +537,9 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
         chunks = ChunkTable.load(build / "chunks", documents)
         dense = read_faiss(build / "dense.faiss")
         embeddings = faiss_vectors(dense)
-        bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, mmap=True)
-        _check_bm25(bm25, len(chunks))
-        ngrams = bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False, mmap=True)
-        _check_bm25(ngrams, len(chunks))
+        bm25 = _read_postings(bm25s.BM25.load(str(build / "bm25"), show_progress=False, mmap=True), len(chunks))
+        ngrams = _read_postings(bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False, mmap=True),
+                                len(chunks))
     except TableError as e:
         raise CorruptIndexError(str(build / "chunks"), f"damaged chunk table ({e})") from e
     except Exception as e:  # whatever a damaged file makes a parser raise (large builds are checked by size only)

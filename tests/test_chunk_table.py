@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.chunk_table import (CACHE_ROWS, SLICE, ChunkTable, TableError, arrays_of, blocks, chunk_field_names,
+from qa.chunk_table import (CACHE_ROWS, SLICE, ChunkTable, FileArray, TableError, arrays_of, blocks, chunk_field_names,
                             dataclass_field_names, is_offsets, value_range)
 from qa.chunking import chunk_document
 from qa.config import Settings
@@ -57,11 +57,11 @@ def test_real_chunks_round_trip_in_memory_and_on_disk(real, tmp_path):
     assert np.all(table.arrays["figures"]["text"] == SLICE)
     table.save(tmp_path / "chunks")
     loaded = ChunkTable.load(tmp_path / "chunks", docs)
-    assert all(isinstance(a, np.memmap) for a in loaded.arrays.values())
+    assert all(isinstance(a, FileArray) for a in loaded.arrays.values())  # read when asked, not held
     assert loaded == chunks and loaded[5] == chunks[5] and loaded[-1] == chunks[-1]
     assert loaded[2:5] == tuple(chunks[2:5])
     assert loaded.years() == {c.period.year for c in chunks if c.period}
-    assert ChunkTable.load(tmp_path / "chunks", docs, mmap=False) == chunks
+    assert ChunkTable.load(tmp_path / "chunks", docs, in_memory=True) == chunks
 
 
 def test_odd_chunks_round_trip(real, tmp_path):
@@ -200,3 +200,22 @@ def test_block_reads_of_a_mapped_column(tmp_path):
     assert is_offsets(offsets, 9) and not is_offsets(offsets, 8)
     assert not is_offsets(np.array([0, 4, 3, 9]), 9) and not is_offsets(np.array([1, 9]), 9)
     assert not is_offsets(np.zeros(0, dtype=np.int64), 0)
+
+
+def test_file_array_reads_rows_as_numpy_would(tmp_path):
+    records = np.zeros(1000, dtype=[("a", "<i4"), ("b", "<f8")])
+    records["a"] = np.arange(1000) * 3
+    records["b"] = np.linspace(0, 1, 1000)
+    np.save(tmp_path / "r.npy", records)
+    f = FileArray.of(np.load(tmp_path / "r.npy", mmap_mode="r"))
+    assert len(f) == 1000 and f.dtype == records.dtype and f.shape == (1000,)
+    for i in (0, 7, 999, -1, np.int64(5)):
+        assert f[i] == records[i]
+    for s in (slice(3, 9), slice(990, 2000), slice(None, None, -7), slice(5, 5), slice(-3, None), slice(2, 40, 3)):
+        assert np.array_equal(f[s], records[s]), s
+    assert np.array_equal(np.asarray(f), records) and np.array_equal(f[10:20]["a"], records[10:20]["a"])
+    with pytest.raises(IndexError):
+        f[1000]
+    (tmp_path / "r.npy").write_bytes((tmp_path / "r.npy").read_bytes()[:2000])  # truncated after it was opened
+    with pytest.raises(CorruptIndexError, match="shorter"):
+        f[900:1000]

@@ -312,15 +312,16 @@ def test_hnsw_fp16_finds_what_exact_search_finds(corpus: Path, tmp_path: Path):
     assert np.array_equal(loaded.embeddings, hnsw.embeddings)
 
 
-def test_loaded_index_is_memory_mapped(corpus: Path, tmp_path: Path):
-    """The chunk table's columns and BM25's postings are maps of the build's files, not copies."""
-    from qa.chunk_table import ChunkTable
+def test_loaded_index_reads_rows_from_its_files(corpus: Path, tmp_path: Path):
+    """The chunk table's rows and BM25's postings are read from the build's files when asked for,
+    not copied into memory at load."""
+    from qa.chunk_table import ChunkTable, FileArray
 
     _load(corpus, tmp_path / "index")
     index = load_index(tmp_path / "index")
     assert isinstance(index.chunks, ChunkTable)
-    assert all(isinstance(a, np.memmap) for a in index.chunks.arrays.values())
-    assert isinstance(index.bm25.scores["indices"], np.memmap) and isinstance(index.ngrams.scores["data"], np.memmap)
+    assert all(isinstance(a, FileArray) for a in index.chunks.arrays.values())
+    assert isinstance(index.bm25.scores["indices"], FileArray) and isinstance(index.ngrams.scores["data"], FileArray)
     expected = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
     assert index.known_years == expected and 2023 in expected  # read from the period column
 
