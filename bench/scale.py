@@ -651,7 +651,7 @@ def plot_serving_memory(results: dict[str, Any], path: Path) -> None:
             merged = {"FAISS": parts.get("index: dense.faiss", 0.0), "chunk table": parts.get("index: chunks", 0.0),
                       "BM25": parts.get("index: bm25", 0.0) + parts.get("index: bm25-ngrams", 0.0)}
             merged["model, interpreter, rest"] = sum(parts.values()) - sum(merged.values())
-            bars.append((f"{fmt_n(int(key))}, format 5\nHNSW fp16, mapped columns", merged))
+            bars.append((f"{fmt_n(int(key))}, format 5\nHNSW fp16, rows read on demand", merged))
     fig, ax = plt.subplots(figsize=(7, 4.2))
     colours = {"FAISS": "#4c72b0", "chunk table": "#dd8452", "BM25": "#55a868", "model, interpreter, rest": "#8c8c8c"}
     for i, (label, parts) in enumerate(bars):
