@@ -1,10 +1,10 @@
-"""The chunk table in columns: numpy record arrays saved as .npy files and memory-mapped when loaded.
+"""The chunk table in columns: numpy record arrays saved as .npy files, read row by row when loaded.
 
 At 1M chunks a tuple of Chunk objects (with their figures, paths and periods) held ~1.6 GB and took
 two minutes to parse from JSON lines. Here every string lives once in a pool (one UTF-8 blob and
 its offsets), every chunk and every figure is a row of small integer fields pointing into that pool,
-and a text that is its document's own `text[start:end]` is not stored at all. Loading maps the files
-(milliseconds) and a row becomes a frozen Chunk only when it is read, so the rest of the program
+and a text that is its document's own `text[start:end]` is not stored at all. Loading checks the files
+(seconds at 1M) and a row becomes a frozen Chunk only when it is read (FileArray), so the rest of the program
 sees the same Chunk and Figure records as before. Rows are records (one dtype with a field per
 column), not one array per column: reading a chunk and its figures is then two numpy calls, not
 one per field (~140 us -> ~15 us per chunk, and a search reads ~150 of them).

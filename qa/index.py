@@ -30,7 +30,8 @@ from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
 # 2: the character-bigram BM25 field; 3: figures carry indicator, aspect, scope; 4: vectors only in FAISS;
-# 5: the chunk table in memory-mapped columns (chunks/*.npy, was chunks.jsonl), HNSW vectors stored in fp16
+# 5: the chunk table as record arrays read per row (chunks/*.npy, was chunks.jsonl); HNSW vectors and, past the
+#    ANN threshold, BM25 scores stored in fp16
 FORMAT_VERSION = 5
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
 PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
