@@ -1,4 +1,8 @@
-"""Stage 4: scale. Synthetic corpora of 10k-1M chunks: each FAISS index type alone, then the whole ask path."""
+"""Stage 4: scale. Synthetic corpora of 10k-1M chunks: each FAISS index type alone, then the whole ask path,
+then the saved index served from a fresh process (load time, resident memory by part).
+
+Alone: `python -m bench.scale --sizes 1M [--ann flat,hnsw] [--out artifacts/bench-scale]`.
+"""
 from __future__ import annotations
 
 import gc
@@ -91,11 +95,13 @@ def ann_worker(x_path: str, q_path: str, gt_path: str, kind: str, index_path: st
         index = faiss.IndexFlatIP(dim)
         index.add(x)
         out["params"] = {}
-    elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    elif kind in HNSW_STORAGE:
+        index = _hnsw_index(kind, dim)
+        if not index.is_trained:  # SQ8 learns each dimension's range
+            index.train(x[np.random.default_rng(SEED).choice(n, min(n, 100_000), replace=False)])
         index.hnsw.efConstruction = ef_construction
         index.add(x)
-        out["params"] = {"M": HNSW_M, "efConstruction": ef_construction}
+        out["params"] = {"M": HNSW_M, "efConstruction": ef_construction, "storage": HNSW_STORAGE[kind]}
     elif kind == "ivf":
         nlist = max(1, int(4 * math.sqrt(n)))
         quantizer = faiss.IndexFlatIP(dim)
@@ -133,7 +139,7 @@ def ann_worker(x_path: str, q_path: str, gt_path: str, kind: str, index_path: st
         default_threads = faiss.omp_get_max_threads()
         settings = [("exact", lambda: faiss.omp_set_num_threads(default_threads)),
                     ("exact, 1 thread", lambda: faiss.omp_set_num_threads(1))]
-    elif kind == "hnsw":
+    elif kind in HNSW_STORAGE:
         settings = [(f"efSearch={ef}", (lambda ef=ef: setattr(index.hnsw, "efSearch", ef))) for ef in HNSW_EF_SEARCH]
     else:
         settings = [(f"nprobe={p}", (lambda p=p: setattr(index, "nprobe", p))) for p in IVF_NPROBE
@@ -148,11 +154,24 @@ def ann_worker(x_path: str, q_path: str, gt_path: str, kind: str, index_path: st
         out["search"][name] = {**st, "recall@10": recall_at(rows, truth[: len(timed)])}
     if kind == "flat":
         faiss.omp_set_num_threads(default_threads)
-    if kind == "hnsw":
+    if kind in HNSW_STORAGE:
         index.hnsw.efSearch = PRODUCT_EF_SEARCH
         if index_path:
             faiss.write_index(index, index_path)
     return out
+
+
+# HNSW kinds measured: the product's (fp16 storage, as make_faiss) and, for comparison, float32 and int8
+HNSW_STORAGE = {"hnsw": "fp16", "hnsw-fp32": "fp32", "hnsw-sq8": "sq8"}
+
+
+def _hnsw_index(kind: str, dim: int) -> Any:
+    import faiss
+
+    quantizer = {"fp16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}.get(HNSW_STORAGE[kind])
+    if quantizer is None:
+        return faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    return faiss.IndexHNSWSQ(dim, quantizer, HNSW_M, faiss.METRIC_INNER_PRODUCT)
 
 
 def _renumber(text: str, rng: random.Random) -> str:
@@ -224,6 +243,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     import faiss
 
     from qa.answer import Assistant
+    from qa.chunk_table import ChunkTable
     from qa.index import FORMAT_VERSION, Index, Manifest, faiss_vectors, make_bm25, make_faiss, save_index
     from qa.ngrams import char_ngrams
     from qa.query import tokenize
@@ -238,22 +258,32 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
     corpus = synthetic_corpus(corpus_dir, n)
     out["generate_s"] = time.perf_counter() - t
     gc.collect()
+    rss_gen = rss_mb()
+    t = time.perf_counter()  # the character-bigram field, as the product builds it (qa.ngrams)
+    ngrams = make_bm25([char_ngrams(c.text) for c in corpus.chunks], compact=n > ann_threshold)
+    out["ngram_build_s"] = time.perf_counter() - t
+    gc.collect()
+    _malloc_trim()
+    ngram_mb = rss_mb() - rss_gen
+    t = time.perf_counter()  # the columns, as build_index keeps them (in memory here, mapped when loaded)
+    table = ChunkTable.from_chunks(corpus.chunks, corpus.documents)
+    corpus.chunks = ()
+    out["chunk_table_s"] = time.perf_counter() - t
+    gc.collect()
+    _malloc_trim()
     rss_chunks = rss_mb()
-    out["chunk_table_mb"] = rss_chunks - rss0
+    out["chunk_table_mb"] = rss_chunks - rss0 - ngram_mb
     t = time.perf_counter()
     tokens = corpus.token_lists()
     out["tokens_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    bm25 = make_bm25(tokens)
+    bm25 = make_bm25(tokens, compact=n > ann_threshold)
     out["bm25_build_s"] = time.perf_counter() - t
     del tokens
-    t = time.perf_counter()  # the character-bigram field, as the product builds it (qa.ngrams)
-    ngrams = make_bm25([char_ngrams(c.text) for c in corpus.chunks])
-    out["ngram_build_s"] = time.perf_counter() - t
     gc.collect()
     _malloc_trim()  # hand the token lists' freed memory back, so RSS shows what stays
     rss_bm25 = rss_mb()
-    out["bm25_mb"] = rss_bm25 - rss_chunks
+    out["bm25_mb"] = rss_bm25 - rss_chunks + ngram_mb  # both fields
     x = np.load(x_path)
     out["embeddings_mb"] = 0.0  # no copy beside FAISS's (was 1.4 GB at 1M)
     t = time.perf_counter()
@@ -281,7 +311,7 @@ def e2e_worker(corpus_dir: str, n: int, x_path: str, q_path: str, dense_path: st
                         documents={d.id: d.sha256 for d in corpus.documents.values()}, n_chunks=n, faiss_kind=kind,
                         created=time.time())
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
-    index = Index(manifest=manifest, documents=corpus.documents, chunks=corpus.chunks,
+    index = Index(manifest=manifest, documents=corpus.documents, chunks=table,
                   embeddings=faiss_vectors(dense), dense=dense, bm25=bm25, vocab=vocab,
                   ngrams=ngrams, ngram_vocab=frozenset(ngrams.vocab_dict))
     a = Assistant(index, None, s)
@@ -334,9 +364,11 @@ def serve_worker(corpus_dir: str, index_dir: str, questions: list[str], encoder:
     from qa.index import load_index
 
     s = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **({"encoder": encoder} if encoder else {}))
+    rss0 = rss_mb()
     t = time.perf_counter()
     index = load_index(index_dir)
-    out: dict[str, Any] = {"n": index.size, "load_index_s": time.perf_counter() - t, "rss_index_mb": rss_mb()}
+    out: dict[str, Any] = {"n": index.size, "load_index_s": time.perf_counter() - t, "rss_index_mb": rss_mb(),
+                           "rss_before_index_mb": rss0}
     t = time.perf_counter()
     model = _load_model(s)
     out["load_model_s"] = time.perf_counter() - t
@@ -353,10 +385,42 @@ def serve_worker(corpus_dir: str, index_dir: str, questions: list[str], encoder:
             times.append((time.perf_counter() - t) * 1000)
         out["modes"][mode] = stats(times)
     out["rss_mb"] = rss_mb()
+    out["rss_parts_mb"] = rss_by_part(Path(index_dir))
     out["peak_rss_mb"] = peak_rss_mb()
     out["encoder"] = getattr(model.info, "encoder", "torch")
     out["loadavg"] = list(os.getloadavg())
     return out
+
+
+def rss_by_part(index_dir: Path) -> dict[str, float]:
+    """Resident MB of this process by what holds it (/proc/self/smaps): each memory-mapped file of
+    the index build (chunks, bm25, bm25-ngrams, dense.faiss), the model's files, other files
+    (libraries), and anonymous memory (the heap: FAISS's graph, the ONNX session, Python objects)."""
+    from qa.index import live_build
+
+    build = str(live_build(index_dir) or index_dir)
+    out: dict[str, float] = {}
+    part = "anonymous"
+    try:
+        with open("/proc/self/smaps", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                first = line.split(None, 1)[0] if line.strip() else ""
+                if first and not first.endswith(":"):  # a mapping's header: range, perms, offset, dev, inode, path
+                    fields = line.split(None, 5)
+                    path = fields[5].strip() if len(fields) > 5 else ""
+                    if path.startswith(build + "/"):
+                        part = "index: " + path[len(build) + 1:].split("/")[0]
+                    elif not path or path.startswith("["):
+                        part = "anonymous"
+                    elif path.endswith((".onnx", ".onnx_data", ".safetensors", ".json")) or "/models/" in path:
+                        part = "model files"
+                    else:
+                        part = "other files"
+                elif first == "Rss:":
+                    out[part] = out.get(part, 0.0) + int(line.split()[1]) / 1024
+    except OSError:
+        return {}
+    return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
 
 def _part_times(a: Any, texts: Sequence[str], s: Settings) -> dict[str, dict[str, float]]:
@@ -404,6 +468,8 @@ def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], re
             if n <= cfg.hnsw80_max:
                 kinds.append(("hnsw (efC=80, as make_faiss)", "hnsw", {"ef_construction": 80}))
             kinds.append(("ivf", "ivf", {}))
+            kinds += [(f"{k} (efC={HNSW_EF_CONSTRUCTION})", k, {"ef_construction": HNSW_EF_CONSTRUCTION})
+                      for k in HNSW_STORAGE if k != "hnsw"]
             kinds = [kd for kd in kinds if kd[1] in cfg.ann_kinds]
             hnsw_path = str(tmp / f"hnsw{n}.faiss")
             for label, kind, extra in kinds:
@@ -464,7 +530,8 @@ def scale_bench(cfg: BenchConfig, sizes: Sequence[int], questions: list[str], re
                     res["serve"] = sv = call("serve_worker", {"corpus_dir": str(cfg.settings.corpus_dir),
                                                               "index_dir": str(tmp / f"index{n}"), "questions": questions})
                     say(f"  load index {sv['load_index_s']:.1f} s, model {sv['load_model_s']:.1f} s; hybrid p50 "
-                        f"{sv['modes']['hybrid']['p50']:.1f} ms with the model; RSS {sv['rss_mb']:.0f} MB")
+                        f"{sv['modes']['hybrid']['p50']:.1f} ms with the model; RSS {sv['rss_mb']:.0f} MB ("
+                        + ", ".join(f"{k} {v:.0f}" for k, v in sv.get("rss_parts_mb", {}).items()) + ")")
                 except Exception as e:  # noqa: BLE001
                     say(f"scale {fmt_n(n)}: serving failed: {e}")
                     res["serve"] = {"error": str(e)[-500:]}
@@ -560,3 +627,91 @@ def _largest(scale: dict[str, Any] | None) -> tuple[int, dict[str, Any]] | None:
     done = [(int(k), v) for k, v in sizes.items() if "modes" in v.get("e2e", {})]
     return max(done, key=lambda kv: kv[0]) if done else None
 
+
+
+# resident memory serving 1M chunks before this format (README, `qa bench` scale stage, format 4: FAISS HNSW
+# float32, the chunk table as JSON rows parsed into objects, BM25 in RAM), MB (the bench's GB are 1024 MB)
+BEFORE_1M = {"FAISS": 1.73 * 1024, "chunk table": 1.6 * 1024, "BM25": 0.69 * 1024,
+             "model, interpreter, rest": (5.25 - 1.73 - 1.6 - 0.69) * 1024}
+
+
+def plot_serving_memory(results: dict[str, Any], path: Path) -> None:
+    """Stacked bars of the serving process's resident memory by part (bench.scale.rss_by_part), per
+    size, beside the 1M figure measured before the columnar format."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [("1M, format 4 (before)\nHNSW float32, JSON rows", BEFORE_1M)]
+    for key, res in sorted(results.get("scale", {}).get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        parts = res.get("serve", {}).get("rss_parts_mb")
+        if parts:
+            merged = {"FAISS": parts.get("index: dense.faiss", 0.0), "chunk table": parts.get("index: chunks", 0.0),
+                      "BM25": parts.get("index: bm25", 0.0) + parts.get("index: bm25-ngrams", 0.0)}
+            merged["model, interpreter, rest"] = sum(parts.values()) - sum(merged.values())
+            bars.append((f"{fmt_n(int(key))}, format 5\nHNSW fp16, rows read on demand", merged))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    colours = {"FAISS": "#4c72b0", "chunk table": "#dd8452", "BM25": "#55a868", "model, interpreter, rest": "#8c8c8c"}
+    for i, (label, parts) in enumerate(bars):
+        bottom = 0.0
+        for name, mb in parts.items():
+            ax.bar(i, mb / 1024, bottom=bottom / 1024, color=colours[name], edgecolor="white",
+                   label=name if i == 0 else None)
+            if mb > 150:
+                ax.text(i, (bottom + mb / 2) / 1024, f"{mb / 1024:.2f}", ha="center", va="center", fontsize=8,
+                        color="white")
+            bottom += mb
+        ax.text(i, bottom / 1024 + 0.05, f"{bottom / 1024:.2f} GB", ha="center", fontsize=8)
+    ax.axhline(TARGETS["scale_memory_gb"], color="red", linestyle="--", linewidth=1, label="target (1M)")
+    ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=7)
+    ax.set_ylabel("resident memory serving (GB = 1024 MB)")
+    ax.set_title("Serving synthetic chunks with the real encoder: resident memory by part", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The scale stage alone, each worker in its own process: synthetic corpora, FAISS kinds, the
+    whole ask path, and the saved index served with the real encoder. Writes scale.json in --out."""
+    import argparse
+    import json
+
+    from qa.evaluate import load_gold
+
+    from .common import machine_info, parse_sizes
+    from .run import BenchConfig
+
+    ap = argparse.ArgumentParser(prog="python -m bench.scale", description=main.__doc__)
+    ap.add_argument("--sizes", default="1M", help="e.g. 10k,100k,1M")
+    ap.add_argument("--ann", default="flat,hnsw", help="FAISS kinds: flat,hnsw,ivf,hnsw-fp32,hnsw-sq8")
+    ap.add_argument("--queries", type=int, default=100, help="questions asked at each size")
+    ap.add_argument("--out", default="artifacts/bench-scale")
+    args = ap.parse_args(argv)
+    settings = Settings.from_env()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    # the main gold set's questions as the load (never the blind sets)
+    gold = [p for p in sorted((Path(settings.corpus_dir) / "gold").glob("*.jsonl")) if p.name.count(".") == 1]
+    texts = list(dict.fromkeys(i.question for i in load_gold(gold)))
+    questions = (texts * (args.queries // max(len(texts), 1) + 1))[: args.queries]
+    cfg = BenchConfig(out=out, settings=settings, sizes=tuple(parse_sizes(args.sizes)), scale_queries=args.queries,
+                      worst_case=False, ann_kinds=tuple(k.strip() for k in args.ann.split(",") if k.strip()))
+    results: dict[str, Any] = {"machine": machine_info(), "loadavg_start": list(os.getloadavg())}
+
+    def report() -> None:
+        results["loadavg_now"] = list(os.getloadavg())
+        (out / "scale.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+
+    scale_bench(cfg, cfg.sizes, questions, report, results)
+    report()
+    plot_serving_memory(results, out / "scale_memory.png")
+    say(f"wrote {out / 'scale.json'}; load average at the start {results['loadavg_start']}, "
+        f"at the end {results['loadavg_now']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

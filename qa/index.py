@@ -1,5 +1,5 @@
 """Build, save and load the search index: FAISS for meaning, BM25 for words and for character
-bigrams, and the chunk table.
+bigrams, and the chunk table (qa.chunk_table: columns memory-mapped from .npy files).
 
 On disk an index is a folder of builds plus a CURRENT file naming the live one. A build is
 written to a fresh folder, checked, and only then made live by atomically replacing CURRENT, so a
@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from .chunk_table import ChunkTable, FileArray, TableError, blocks
 from .chunking import chunk_document, indexable_text
 from .errors import CorruptIndexError, StaleIndexError
 from .ingest import parse_document
@@ -28,14 +29,19 @@ from .ngrams import char_ngrams
 from .query import tokenize
 from .types import Chunk, Document, Figure, Period
 
-FORMAT_VERSION = 4  # 2: the character-bigram BM25 field; 3: figures carry indicator, aspect, scope; 4: vectors only in FAISS
+# 2: the character-bigram BM25 field; 3: figures carry indicator, aspect, scope; 4: vectors only in FAISS;
+# 5: the chunk table as record arrays read per row (chunks/*.npy, was chunks.jsonl); HNSW vectors and, past the
+#    ANN threshold, BM25 scores stored in fp16
+FORMAT_VERSION = 5
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
 PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
                     "data/indicators.json")
 CURRENT = "CURRENT"
 # the vectors live once, inside dense.faiss (builds before this wrote a copy to embeddings.npy, now ignored)
-FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss", "bm25", "bm25-ngrams")
+FILES = ("manifest.json", "documents.jsonl", "chunks", "dense.faiss", "bm25", "bm25-ngrams")
 HNSW_EF_SEARCH = 256  # recall@10 0.99 at 1M chunks in ~2.4 ms (qa bench)
+HNSW_M = 32
+MMAP_ABOVE = 64 * 2**20  # FAISS files larger than this are memory-mapped, not read, when loaded
 HASH_LIMIT = 256 * 2**20  # verify checksums of builds up to this size; larger ones by size only
 
 
@@ -75,8 +81,8 @@ class Manifest:
 class Index:
     manifest: Manifest
     documents: dict[str, Document]
-    chunks: tuple[Chunk, ...]
-    embeddings: np.ndarray  # read-only view of the vectors inside `dense` (faiss_vectors), not a copy
+    chunks: Sequence[Chunk]  # a ChunkTable: rows become Chunk records when read
+    embeddings: np.ndarray  # read-only view of the vectors inside `dense` (faiss_vectors; fp16 under HNSW), not a copy
     dense: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
     vocab: frozenset[str]
@@ -91,7 +97,10 @@ class Index:
     @cached_property
     def known_years(self) -> frozenset[int]:
         """Years the corpus speaks of (its periods and report years), for the unknown-year rule."""
-        years = {c.period.year for c in self.chunks if c.period}
+        if isinstance(self.chunks, ChunkTable):
+            years = set(self.chunks.years())
+        else:
+            years = {c.period.year for c in self.chunks if c.period}
         return frozenset(years | {d.year for d in self.documents.values() if d.year})
 
     @cached_property
@@ -120,12 +129,14 @@ def text_key(text: str) -> str:
 
 
 def make_faiss(embeddings: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
-    """Exact inner-product search while small; HNSW above `ann_threshold` chunks (see `qa bench`)."""
+    """Exact inner-product search while small; HNSW above `ann_threshold` chunks (see `qa bench`),
+    its vectors stored in fp16: half the memory (0.77 GB less at 1M chunks) at the same recall@10
+    (`qa bench --scale`), since the graph search, not the distance precision, limits it."""
     import faiss
 
     dim = embeddings.shape[1]
     if len(embeddings) > ann_threshold:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = HNSW_EF_SEARCH
         kind = "hnsw"
@@ -147,10 +158,11 @@ class _FaissVectors(np.ndarray):
 
 
 def faiss_vectors(dense: Any) -> np.ndarray:
-    """The (n, dim) float32 vectors stored in a flat or HNSW-flat index, as a read-only view.
+    """The (n, dim) vectors stored in a flat, HNSW-flat (float32) or HNSW-fp16 (float16) index, as
+    a read-only view.
 
-    At 1M chunks the vectors are 1.5 GB; a second copy beside FAISS's (what the index used to keep)
-    was a quarter of the memory. Other index types get a reconstructed copy.
+    At 1M chunks the vectors are 0.77 GB in fp16; a second copy beside FAISS's (what the index used
+    to keep) was a quarter of the memory. Other index types get a reconstructed float32 copy.
     """
     import faiss
 
@@ -158,8 +170,13 @@ def faiss_vectors(dense: Any) -> np.ndarray:
     n, d = int(dense.ntotal), int(dense.d)
     if n == 0:
         return np.zeros((0, d), dtype=np.float32)
+    raw = None
     if isinstance(flat, faiss.IndexFlat) and int(flat.ntotal) == n:
         raw = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+    elif (isinstance(flat, faiss.IndexScalarQuantizer) and flat.sq.qtype == faiss.ScalarQuantizer.QT_fp16
+          and int(flat.ntotal) == n and flat.code_size == 2 * d):
+        raw = faiss.rev_swig_ptr(flat.codes.data(), n * 2 * d).view(np.float16).reshape(n, d)
+    if raw is not None:
         view = raw.view(_FaissVectors)
         view.owner = dense
     else:
@@ -168,11 +185,16 @@ def faiss_vectors(dense: Any) -> np.ndarray:
     return view
 
 
-def make_bm25(token_lists: list[list[str]]) -> Any:
+def make_bm25(token_lists: list[list[str]], compact: bool = False) -> Any:
+    """bm25s over the token lists. `compact` stores each posting's score in fp16 (6 bytes a posting,
+    not 8: 0.38 GB less for both fields at 1M chunks); above the ANN threshold, where the dense
+    side is approximate too. Small corpora keep float32 and rank exactly as before."""
     import bm25s
 
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index([t if t else [""] for t in token_lists], show_progress=False)
+    if compact:
+        bm25.scores["data"] = np.asarray(bm25.scores["data"], dtype=np.float16)
     return bm25
 
 
@@ -221,15 +243,17 @@ def build_index(
     dense, kind = make_faiss(embeddings, ann_threshold)
     del reuse
     embeddings = faiss_vectors(dense)  # the built array is freed: FAISS holds the only copy
-    bm25 = make_bm25([tokenize(t) for t in texts])
-    ngrams = make_bm25([char_ngrams(t) for t in texts])
+    compact = len(texts) > ann_threshold  # as FAISS turns approximate (HNSW, fp16)
+    bm25 = make_bm25([tokenize(t) for t in texts], compact)
+    ngrams = make_bm25([char_ngrams(t) for t in texts], compact)
     manifest = Manifest(
         FORMAT_VERSION, info.name, info.fingerprint, info.dim, chunk_min, chunk_max,
         {d.id: d.sha256 for d in documents}, len(chunks), kind, time.time(), pipeline_fingerprint(),
         encoder=getattr(info, "encoder", "torch"),
     )
     vocab = frozenset(bm25.vocab_dict) if hasattr(bm25, "vocab_dict") else frozenset()
-    return Index(manifest, {d.id: d for d in documents}, tuple(chunks), embeddings, dense, bm25, vocab,
+    by_id = {d.id: d for d in documents}
+    return Index(manifest, by_id, ChunkTable.from_chunks(chunks, by_id), embeddings, dense, bm25, vocab,
                  ngrams=ngrams, ngram_vocab=frozenset(ngrams.vocab_dict))
 
 
@@ -273,7 +297,7 @@ def check_fresh(index: Index, documents: Iterable[Document], model_fingerprint: 
         raise StaleIndexError(reasons)
 
 
-# --- chunk table (JSON lines, no pickle) -------------------------------------------------------
+# --- one chunk as JSON (`qa chunks`; the index stores columns, qa.chunk_table) -------------------
 
 
 def _period_json(p: Period | None) -> dict | None:
@@ -352,9 +376,7 @@ def write_build(index: Index, folder: Path) -> None:
     with open(folder / "documents.jsonl", "w", encoding="utf-8") as f:
         for d in index.documents.values():
             f.write(json.dumps({"id": d.id, "path": d.path, "sha256": d.sha256, "text": d.text}, ensure_ascii=False) + "\n")
-    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for c in index.chunks:
-            f.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
+    ChunkTable.from_chunks(index.chunks, index.documents).save(folder / "chunks")
     faiss.write_index(index.dense, str(folder / "dense.faiss"))
     index.bm25.save(str(folder / "bm25"), show_progress=False)
     index.ngrams.save(str(folder / "bm25-ngrams"), show_progress=False)
@@ -441,27 +463,54 @@ def _check_manifest(m: Manifest) -> None:
         raise TypeError("manifest fields of the wrong type")
 
 
-def _check_tables(documents: dict[str, Document], chunks: Sequence[Chunk], bm25: Any) -> None:
-    """Raise ValueError where a reference that a search follows leads nowhere."""
-    for c in chunks:
-        d = documents.get(c.doc)
-        if d is None or not 0 <= c.paragraph < len(d.paragraphs) or not 0 <= c.start <= c.end <= len(d.text):
-            raise ValueError(f"chunk {c.id} points outside its document")
+def _check_bm25(bm25: Any, n_chunks: int) -> None:
+    """Raise ValueError where the BM25 tables disagree with each other or with the chunk table.
+    The postings are read block by block from the file (qa.chunk_table.blocks), so checking them
+    leaves none of the memory-mapped arrays resident."""
     s = bm25.scores
-    indptr, indices = np.asarray(s["indptr"]), np.asarray(s["indices"])
-    if (int(s["num_docs"]) != len(chunks) or len(indptr) == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
-            or indptr[-1] != len(indices) or len(indices) != len(s["data"])
-            or (len(indices) and (indices.min() < 0 or indices.max() >= len(chunks)))
-            or max(bm25.vocab_dict.values(), default=-1) >= len(indptr)):
+    indptr, indices, data = s["indptr"], s["indices"], s["data"]
+    bad = (int(s["num_docs"]) != n_chunks or indptr.ndim != 1 or len(indptr) == 0 or indptr[0] != 0
+           or np.any(np.diff(np.asarray(indptr)) < 0) or indptr[-1] != len(indices) or len(indices) != len(data)
+           or max(bm25.vocab_dict.values(), default=-1) >= len(indptr)
+           or indices.dtype.kind not in "iu" or data.dtype.kind != "f")
+    if not bad:
+        for b in blocks(indices):
+            if len(b) and (b.min() < 0 or b.max() >= n_chunks):
+                bad = True
+                break
+    if bad:
         raise ValueError("BM25 tables disagree with each other or with the chunk table")
     if bm25.vocab_dict:
         bm25.get_scores(list(bm25.vocab_dict)[:3])  # its parameters (dtype, method) work
 
 
-def load_index(index_dir: str | Path, verify: bool = True) -> Index:
-    """Load the live build, checking every file against the manifest's sizes and checksums."""
-    import bm25s
+def _read_postings(bm25: Any, n_chunks: int) -> Any:
+    """A loaded (memory-mapped) bm25s index, checked, whose postings are then read with pread per
+    query term (FileArray: what a search reads does not stay resident); its term offsets in RAM."""
+    _check_bm25(bm25, n_chunks)
+    s = bm25.scores
+    s["indptr"] = np.array(s["indptr"])
+    for name in ("indices", "data"):
+        if isinstance(s[name], np.memmap):
+            s[name] = FileArray.of(s[name])
+    return bm25
+
+
+def read_faiss(path: Path) -> Any:
+    """A saved FAISS index; a large one memory-mapped (its vectors are read from the page cache
+    as searches reach them, so loading takes seconds, not the time to read a gigabyte)."""
     import faiss
+
+    flags = faiss.IO_FLAG_MMAP_IFC if path.stat().st_size > MMAP_ABOVE else 0
+    return faiss.read_index(str(path), flags)
+
+
+def load_index(index_dir: str | Path, verify: bool = True) -> Index:
+    """Load the live build, checking every file against the manifest's sizes and checksums. The
+    chunk table's rows and BM25's postings are read from their files as searches ask for them
+    (qa.chunk_table.FileArray), large FAISS files are memory-mapped: loading takes seconds and the
+    process keeps resident little beyond FAISS and the model."""
+    import bm25s
 
     manifest = read_manifest(index_dir)
     build = live_build(index_dir)
@@ -486,16 +535,14 @@ def load_index(index_dir: str | Path, verify: bool = True) -> Index:
             for line in f:
                 d = json.loads(line)
                 documents[d["id"]] = parse_document(d["id"], d["text"], d["path"])
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            memo: dict = {}
-            chunks = tuple(chunk_from_json(json.loads(line), memo) for line in f)
-            del memo
-        dense = faiss.read_index(str(build / "dense.faiss"))
+        chunks = ChunkTable.load(build / "chunks", documents)
+        dense = read_faiss(build / "dense.faiss")
         embeddings = faiss_vectors(dense)
-        bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
-        _check_tables(documents, chunks, bm25)
-        ngrams = bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False)
-        _check_tables(documents, chunks, ngrams)
+        bm25 = _read_postings(bm25s.BM25.load(str(build / "bm25"), show_progress=False, mmap=True), len(chunks))
+        ngrams = _read_postings(bm25s.BM25.load(str(build / "bm25-ngrams"), show_progress=False, mmap=True),
+                                len(chunks))
+    except TableError as e:
+        raise CorruptIndexError(str(build / "chunks"), f"damaged chunk table ({e})") from e
     except Exception as e:  # whatever a damaged file makes a parser raise (large builds are checked by size only)
         raise CorruptIndexError(str(build), f"cannot read index files ({type(e).__name__}: {e})") from e
     if len(chunks) != manifest.n_chunks or dense.ntotal != len(chunks) or len(embeddings) != len(chunks):

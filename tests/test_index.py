@@ -143,7 +143,8 @@ def test_disk_full_during_load_serves_from_memory(corpus: Path, tmp_path: Path, 
     assert any("could not save" in p for p in a.problems)
 
 
-@pytest.mark.parametrize("victim", ["chunks.jsonl", "dense.faiss", "manifest.json", "documents.jsonl"])
+@pytest.mark.parametrize("victim", ["chunks/chunks.npy", "chunks/figures.npy", "chunks/pool_blob.npy", "dense.faiss",
+                                    "manifest.json", "documents.jsonl", "bm25/indices.csc.index.npy"])
 def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, victim: str):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
@@ -163,9 +164,9 @@ def test_corrupt_files_are_detected_and_rebuilt(corpus: Path, tmp_path: Path, vi
 def test_flipped_byte_is_detected(corpus: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     _load(corpus, index_dir)
-    path = live_build(index_dir) / "chunks.jsonl"
+    path = live_build(index_dir) / "chunks" / "pool_blob.npy"
     data = bytearray(path.read_bytes())
-    data[100] ^= 0x01
+    data[300] ^= 0x01
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptIndexError, match="checksum"):
         load_index(index_dir)
@@ -278,7 +279,74 @@ def test_vectors_are_kept_once_inside_faiss(corpus: Path, tmp_path: Path):
     x = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
     hnsw, kind = make_faiss(x, ann_threshold=100)
     assert kind == "hnsw"
-    view = faiss_vectors(hnsw)
+    view = faiss_vectors(hnsw)  # HNSW stores fp16: the view is of those codes
+    codes = faiss.downcast_index(hnsw.storage).codes
+    assert view.dtype == np.float16 and np.shares_memory(view, faiss.rev_swig_ptr(codes.data(), codes.size()))
     del hnsw
-    assert np.array_equal(view, x)  # the view keeps its index alive
-    assert np.array_equal(view[5:7], x[5:7])
+    assert np.array_equal(view, x.astype(np.float16))  # the view keeps its index alive
+    assert np.array_equal(view[5:7], x[5:7].astype(np.float16))
+
+
+def test_hnsw_fp16_finds_what_exact_search_finds(corpus: Path, tmp_path: Path):
+    """On the real FAISS, the fp16 HNSW index returns the exact top 10 of every gold-like question
+    that flat float32 search returns, saved and loaded (memory-mapped) or not."""
+    import qa.index as qi
+
+    docs, _ = load_corpus(corpus)
+    model = FakeEmbedder()
+    flat = build_index(docs, model)
+    hnsw = build_index(docs, model, ann_threshold=10)
+    assert hnsw.manifest.faiss_kind == "hnsw" and flat.manifest.faiss_kind == "flat"
+    save_index(hnsw, tmp_path / "index")
+    saved = qi.MMAP_ABOVE
+    try:
+        qi.MMAP_ABOVE = 0  # memory-map even this small file
+        loaded = load_index(tmp_path / "index")
+    finally:
+        qi.MMAP_ABOVE = saved
+    q = model.encode_queries(QUESTIONS)
+    _, truth = flat.dense.search(q, 10)
+    for index in (hnsw, loaded):
+        _, rows = index.dense.search(q, 10)
+        assert np.array_equal(rows, truth)
+    assert np.array_equal(loaded.embeddings, hnsw.embeddings)
+
+
+def test_loaded_index_reads_rows_from_its_files(corpus: Path, tmp_path: Path):
+    """The chunk table's rows and BM25's postings are read from the build's files when asked for,
+    not copied into memory at load."""
+    from qa.chunk_table import ChunkTable, FileArray
+
+    _load(corpus, tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    assert isinstance(index.chunks, ChunkTable)
+    assert all(isinstance(a, FileArray) for a in index.chunks.arrays.values())
+    assert isinstance(index.bm25.scores["indices"], FileArray) and isinstance(index.ngrams.scores["data"], FileArray)
+    expected = {c.period.year for c in index.chunks if c.period} | {d.year for d in index.documents.values() if d.year}
+    assert index.known_years == expected and 2023 in expected  # read from the period column
+
+
+def test_large_index_keeps_bm25_scores_in_fp16(corpus: Path, tmp_path: Path):
+    """Past the ANN threshold both BM25 fields store fp16 scores (a quarter less memory), saved and
+    loaded as such, and rank the real corpus's chunks as float32 does; small indexes keep float32."""
+    from qa.query import tokenize
+    from qa.retrieval import ngram_candidates, top_k
+
+    docs, _ = load_corpus(corpus)
+    exact = build_index(docs, FakeEmbedder())
+    assert exact.bm25.scores["data"].dtype == np.float32
+    compact = build_index(docs, FakeEmbedder(), ann_threshold=10)
+    save_index(compact, tmp_path / "index")
+    loaded = load_index(tmp_path / "index")
+    for index in (compact, loaded):
+        assert index.bm25.scores["data"].dtype == np.float16 and index.ngrams.scores["data"].dtype == np.float16
+    overlaps = []
+    for q in QUESTIONS:
+        known = [t for t in tokenize(q) if t in exact.vocab]
+        a = [r for r, _ in top_k(exact.bm25, known, exact.size, 10)]
+        b = [r for r, _ in top_k(loaded.bm25, known, loaded.size, 10)]
+        c = [r for r, _ in ngram_candidates(exact, q, 10)]
+        d = [r for r, _ in ngram_candidates(loaded, q, 10)]
+        assert a[:1] == b[:1] and c[:1] == d[:1]
+        overlaps += [len(set(a) & set(b)) / max(len(a), 1), len(set(c) & set(d)) / max(len(c), 1)]
+    assert min(overlaps) >= 0.8 and sum(overlaps) / len(overlaps) >= 0.95

@@ -644,9 +644,9 @@ def test_manifest_and_files_disagree(site):
     victim.write_bytes(data)
     load_index(index_dir)
     # a file the manifest does not list is not checked, so it is refused
-    path.write_text(json.dumps({**good, "files": {k: v for k, v in good["files"].items() if k != "chunks.jsonl"}}),
+    path.write_text(json.dumps({**good, "files": {k: v for k, v in good["files"].items() if not k.startswith("chunks/")}}),
                     encoding="utf-8")
-    with pytest.raises(CorruptIndexError, match="no checksum for chunks.jsonl"):
+    with pytest.raises(CorruptIndexError, match="no checksum for chunks"):
         load_index(index_dir)
     path.write_text(json.dumps({**good, "files": {}}), encoding="utf-8")
     _expect_refused_then_rebuilt(corpus, index_dir, match="no checksum")
@@ -719,14 +719,29 @@ def _faiss_of_dim(build: Path, dim: int, n: int) -> None:
     faiss.write_index(index, str(build / "dense.faiss"))
 
 
+def _column(build: Path, name: str, change) -> None:
+    """Rewrite one array of the chunk table: chunks/<name>.npy, or one field of a record array
+    ("chunks.start"), as change(values)."""
+    array, _, field = name.partition(".")
+    path = build / "chunks" / f"{array}.npy"
+    a = np.load(path)
+    if field:
+        a = a.copy()
+        a[field] = change(a[field])
+    else:
+        a = change(a)
+    np.save(path, a)
+
+
 SEALED_DAMAGE = {
-    "chunk table missing a row": lambda b, n: (b / "chunks.jsonl").write_text(
-        "".join((b / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8"),
-    "chunk table row not JSON": lambda b, n: (b / "chunks.jsonl").write_text(
-        "{broken\n" + (b / "chunks.jsonl").read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8"),
-    "chunk pointing at no document": lambda b, n: (b / "chunks.jsonl").write_text(
-        (b / "chunks.jsonl").read_text(encoding="utf-8").replace('"doc": "donghu-2024-work-report"', '"doc": "gone"', 1),
-        encoding="utf-8"),
+    "chunk table missing a row": lambda b, n: _column(b, "chunks", lambda a: a[:-1]),
+    "chunk table not an array file": lambda b, n: (b / "chunks" / "chunks.npy").write_bytes(b"{broken\n"),
+    "chunk table of another type": lambda b, n: _column(b, "path_items", lambda a: a.astype(np.float64)),
+    "chunk pointing at no document": lambda b, n: _column(b, "chunks.doc", lambda a: a + 1),
+    "chunk ending past its document": lambda b, n: _column(b, "chunks.end", lambda a: a + 10**6),
+    "string number past the pool": lambda b, n: _column(b, "figures.unit", lambda a: a + 10**6),
+    "pool offsets decreasing": lambda b, n: _column(b, "pool_offsets", lambda a: a[::-1].copy()),
+    "figure runs past the figures": lambda b, n: _column(b, "figure_offsets", lambda a: a * 2),
     "document with no text": lambda b, n: (b / "documents.jsonl").write_text(
         json.dumps({"id": "donghu-2024-work-report", "path": "x", "sha256": "0", "text": ""}) + "\n", encoding="utf-8"),
     "FAISS of another dimension": lambda b, n: _faiss_of_dim(b, 32, n),
@@ -971,7 +986,9 @@ def _full_disk(step: str, monkeypatch) -> None:
     if step == "documents":
         monkeypatch.setattr(qi, "open", _fail_open("documents.jsonl"), raising=False)
     elif step == "chunk table":
-        monkeypatch.setattr(qi, "open", _fail_open("chunks.jsonl"), raising=False)
+        import builtins
+
+        monkeypatch.setattr(builtins, "open", _fail_open("chunks.npy"))  # numpy's np.save opens it
     elif step == "faiss":
         monkeypatch.setattr(faiss, "write_index", _enospc)
     elif step == "bm25":

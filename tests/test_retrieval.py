@@ -174,3 +174,21 @@ def test_bm25_top_k_equals_exhaustive_top_k(n):
             want = _exhaustive(index, q, k)
             assert [r for r, _ in got] == [r for r, _ in want], (q, k)
             assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), (q, k)
+
+
+@pytest.mark.parametrize("n, k, zeros, levels", [
+    (10, 3, 0.0, 0), (5000, 1, 0.5, 0), (5000, 50, 0.9, 0), (100_000, 50, 0.7, 0), (100_000, 50, 0.5, 4),
+    (100_000, 10, 0.9995, 0), (3000, 50, 0.0, 2), (200_000, 7, 0.0, 0),
+])
+def test_kth_largest_is_exact(n, k, zeros, levels):
+    """The sampled lower bound never changes the answer: equal to a full partition, with many
+    zeros, few non-zero values (the sample holds fewer than k), and heavy ties (levels: distinct values)."""
+    import numpy as np
+
+    from qa.retrieval import kth_largest
+
+    rng = np.random.default_rng(n + k)
+    v = rng.integers(1, levels + 1, n).astype(float) if levels else rng.random(n) * 10
+    v[rng.random(n) < zeros] = 0.0
+    k = min(k, max(1, int(np.count_nonzero(v))))
+    assert kth_largest(v, k) == np.sort(v)[-k]

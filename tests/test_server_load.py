@@ -335,7 +335,7 @@ def test_no_file_outside_the_app_is_served(payload_site):
     doc = corpus / "payload-report.txt"
     model_cache = Settings().model_cache_dir
     secrets = [b"root:x:0:0", b"model_fingerprint", "预算安排稳步推进".encode(), b"def build_app", b"PATH="]
-    targets = ["/etc/passwd", str(manifest), str(build / "chunks.jsonl"), str(index / "CURRENT"), str(doc),
+    targets = ["/etc/passwd", str(manifest), str(build / "chunks" / "pool_blob.npy"), str(index / "CURRENT"), str(doc),
                str(ROOT / "ui.py"), "ui.py", "corpus/donghu-2024-work-report.txt", "index/CURRENT",
                "/proc/self/environ", "/proc/self/cmdline", str(model_cache), "file:///etc/passwd",
                f"http://127.0.0.1:{port}/config"]
