@@ -171,6 +171,17 @@ def _jieba():
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25: jieba's search-mode words plus numbers joined to their units
     (2715亿元, 4.7%), lower-cased, without punctuation and stop words."""
+    if len(text) <= 64:  # questions, glossary and thesaurus words: the same few come back every question
+        return list(_short_tokens(text))
+    return _tokens(text)
+
+
+@lru_cache(maxsize=65536)
+def _short_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     tokens = [m.group(0) for m in _NUM_UNIT.finditer(text) if not m.group(0).isdigit() or len(m.group(0)) != 4]
     for w in _jieba().lcut_for_search(text):
@@ -187,8 +198,10 @@ def phrase_tokens(phrase: str) -> list[str]:
     return [t for t in dict.fromkeys(tokens) if not any(o != t and t in o for o in tokens)]
 
 
+@lru_cache(maxsize=65536)
 def grams(text: str) -> frozenset[str]:
-    """Character bigrams of each CJK run (unigrams for one-character runs) and lower-cased ASCII words."""
+    """Character bigrams of each CJK run (unigrams for one-character runs) and lower-cased ASCII words.
+    Cached: the subjects and clauses of the same figures are read for every question."""
     out: set[str] = set()
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
         out.update(run[i: i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.add(run)

@@ -9,6 +9,7 @@ cover it at all ("not_found"). A confident wrong number is the worst answer a �
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -59,11 +60,17 @@ def subject_overlap(query: Query, figure: Figure, clause: str = "", own: str = "
     such as 总量 or 新增 left out of both: they say how, not what), or of the report's words for the
     question's (租房 -> 租赁住房), a little less. A subject that names nothing but an aspect (总数达12家)
     is read from its clause."""
-    subject = grams(GENERIC.sub(" ", figure.subject)) or grams(GENERIC.sub(" ", clause))
+    subject = subject_grams(figure.subject) or subject_grams(clause)
     best = max(dice(subject, query.grams), 0.9 * dice(subject, query.alt_grams))
     if own:  # 8个项目实质性开工: what the counted things did is part of what is counted
-        best = max(best, 0.8 * dice(grams(GENERIC.sub(" ", own)), query.grams))
+        best = max(best, 0.8 * dice(subject_grams(own), query.grams))
     return best
+
+
+@lru_cache(maxsize=65536)
+def subject_grams(text: str) -> frozenset[str]:
+    """The bigrams of what a text names, aspect words left out (cached: figures repeat across questions)."""
+    return grams(GENERIC.sub(" ", text))
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
