@@ -91,33 +91,6 @@ SET_RULES: dict[str, dict] = {
         "year_cues": True,
         "cover_parts": True,
     },
-    # second blind sets (session 2): written by a fresh author before that session's code changed
-    "trust2": {
-        "id_prefix": "t2",
-        "splits": {"blind"},
-        "min_total": 120,
-        "groups": {"figure", "unanswerable", "neighbours"},
-        "min_groups": {"figure": 60, "unanswerable": 30, "neighbours": 30},
-        "types": {"figure", "nofigure", "none"},
-        "min_en": 10,
-        "evidence_len": (10, 80),
-        "status_required": True,
-        "year_cues": True,
-        "trust_groups": True,
-    },
-    "colloquial2": {
-        "id_prefix": "c2",
-        "splits": {"blind"},
-        "min_total": 80,
-        "groups": {"colloquial"},
-        "types": {"paraphrase"},
-        "statuses": {"figure", "passage"},
-        "min_en": 8,
-        "evidence_len": (10, 80),
-        "status_required": True,
-        "year_cues": True,
-        "cover_parts": True,
-    },
     # development sets for tuning beside the blind sets (same schema, split "tune")
     "trustdev": {
         "id_prefix": "td",
@@ -146,6 +119,10 @@ SET_RULES: dict[str, dict] = {
         "cover_parts": True,
     },
 }
+
+# second blind sets (session 2): written by a fresh author before that session's code changed; same rules
+SET_RULES["trust2"] = {**SET_RULES["trust"], "id_prefix": "t2"}
+SET_RULES["colloquial2"] = {**SET_RULES["colloquial"], "id_prefix": "c2"}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
