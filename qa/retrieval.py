@@ -237,18 +237,23 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         r for r, _ in lexical[:5] + grams[:5]}
     confidence = confidence_of(top, coverage, agree, agreement_bonus)
     return Ranking(top, confidence, coverage, refusal_reason(index, query), term_weights(index, query.terms),
-                   math.log(1 + index.size + 0.5), period_conflict(top, index, query))
+                   rarest_idf(index), period_conflict(top, index, query))
 
 
 def term_weights(index: Index, terms: tuple[tuple[str, ...], ...]) -> tuple[float, ...]:
     """How much each idea of the question says, by the IDF of the words the corpus has for it; 0
     when no document says any of them (the report cannot be held to a word it never uses)."""
-    rarest = math.log(1 + index.size + 0.5)
+    rarest = rarest_idf(index)
     out = []
     for term in terms:
         known = [_idf(index, w) for w in term if w in index.vocab]
         out.append(max(known) if known else rarest if any(index.says(w) for w in term) else 0.0)
     return tuple(out)
+
+
+def rarest_idf(index: Index) -> float:
+    """The IDF of a word no chunk holds: the most a word can say."""
+    return math.log(1 + index.size + 0.5)
 
 
 def _idf(index: Index, token: str) -> float:
@@ -282,7 +287,7 @@ def token_coverage(index: Index, terms: tuple[tuple[str, ...], ...], chunks: lis
     if not terms or not chunks:
         return 0.0
     text = "".join(c.text + " ".join(c.path) for c in chunks).lower()
-    unseen = unseen_weight * math.log(1 + index.size + 0.5)
+    unseen = unseen_weight * rarest_idf(index)
     weights = [_idf(index, t[0]) if t[0] in index.vocab else unseen for t in terms]
     covered = [any(w in text for w in t) for t in terms]
     total = sum(weights) or 1.0

@@ -9,8 +9,8 @@ cover it at all ("not_found"). A confident wrong number is the worst answer a æ”
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Sequence
 
 from .indicators import aspect_cues
