@@ -166,7 +166,7 @@ class Assistant:
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
         covered = ranking.refusal is None and bool(ranking.hits) and ranking.confidence >= s.abstain_threshold
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
-                          s.support_min, s.support_unseen * ranking.rarest) if covered
+                          s.support_min, s.support_unseen * ranking.rarest, ranking.rarest) if covered
                    else Verdict("not_found", ()))
         shown = verdict.figures[0] if verdict.figures else verdict.other
         if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first

@@ -300,14 +300,17 @@ def failures(items: Sequence[GoldItem], ev: Evaluation, system: str, index: Any)
         wrong_rank = m is not None and m["hit@1"] < 1
         wrong_fig = item.value is not None and item.type in ("figure", "year") and not figure_correct(item, r.figure)
         wrong_abstain = (item.type == "none") == r.found
-        if wrong_rank or wrong_fig or wrong_abstain:
+        wrong_status = bool(item.status) and bool(r.status) and r.status != item.status
+        if wrong_rank or wrong_fig or wrong_abstain or wrong_status:
             out.append({
                 "id": item.id, "split": item.split, "type": item.type, "question": item.question,
                 "expected": item.answer, "evidence": list(item.evidence),
                 "got_first_passage": by_id[r.ranked[0]].text if r.ranked else None,
                 "got_section": by_id[r.ranked[0]].section if r.ranked else None,
                 "got_figure": r.figure, "found": r.found, "rank_of_first_right": _first_right(m),
-                "why": [w for w, bad in (("rank", wrong_rank), ("figure", wrong_fig), ("abstain", wrong_abstain)) if bad],
+                "status": item.status, "got_status": r.status,
+                "why": [w for w, bad in (("rank", wrong_rank), ("figure", wrong_fig), ("abstain", wrong_abstain),
+                                         ("status", wrong_status)) if bad],
             })
     return out
 

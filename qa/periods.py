@@ -24,6 +24,8 @@ YEAR_PARTS = (("前三季度", "前三季度"), ("一季度", "一季度"), ("�
               ("全年", "全年"), ("first quarter", "一季度"), ("q1", "一季度"), ("first half", "上半年"),
               ("first three quarters", "前三季度"), ("full year", "全年"), ("whole year", "全年"))
 
+# 要达到多少, 还要建几所: 要 before a deed is a plan (not 需要, 重要, 主要, 只要, 要求)
+_WILL = re.compile(r"(?<![需重主只想必不])要(?![求素点闻害紧是])")
 _CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!代)")
 _FULL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -60,7 +62,7 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     lowered = text.lower()
     part = next((p for cue, p in YEAR_PARTS if cue in lowered), None)
     results = any(c in lowered for c in RESULTS_CUES)
-    targets = any(c in lowered for c in TARGETS_CUES)
+    targets = any(c in lowered for c in TARGETS_CUES) or (wants_number and bool(_WILL.search(text)))
     kind = "results" if results and not targets else "targets" if targets and not results else None
     years = read_years(text)
     relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)

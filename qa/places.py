@@ -215,7 +215,11 @@ _RELATION_AFTER = re.compile(r"^(?:市|省|区)?(?:的)?(?:比重|比例|占比|
                              r"|的?[一二三四五六七八九十\d]+分之)")
 _COMPARISON = re.compile(r"占|比重|比例|份额|市占率|占有率|排名|排第|第几|位居|位列|居.{0,6}第|前几|share|rank|proportion", re.I)
 _SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"), ("世界", "world"), ("全省", "province"),
-                ("全市", "city"), ("nationwide", "country"), ("national", "country"), ("citywide", "city"))
+                ("全市", "city"), ("nationwide", "country"), ("citywide", "city"))
+# English "national" is the country's figure only before one (national GDP); before a title it is
+# 国家级 (national specialized little giants, national key laboratories), a rank of the report's own
+_NATIONAL = re.compile(r"\bnational(?:ly)?\s+(?:gdp|economy|economic|average|totals?|figures?|growth|output|income"
+                       r"|investment|exports?|imports?)\b|\bnationally\b", re.I)
 
 
 def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool]) -> Scope:
@@ -253,4 +257,6 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
         if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
             if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
                 return Scope(level, word)
+    if (m := _NATIONAL.search(text)) and not _RELATION_BEFORE.search(text[: m.start()]):
+        return Scope("country", "national")
     return Scope()

@@ -61,7 +61,7 @@ _FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|再问|and|what about|how about
 
 # --- figures wanted ------------------------------------------------------------------------------
 _ASKS = re.compile(
-    r"多少|几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
+    r"多少|(?<!哪)几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
     r"|数量|总数|多大|多长|多快|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
@@ -72,20 +72,26 @@ UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "�
 _Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(UNIT_WORDS, key=len, reverse=True)))
                      .replace("个点", "个点(?![位子儿])") + ")")  # 几个点 is per cent, 几个点位 are places
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
-    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|position", ("rank",)),
-    (r"几番|几倍|多少倍|翻番|翻了|倍增|times|fold|doubl", ("multiple",)),
-    (r"下降|减少|降低|降幅|回落|declin|decreas|drop|fall|fell|reduc", ("decline", "growth")),
-    (r"增速|增幅|增长|涨幅|提高|提升|growth|grow|increase|rise|rose", ("growth", "decline")),
-    (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|share|proportion|percentage", ("share", "rate")),
+    # English words start at a word boundary: enterp-rise-s asks no growth
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|\bposition", ("rank",)),
+    (r"几番|几倍|多少倍|翻番|翻了|倍增|\btimes\b|fold\b|\bdoubl", ("multiple",)),
+    (r"下降|减少|降低|降幅|回落|跌|\bdeclin|\bdecreas|\bdrop|\bfall|\bfell\b|\breduc", ("decline", "growth")),
+    (r"增速|增幅|增长|涨|提高|提升|\bgrowth|\bgrow|\bincreas|\brises?\b|\brising\b|\brose\b", ("growth", "decline")),
+    (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|\bshare|\bproportion|\bpercentage",
+     ("share", "rate")),
     (r"率|\brate\b", ("rate", "share")),
     (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
     (r"数量|总数|how many|number of", ("count",)),
-    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|amount|value|revenue|sales|turnover"
-     r"|investment|\bgdp\b",
+    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|\bamount|\bvalue|\brevenue|\bsales"
+     r"|\bturnover|\binvestment|\bgdp\b",
      ("amount", "measure")),
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
-    (r"里程|面积|长度|容量|算力|how large|area|length|capacity|kilomet", ("measure", "amount")),
+    (r"里程|面积|长度|容量|算力|how large|\barea\b|\blength|\bcapacity|\bkilomet|\bkm\b", ("measure", "amount")),
 ))
+# 跨境电商增长目标？ what is this year's target for FDI? the target of a named indicator is a number
+_TARGET_ASK = re.compile(r"目标(?:值|数)?(?:是|为|定为?)?(?:多少|什么|几)?[?？。.]?$|\b(?:target|goal)s?\b", re.I)
+# 市场主体里面企业有多少家: what is counted is inside the container named first (企业, not 市场主体)
+_CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|万|亿)*"
                       r"([\u4e00-\u9fff]{2,4})")
@@ -94,6 +100,7 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方�
                 "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
+                      r"|(?<![需重主只想必不])要(?![求素点闻害紧])"
                       r"|怎么样|情况|\d{2,4}年|[？?，,。！!\s]")
 # words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
 GENERIC = re.compile(r"总量|总数|总额|总计|累计|规模|数量|增速|增幅|增长率?|新增|占比|比重|比例|份额|排名|第几|达到|突破|超过"
@@ -123,6 +130,7 @@ class Query:
     as_of: int | None = None  # the year 今年 means
     notes: tuple[str, ...] = ()
     follows: str | None = None  # the earlier question this one continues
+    names: frozenset[str] = frozenset()  # English names the question writes (FiberHome), lower-cased
 
     @property
     def wants_number(self) -> bool:
@@ -329,10 +337,17 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     latin = len(re.findall(r"[A-Za-z]", text))
     core = strip_own(text, vocab.own_forms, vocab.says)
     mentions = find_indicators(core)
-    own = tokenize(core)
+    container = _CONTAINER.match(core)
+    if container is not None and len(re.findall(r"\w", GENERIC.sub("", _Q_NOISE.sub("", core[container.end():])))) < 2:
+        container = None  # 市场主体里面有多少: nothing named inside, the container is what is asked
+    if container is not None:  # the container is where, not what
+        mentions = tuple(m for m in mentions if m.start >= container.end())
+    own = tokenize(_CLASSIFIER.sub(" ", core))  # 多少家瞪羚企业: the measure word is not part of the noun after it
     kinds = wanted_kinds(text)
     keywords = not kinds and not _QUESTION_WORD.search(text)
     if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does
+        kinds = wanted_kinds(text + " 多少")
+    if not kinds and mentions and _TARGET_ASK.search(text):
         kinds = wanted_kinds(text + " 多少")
     aspect = _aspect(core, kinds)
     follows = None
@@ -400,7 +415,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     for t, w in extra:
         if t not in own_set:
             weighted[t] = max(weighted.get(t, 0.0), w)
-    subject = GENERIC.sub(" ", _Q_NOISE.sub(" ", core))
+    subject = GENERIC.sub(" ", _Q_NOISE.sub(" ", core[container.end():] if container else core))
     if follows and context is not None:
         subject_grams = context.grams | grams(subject)
     else:
@@ -427,7 +442,16 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         as_of=vocab.as_of,
         notes=notes,
         follows=follows,
+        names=_english_names(core) if latin > 2 * cjk else frozenset(),
     )
+
+
+# a capitalised word inside an English sentence is a name: FiberHome, Huawei (not the first word, not I)
+_ENGLISH_NAME = re.compile(r"(?<=[A-Za-z,;:'\"] )([A-Z][A-Za-z]*[a-z][A-Za-z]*|[A-Z]{2,})\b")
+
+
+def _english_names(core: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _ENGLISH_NAME.findall(core))
 
 
 _CLASSIFIER = re.compile(r"(?:多少|几)(个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|场|人次|人"
@@ -451,10 +475,14 @@ def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ..
     """The question's finest words (a compound whose parts are also tokens is left out), each with
     the words that say it too, so coverage asks 'is this said?' once per idea."""
     finest = [t for t in dict.fromkeys(tokens) if not any(o != t and o in t for o in tokens)]
-    out = []
+    out: list[tuple[str, ...]] = []
     for t in finest:
         same = [w for key, words in alts.items() if key == t or (len(key) >= 2 and t in key) for w in words]
-        out.append((t, *dict.fromkeys(w.lower() for w in same if w.lower() != t)))
+        words = tuple(dict.fromkeys(w.lower() for w in same if w.lower() != t))
+        if out and words and out[-1][-len(words):] == words:  # 营业+收入 -> 营收, 孩子+上学 -> 子女入学: one idea
+            out[-1] = (*out[-1][: -len(words)], t, *words)
+            continue
+        out.append((t, *words))
     return tuple(out)
 
 

@@ -35,7 +35,7 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
 _MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
 _RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
-_SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走")  # 涨了几个点: everyday words for growth in per cent
+_SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -184,16 +184,18 @@ def is_form_word(word: str) -> bool:
     return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)
 
 
-def sentence_support(query: Query, weights: Sequence[float], sentence: str, unseen: float = 0.0) -> float:
+def sentence_support(query: Query, weights: Sequence[float], sentence: str, unseen: float = 0.0,
+                     name: float = 0.0) -> float:
     """IDF-weighted share of the question's ideas that the figure's own sentence says (a synonym
     counts): 长飞光纤光缆营收 is not answered by a sentence about 海微科技营收. An idea no document
     says (weight 0) weighs `unseen`: a name the report does not know, or an everyday word nothing
-    translated; an English question is held only to the words the lexicon put into Chinese."""
+    translated; an English question is held only to the words the lexicon put into Chinese, and to
+    the names it writes (FiberHome's revenue is not 海微科技's), which weigh `name`."""
     if not weights:
         return 1.0
     low = sentence.lower()
-    pairs = [(t, w or unseen) for t, w in zip(query.terms, weights)
-             if (len(t) > 1 or not query.is_english) and not is_form_word(t[0])]
+    pairs = [(t, w or (name if t[0] in query.names else unseen)) for t, w in zip(query.terms, weights)
+             if (len(t) > 1 or not query.is_english or t[0] in query.names) and not is_form_word(t[0])]
     pairs = [(t, w) for t, w in pairs if w > 0]
     total = sum(w for _, w in pairs)
     if total <= 0:
@@ -208,18 +210,33 @@ def part_of_year(text: str, figure: Figure) -> str | None:
     return next((p for p in _PARTS if p in clause), None)
 
 
+# measure words that count the same kind of thing; any other two differ (件 of patents is not 条 of records)
+_MEASURE_GROUPS = ({"人", "名", "位", "人次"}, {"家", "户"})
+
+
+def measure_words_differ(query: Query, f: Figure) -> bool:
+    """多少件专利 is not answered by 5200万条: both name a specific measure word, and not the same kind."""
+    asked = query.classifier
+    have = f.unit.lstrip("万亿千百")
+    if f.kind != "count" or not asked or asked == "个" or not have or have == "个" or asked == have:
+        return False
+    if asked not in UNIT_WORDS or have not in UNIT_WORDS:
+        return False
+    return not any(asked in g and have in g for g in _MEASURE_GROUPS)
+
+
 def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
-                 weights: Sequence[float], support_min: float, unseen: float) -> float | None:
+                 weights: Sequence[float], support_min: float, unseen: float, name: float = 0.0) -> float | None:
     """The figure's fit when it passes every check a shown figure must pass, else None."""
     if query.form == "number" and len(f.text) > 1 and f.text in query.text:
         return None  # 十大标志性项目有几个开工: a number the question states is not its answer
-    if not answers(query, f, part_of_year(text, f), subject_min, clause, own):
+    if not answers(query, f, part_of_year(text, f), subject_min, clause, own) or measure_words_differ(query, f):
         return None
     fit = figure_fit(query, f, own)
     if fit < fit_min:
         return None
     if support_min > 0 and sentence_support(query, weights, topic_of(text, f) + sentence_of(text, f),
-                                            unseen) < support_min:
+                                            unseen, name) < support_min:
         return None
     return fit
 
@@ -230,18 +247,20 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     # the figure's own clause: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
     s = 0.15 * dice(grams(clause), query.grams)
     s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
-    if query.classifier and query.classifier not in "个" and f.unit.endswith(query.classifier):
-        s += 0.1  # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座)
-    if "其中" in text[max(0, f.start - 4): f.start]:  # 70个…、其中6个进入临床三期:
+    if query.classifier and f.unit.endswith(query.classifier):
+        # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座); the all-purpose 个 says less
+        s += 0.05 if query.classifier == "个" else 0.1
+    if "其中" in own:  # 70个…、其中6个进入临床三期; 其中重症监护床位200张:
         # a part ranks after its whole, unless the question names what only the part says (三期)
         only_part = grams(own) - grams(before) if before is not None else frozenset()
-        s += 0.1 if only_part & query.grams else -0.05
+        # (in the report's words for the question's, it takes more than one shared bigram: 企业 alone is generic)
+        s += 0.1 if only_part & query.grams or len(only_part & query.alt_grams) >= 2 else -0.05
     return s
 
 
 def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
            subject_min: float = SUBJECT_MIN, weights: Sequence[float] = (), support_min: float = 0.0,
-           unseen: float = 0.0) -> Verdict:
+           unseen: float = 0.0, name: float = 0.0) -> Verdict:
     """Pick the figure that answers from the top passages, or say why none does.
 
     `passages` are ranked (each with .doc, .score, .figures); `texts` maps a document id to its text;
@@ -260,15 +279,15 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         for i, f in enumerate(p.figures):
             text = texts.get(f.doc, "")
             own = own_words(text, f)
-            fit = verified_fit(query, f, text, clauses[i], own, fit_min, subject_min, weights, support_min, unseen)
+            fit = verified_fit(query, f, text, clauses[i], own, fit_min, subject_min, weights, support_min, unseen,
+                               name)
             if fit is None:
                 continue
             s = fit * (0.5 + 0.5 * weight) + tie_break(query, f, text, clauses[i], own, clauses[i - 1] if i else None)
             if asked is not None and f.period is not None and f.period != asked:
-                if query.asked.explicit:
-                    other.append((s, f.start, f))
-                    continue
-                s -= 0.15  # a default period: the latest result first, a target if that is all
+                # 有多少 with no year asks what is, the latest result: a target is the other period's figure
+                other.append((s, f.start, f))
+                continue
             scored.append((s, f.start, f))
     scored.sort(key=lambda x: (-x[0], x[1]))
     figures = tuple(dict.fromkeys(f for _, _, f in scored))[:10]

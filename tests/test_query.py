@@ -243,3 +243,63 @@ def test_a_point_of_growth_is_per_cent_a_point_of_place_is_a_count(question: str
                                                 ("头半年增长了多少", "上半年"), ("前九个月增速", "前三季度")])
 def test_everyday_names_of_parts_of_the_year(question: str, part: str) -> None:
     assert read_period(question, 2024, True).part == part
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many high-tech enterprises does the zone have?", "count"),  # enterp-rise-s asks no growth
+    ("How many national specialized little giant enterprises are there?", "count"),
+    ("限上商贸企业网上销售额涨了多少", "growth"),
+    ("网上销售额跌了多少", "decline"),
+    ("How fast did exports rise last year?", "growth"),
+])
+def test_english_cues_are_whole_words_and_everyday_growth_is_growth(question: str, kind: str) -> None:
+    assert ask(question).kinds[0] == kind
+
+
+@pytest.mark.parametrize("question, wants", [
+    ("今年跨境电商货物进出口增长目标?", True),  # the target of a named indicator is a number
+    ("What is this year's target for foreign direct investment?", True),
+    ("今年的目标是什么?", False),  # no indicator: the targets, in words
+    ("主要预期目标是什么", False),
+    ("管委会自身建设要从哪几个方面加强？", False),  # 哪几个 asks which, not how many
+])
+def test_a_target_question_wants_a_number_only_for_a_named_indicator(question: str, wants: bool) -> None:
+    assert ask(question).wants_number is wants
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("科创基金生态圈规模要达到多少?", "targets"),  # 要 before a deed is a plan
+    ("今年还要新建几所学校", "targets"),
+    ("需要多少资金", "results"),  # 需要 is need, not plan: a number with no year is the latest result
+])
+def test_yao_before_a_deed_asks_a_target(question: str, kind: str) -> None:
+    assert ask(question).asked.period.kind == kind
+
+
+def test_what_is_counted_inside_a_container_is_asked_not_the_container() -> None:
+    q = ask("市场主体里面企业有多少家?")
+    assert q.indicators == ()  # not 市场主体
+    assert "企业" in q.grams and "市场" not in q.grams
+    assert ask("市场主体里面有多少?").indicators == ("市场主体",)  # nothing named inside
+
+
+@pytest.mark.parametrize("question, level", [
+    ("How many national specialized and sophisticated little giant enterprises are there?", "local"),  # 国家级
+    ("How many national key laboratories does the zone have?", "local"),
+    ("What was the national GDP growth rate in 2023?", "country"),
+    ("What was China's GDP growth nationally?", "country"),
+])
+def test_english_national_is_the_country_only_before_a_figure(question: str, level: str) -> None:
+    assert ask(question).scope.level == level
+
+
+def test_english_names_are_read_and_one_idea_split_in_two_words_counts_once() -> None:
+    q = ask("How much revenue did FiberHome earn in 2023?")
+    assert "fiberhome" in q.names and "how" not in q.names
+    assert ask("光谷营收多少").names == frozenset()
+    merged = ask("长飞光纤2023年营业收入是多少?").terms
+    assert sum(1 for t in merged if "营收" in t) <= 1  # 营业 + 收入 -> 营收: one idea, not two
+
+
+def test_a_measure_word_is_not_read_into_the_noun_after_it() -> None:
+    assert not any(t.startswith("家") for t in ask("去年新认定了多少家瞪羚企业?").tokens)

@@ -81,7 +81,9 @@ RESULTS = ("经济增速逐季回升,一季度增长2.5%,上半年增长3.2%,前
            "固定资产投资超1200亿元、位列全国高新区前四。新增学校11所、中小学校达到55所,新增学位超1.3万个。")
 FIT = [
     ("今年地区生产总值预期增长多少", TARGETS, "7%左右"),
-    ("高新技术产业增加值增长多少", TARGETS, "10%"),
+    # no year asks what is (the latest result): the report gives only the 2024 target, a passage
+    ("高新技术产业增加值增长多少", TARGETS, None),
+    ("今年高新技术产业增加值增长多少", TARGETS, "10%"),
     ("固定资产投资多少亿元", RESULTS, "超1200亿元"),
     ("固定资产投资在全国高新区排第几", RESULTS, "前四"),
     ("新增学校几所", RESULTS, "11所"),
@@ -229,3 +231,45 @@ def test_a_figure_whose_sentence_does_not_say_the_question_is_not_shown() -> Non
                                     support_min=0.6, unseen=0.25)
     assert verdicts["海微科技2023年营收多少亿元"].status == "figure"
     assert verdicts["长飞光纤光缆2023年营收多少亿元"].status == "passage"
+
+
+@pytest.mark.parametrize("question, passage, best", [
+    ("2023年发明专利授权量有多少件?", "链接全球专家信息29万条、发明专利5200多万条、科创政策1万多条。", None),  # 件 is not 条
+    ("发明专利有多少条", "链接全球专家信息29万条、发明专利5200多万条、科创政策1万多条。", "5200多万条"),
+    ("引进了多少名高层次人才", "引进高层次人才4000人。", "4000人"),  # 名 and 人 count the same
+    ("2024年中小学新增学位多少个?", "新开办幼儿园5所、新增学位1260个,中小学优质扩容12所、新增学位1.7万个。", "1.7万个"),
+])
+def test_measure_words(question: str, passage: str, best: str | None) -> None:
+    period = Period(2024, "targets") if "2024" in question else Period(2023, "results")
+    verdict = choose(analyse(question, vocab=VOCAB), [P("d", 1.0, tuple(resolved(passage, period)))], {"d": passage})
+    if best is None:
+        assert verdict.status == "passage", [f.text for f in verdict.figures]
+    else:
+        assert verdict.status == "figure" and verdict.figures[0].text == best, [f.text for f in verdict.figures]
+
+
+def test_a_part_named_in_english_wins_over_its_whole() -> None:
+    passage = "新增床位总数1250张,其中重症监护床位200张。"
+    figures = tuple(resolved(passage, Period(2024, "targets")))
+    icu = choose(analyse("What is the planned number of new ICU beds this year?", vocab=VOCAB), [P("d", 1.0, figures)],
+                 {"d": passage})
+    assert icu.figures[0].text == "200张"
+    beds = choose(analyse("How many new hospital beds are planned this year?", vocab=VOCAB), [P("d", 1.0, figures)],
+                  {"d": passage})
+    assert beds.figures[0].text == "1250张"
+
+
+def test_no_year_asks_the_latest_result_and_a_target_is_the_other_periods_figure() -> None:
+    figures = tuple(resolved(TARGETS, Period(2024, "targets")))
+    verdict = choose(analyse("高新技术产业增加值增长多少", vocab=VOCAB), [P("d", 1.0, figures)], {"d": TARGETS})
+    assert verdict.status == "passage" and verdict.other is not None and verdict.other.text == "10%"
+
+
+def test_an_english_name_the_report_does_not_say_weighs_like_a_rare_word() -> None:
+    from qa.verify import sentence_support
+
+    q = analyse("How much revenue did FiberHome earn in 2023?", vocab=VOCAB)
+    weights = tuple(4.0 if len(t) > 1 else 0.0 for t in q.terms)  # revenue is translated, FiberHome is not
+    sentence = "海微科技营收超20亿元"
+    assert sentence_support(q, weights, sentence, unseen=1.0) == 1.0  # names not held: the old reading
+    assert sentence_support(q, weights, sentence, unseen=1.0, name=4.5) < 0.5
