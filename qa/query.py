@@ -104,7 +104,9 @@ _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前�
                       r"|怎么样|情况|\d{2,4}年|[？?，,。！!\s]")
 # words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
 GENERIC = re.compile(r"总量|总数|总额|总计|累计|规模|数量|增速|增幅|增长率?|新增|占比|比重|比例|份额|排名|第几|达到|突破|超过"
-                     r"|实现|同比|较上年|全年|一季度|上半年|前三季度")
+                     r"|实现|同比|较上年|全年|一季度|上半年|前三季度"
+                     # what kind of number, not whose: 北斗产业营收 is not answered by 海微科技营收
+                     r"|营业收入|营收|产值|销售额|交易额|成交额")
 
 
 @dataclass(frozen=True)

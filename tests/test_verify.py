@@ -273,3 +273,12 @@ def test_an_english_name_the_report_does_not_say_weighs_like_a_rare_word() -> No
     sentence = "海微科技营收超20亿元"
     assert sentence_support(q, weights, sentence, unseen=1.0) == 1.0  # names not held: the old reading
     assert sentence_support(q, weights, sentence, unseen=1.0, name=4.5) < 0.5
+
+
+def test_a_shared_measure_word_is_not_a_shared_subject() -> None:
+    passage = "北斗产业逐步积厚成势,海微科技营收超20亿元。"
+    figures = tuple(resolved(passage, Period(2023, "results")))
+    other = choose(analyse("去年北斗产业营收是多少?", vocab=VOCAB), [P("d", 1.0, figures)], {"d": passage})
+    assert other.status == "passage"
+    own = choose(analyse("海微科技营收多少", vocab=VOCAB), [P("d", 1.0, figures)], {"d": passage})
+    assert own.status == "figure" and own.figures[0].text == "超20亿元"
