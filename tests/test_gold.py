@@ -125,13 +125,14 @@ SET_RULES["trust2"] = {**SET_RULES["trust"], "id_prefix": "t2"}
 SET_RULES["colloquial2"] = {**SET_RULES["colloquial"], "id_prefix": "c2"}
 # third blind trust set (session 3): a fresh author again, before that session's code changed
 SET_RULES["trust3"] = {**SET_RULES["trust"], "id_prefix": "t3"}
-# a second development set weighted to the hard kinds (competing neighbours, questions the report does not answer)
+# development sets weighted to the hard kinds (competing neighbours, questions the report does not answer)
 SET_RULES["trustdev2"] = {
     **SET_RULES["trustdev"],
     "id_prefix": "tw",
     "min_total": 100,
     "min_groups": {"figure": 20, "unanswerable": 40, "neighbours": 40},
 }
+SET_RULES["trustdev3"] = {**SET_RULES["trustdev2"], "id_prefix": "tx"}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
