@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
-from .indicators import aspect_cues
+from .indicators import aspect_cues, find_indicators
 from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
 from .query import GENERIC, UNIT_WORDS, Query, grams
 from .types import Figure
@@ -297,4 +297,21 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         where = query.scope.place or query.scope.level
         return Verdict("not_found", (), reason=f"报告没有给出{where}的数据 / the report gives no figure for {where}")
     other.sort(key=lambda x: (-x[0], x[1]))
+    if not other and query.indicators and query.aspect in ("排名", "占比") and not speaks_of(query, passages[:5]):
+        # GDP在全国高新区排第几: the report gives GDP, never its rank (a rank or share is a statistic of
+        # its own; a total it does not give is still spoken of: 新增7家上市企业 for 上市企业总数)
+        what = f"{query.indicators[0]}的{query.aspect}"
+        return Verdict("not_found", (), reason=f"报告没有给出{what} / the report does not give it")
     return Verdict("passage", (), other[0][2] if other else None)
+
+
+def speaks_of(query: Query, passages: Sequence[Any]) -> bool:
+    """Whether a sentence of the passages names the question's indicator with the aspect asked, in
+    words if not in figures (居民收入稳步增长 speaks of income growth; nothing speaks of GDP's rank)."""
+    wanted = set(ASPECTS.get(query.aspect or "", (query.aspect,)))
+    for p in passages:
+        for sentence in re.split(r"[。；;！？!?\n]", p.text):
+            named = [m for m in find_indicators(sentence) if m.indicator.name in query.indicators]
+            if named and (wanted & {a for a, _, _ in aspect_cues(sentence)} or wanted & {m.aspect for m in named}):
+                return True
+    return False

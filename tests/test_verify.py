@@ -32,6 +32,7 @@ class P:  # the parts of a Passage that choose() reads
     doc: str
     score: float
     figures: tuple[Figure, ...]
+    text: str = ""
 
 
 WANTED = [
@@ -142,7 +143,7 @@ def _report_passages() -> tuple[list[P], dict[str, str]]:
     first = resolved(REPORT[:cut], Period(2023, "results"))
     second = [Figure(**{**f.__dict__, "start": f.start + cut, "end": f.end + cut})
               for f in resolved(REPORT[cut:], Period(2024, "targets"))]
-    return [P("d", 1.0, tuple(first)), P("d", 0.9, tuple(second))], {"d": REPORT}
+    return [P("d", 1.0, tuple(first), REPORT[:cut]), P("d", 0.9, tuple(second), REPORT[cut:])], {"d": REPORT}
 
 
 @pytest.mark.parametrize(
@@ -282,3 +283,16 @@ def test_a_shared_measure_word_is_not_a_shared_subject() -> None:
     assert other.status == "passage"
     own = choose(analyse("海微科技营收多少", vocab=VOCAB), [P("d", 1.0, figures)], {"d": passage})
     assert own.status == "figure" and own.figures[0].text == "超20亿元"
+
+
+@pytest.mark.parametrize("question, passage, status", [
+    # the report names GDP and its growth, never its rank: not covered
+    ("光谷GDP在全国高新区排第几?", "经济增速逐季回升,全年增长4.7%,总量达到2715亿元。", "not_found"),
+    # it speaks of income growth in words, without a number: a passage
+    ("今年居民收入增长多少", "主要预期目标是:地区生产总值增长7%左右,居民收入稳步增长。", "passage"),
+])
+def test_an_indicator_the_report_never_gives_in_the_aspect_asked_is_not_found(question: str, passage: str,
+                                                                               status: str) -> None:
+    figures = tuple(resolved(passage, Period(2024, "targets") if "今年" in question else Period(2023, "results")))
+    verdict = choose(analyse(question, vocab=VOCAB), [P("d", 1.0, figures, passage)], {"d": passage})
+    assert verdict.status == status
