@@ -133,6 +133,7 @@ class Query:
     notes: tuple[str, ...] = ()
     follows: str | None = None  # the earlier question this one continues
     names: frozenset[str] = frozenset()  # English names the question writes (FiberHome), lower-cased
+    attribute: str = ""  # the word for what is measured, beside the question word: 员工 (多少员工), 票价 (票价多少)
 
     @property
     def wants_number(self) -> bool:
@@ -445,7 +446,31 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         notes=notes,
         follows=follows,
         names=_english_names(core) if latin > 2 * cjk else frozenset(),
+        attribute=_attribute(core, own) if kinds else "",
     )
+
+
+# 有多少员工 / 全长多少公里 / 票价是多少钱: the noun right after the question word, else right before it
+_AFTER_ASK = re.compile(r"(?:多少|几)(?:个|家|所|名|位|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|根|场|人次)?"
+                        r"([\u4e00-\u9fff]+)")
+_BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|有|为)?多少")
+_LIGHT_NOUNS = frozenset({"地方", "东西", "事情", "事儿", "情况", "方面", "部分", "样子", "时候", "这块", "那种", "那些", "这些"})
+
+
+def _attribute(core: str, tokens: list[str]) -> str:
+    """The token that names what is measured, when the question puts it beside 多少/几: a word the
+    report never says there means the report does not give it (员工, 票价). After the question word,
+    the head of 街坊看病的社区医院 is what follows the last 的."""
+    if (m := _AFTER_ASK.search(core)) is not None:
+        head = m.group(1).split("的")[-1]
+        words = [t for t in tokenize(head) if len(t) >= 2 and t in tokens and t not in _LIGHT_NOUNS]
+        if words:
+            return words[0]
+    if (m := _BEFORE_ASK.search(core)) is not None and not m.group(1).endswith(("了", "过", "着")):
+        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and t in tokens and t not in _LIGHT_NOUNS]
+        if words:
+            return words[-1]
+    return ""
 
 
 # a capitalised word inside an English sentence is a name: FiberHome, Huawei (not the first word, not I)

@@ -269,6 +269,8 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     """
     if not query.wants_number:
         return Verdict("passage", ())
+    if weights and never_said(query, weights):  # 烽火通信有多少员工: no document says 员工
+        return Verdict("not_found", (), reason=f"报告没有提到{query.attribute} / the report never speaks of it")
     top = max((p.score for p in passages[:5]), default=0.0)
     scored: list[tuple[float, int, Figure]] = []
     other: list[tuple[float, int, Figure]] = []
@@ -303,6 +305,21 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         what = f"{query.indicators[0]}的{query.aspect}"
         return Verdict("not_found", (), reason=f"报告没有给出{what} / the report does not give it")
     return Verdict("passage", (), other[0][2] if other else None)
+
+
+def never_said(query: Query, weights: Sequence[float]) -> bool:
+    """Whether no document says the word for what is measured (烽火通信有多少员工: 员工), nor any word
+    for it: the report cannot give that number, whatever it says of the rest."""
+    if not query.attribute:
+        return False
+    parts = [w for t, w in zip(query.terms, weights) if t[0] == query.attribute or t[0] in query.attribute]
+    if not parts or min(parts) > 0.0:
+        return False
+    # only when every other word of the question is the report's own: everyday speech (多少个院子改好了)
+    # has several words no document says, and the glossary not yet all of them
+    unseen = [t for t, w in zip(query.terms, weights) if w == 0.0 and not is_form_word(t[0])
+              and (len(t[0]) > 1 or query.is_english)]
+    return len(unseen) == len(parts)
 
 
 def speaks_of(query: Query, passages: Sequence[Any]) -> bool:

@@ -304,3 +304,16 @@ def test_english_names_are_read_and_one_idea_split_in_two_words_counts_once() ->
 
 def test_a_measure_word_is_not_read_into_the_noun_after_it() -> None:
     assert not any(t.startswith("家") for t in ask("去年新认定了多少家瞪羚企业?").tokens)
+
+
+@pytest.mark.parametrize("question, attribute", [
+    ("烽火通信在光谷有多少员工", "员工"),
+    ("光谷空轨票价多少钱", "票价"),
+    ("地铁19号线全长多少公里", "全长"),
+    ("去年光谷新开了几家街坊看病的社区医院？", "社区"),  # the head after 的, not 街坊
+    ("企业交的税减了多少", ""),  # a verb before 多少 names no measure
+    ("去年给老年人新建了几个社区里养老的地方？", ""),  # 地方 is a light noun
+    ("光谷的经济怎么样", ""),  # no number asked
+])
+def test_the_word_for_what_is_measured(question: str, attribute: str) -> None:
+    assert ask(question).attribute == attribute

@@ -296,3 +296,19 @@ def test_an_indicator_the_report_never_gives_in_the_aspect_asked_is_not_found(qu
     figures = tuple(resolved(passage, Period(2024, "targets") if "今年" in question else Period(2023, "results")))
     verdict = choose(analyse(question, vocab=VOCAB), [P("d", 1.0, figures, passage)], {"d": passage})
     assert verdict.status == status
+
+
+def test_a_measure_no_document_says_is_not_found_when_the_rest_is_the_reports_own_words() -> None:
+    from qa.verify import never_said
+
+    q = analyse("烽火通信在光谷有多少员工", vocab=VOCAB)
+    weights = tuple(0.0 if t[0] == "员工" else 3.0 for t in q.terms)
+    assert never_said(q, weights)
+    passage = "烽火通信等4家企业获得中国标准创新贡献奖。"
+    verdict = choose(q, [P("d", 1.0, tuple(resolved(passage, Period(2023, "results"))), passage)], {"d": passage},
+                     weights=weights)
+    assert verdict.status == "not_found"
+    # everyday speech: several words no document says, the glossary not yet all of them: not refused for it
+    colloquial = analyse("老小区自来水压力不够,去年给多少个院子改好了？", vocab=VOCAB)
+    unseen = {"院子", "改好"}
+    assert not never_said(colloquial, tuple(0.0 if t[0] in unseen else 3.0 for t in colloquial.terms))
