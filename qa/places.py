@@ -218,6 +218,7 @@ _SCOPE_WORDS = (("全国", "country"), ("国内", "country"), ("全球", "world"
                 ("全市", "city"), ("nationwide", "country"), ("citywide", "city"))
 # English "national" is the country's figure only before one (national GDP); before a title it is
 # 国家级 (national specialized little giants, national key laboratories), a rank of the report's own
+_WORLD_FIGURE = re.compile(r"(?:的)?(?:gdp|经济|总量|平均|人口|贸易|市场规模|总产值)", re.I)
 _NATIONAL = re.compile(r"\bnational(?:ly)?\s+(?:gdp|economy|economic|average|totals?|figures?|growth|output|income"
                        r"|investment|exports?|imports?)\b|\bnationally\b", re.I)
 
@@ -255,7 +256,10 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
     for word, level in _SCOPE_WORDS:
         i = text.lower().find(word)
         if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
-            if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", text[i + len(word):]):
+            after = text[i + len(word):]
+            if level == "world" and not _WORLD_FIGURE.match(after):
+                continue  # 全球专家信息, 世界光谷: a modifier; 全球GDP asks the world's figure
+            if not re.match(r"(?:第|排|前|首|领先|最|唯一|率先|首个|首家|首批)", after):
                 return Scope(level, word)
     if (m := _NATIONAL.search(text)) and not _RELATION_BEFORE.search(text[: m.start()]):
         return Scope("country", "national")

@@ -317,3 +317,12 @@ def test_a_measure_word_is_not_read_into_the_noun_after_it() -> None:
 ])
 def test_the_word_for_what_is_measured(question: str, attribute: str) -> None:
     assert ask(question).attribute == attribute
+
+
+@pytest.mark.parametrize("question, level", [
+    ("科创供应链平台链接了多少条全球专家信息", "local"),  # 全球 modifies what is counted
+    ("世界光谷建设投资多少", "local"),
+    ("全球GDP增长多少", "world"),
+])
+def test_world_is_a_scope_only_before_a_figure_of_the_world(question: str, level: str) -> None:
+    assert ask(question).scope.level == level
