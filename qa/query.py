@@ -99,7 +99,8 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方�
                 "个点": "percent",  # 涨了几个点: everyday speech for per cent (or points) of growth
                 "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
 # words that ask, not name what is asked: left out of the subject's character bigrams
-_Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|达到|有|为|什么|哪些|怎样|如何"
+_Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|力争|争取|打算|准备|预计|达到|有|为"
+                      r"|什么|哪些|怎样|如何"
                       r"|(?<![需重主只想必不])要(?![求素点闻害紧])"
                       r"|怎么样|情况|\d{2,4}年|[？?，,。！!\s]")
 # words that say which aspect is asked, not what is measured: out of both sides' subject bigrams
@@ -277,7 +278,7 @@ def unit_families(question: str) -> frozenset[str]:
         found.add("money" if unit.endswith("元") else _UNIT_FAMILY.get(unit.lstrip("万亿"), "count"))
     for unit, family in (("亿元", "money"), ("万元", "money"), ("美元", "money"), ("公里", "measure"),
                          ("个百分点", "percent")):
-        if unit in question:
+        if re.search(re.escape(unit) + r"(?!以上|以下|级)", question):  # 亿元以上项目 names a class, not the unit asked
             found.add(family)
     if re.search(r"百分之|百分比|%|percent", question, re.I):
         found.add("percent")

@@ -247,6 +247,12 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     # the figure's own clause: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
     s = 0.15 * dice(grams(clause), query.grams)
     s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
+    # its own subject: 新开工亿元以上项目 is 176个亿元以上项目 more than 7个百亿元以上项目
+    s += 0.1 * dice(subject_grams(f.subject), query.grams)
+    # what its item says after it: 60个亿元以上项目竣工 beside 388个亿元以上项目续建 (the words before
+    # the first item of a list belong to every item: 推动新开工7个…、176个…)
+    after = re.split(r"[,，;；。:：、]", text[f.end: f.end + 30])[0]
+    s += 0.05 * len((grams(after) - subject_grams(f.subject)) & query.grams)
     if query.classifier and f.unit.endswith(query.classifier):
         # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座); the all-purpose 个 says less
         s += 0.05 if query.classifier == "个" else 0.1

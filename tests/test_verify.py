@@ -312,3 +312,25 @@ def test_a_measure_no_document_says_is_not_found_when_the_rest_is_the_reports_ow
     colloquial = analyse("老小区自来水压力不够,去年给多少个院子改好了？", vocab=VOCAB)
     unseen = {"院子", "改好"}
     assert not never_said(colloquial, tuple(0.0 if t[0] in unseen else 3.0 for t in colloquial.terms))
+
+
+PROJECTS = ("推动新开工7个百亿元以上项目、176个亿元以上项目,新增总投资4315亿元,加快388个亿元以上项目续建,"
+            "力争80个亿元以上项目建设进度过半、60个亿元以上项目竣工。")
+
+
+@pytest.mark.parametrize("question, best", [
+    ("今年计划新开工多少个亿元以上项目", "176个"),  # its own subject (亿元以上, not 百亿元以上)
+    ("2024年力争竣工的亿元以上项目有多少", "60个"),  # what its item says after it (竣工)
+    ("今年续建的亿元以上项目有多少个", "388个"),
+])
+def test_items_of_one_list_are_told_apart(question: str, best: str) -> None:
+    figures = tuple(resolved(PROJECTS, Period(2024, "targets")))
+    verdict = choose(analyse(question, vocab=VOCAB), [P("d", 1.0, figures, PROJECTS)], {"d": PROJECTS})
+    assert verdict.status == "figure" and verdict.figures[0].text == best, [f.text for f in verdict.figures]
+
+
+def test_a_class_named_by_an_amount_is_not_the_unit_asked() -> None:
+    from qa.query import unit_families
+
+    assert "money" not in unit_families("2024年力争竣工的亿元以上项目有多少")
+    assert "money" in unit_families("固定资产投资多少亿元")
