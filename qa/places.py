@@ -174,6 +174,12 @@ def forms_of(p: Place) -> tuple[str, ...]:
     return tuple(f for f, q in _gazetteer()[0].items() if q == p)
 
 
+def self_references(p: Place) -> tuple[str, ...]:
+    """How a report names its own area without naming it: 全区, 本区, 我区 in a district's report."""
+    kind = p.name[-1:]
+    return tuple(f"{w}{kind}" for w in "全本我") if kind in ("区", "市", "省", "县") else ()
+
+
 def area_of(title: str) -> Place | None:
     """The area a report is about: the first zone, else the smallest area, its title names."""
     mentions = find_places(title)

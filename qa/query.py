@@ -65,7 +65,8 @@ _ASKS = re.compile(
     r"|数量|总数|多大|多长|多快|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
-    r"|scale|rate|share|growth|output|gdp|investment)|\bgdp\b", re.I)
+    r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover)|\bgdp\b",
+    re.I)
 UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
                "个百分点", "个点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
                "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")

@@ -326,3 +326,17 @@ def test_the_word_for_what_is_measured(question: str, attribute: str) -> None:
 ])
 def test_world_is_a_scope_only_before_a_figure_of_the_world(question: str, level: str) -> None:
     assert ask(question).scope.level == level
+
+
+def test_the_reports_own_area_named_without_its_name_is_stripped() -> None:
+    from qa.places import place, self_references
+
+    assert self_references(place("东湖高新区")) == ("全区", "本区", "我区")
+    vocab = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区", "全区", "本区", "我区"))
+    q = analyse("去年全区GDP全年增长了多少?", vocab=vocab)
+    assert "全区" not in q.tokens and q.scope.level == "local"
+
+
+@pytest.mark.parametrize("question", ["What was the consumption subsidy offered in 2023?", "减税降费及退税缓费共计多少"])
+def test_more_ways_to_ask_for_an_amount(question: str) -> None:
+    assert ask(question).wants_number
