@@ -61,13 +61,13 @@ class QueryInt8Embedder:
     thread_safe = True
     batch_invariant = False  # per-run activation scales: one question per run
 
-    def __init__(self, queries: OnnxEmbedder, fp32_folder: Path, fp32_config: ExportConfig,
-                 threads: int | None = None) -> None:
+    def __init__(self, queries: OnnxEmbedder, fp32_folder: Path, fp32_config: ExportConfig) -> None:
         self.queries = queries
         self.config = queries.config
         self.info = queries.info  # encoder "onnx/e<exporter>": the index's vectors are fp32's
         self.folder = queries.folder
-        self._fp32 = (fp32_folder, fp32_config, threads)
+        # documents are embedded in bulk (an index build, before answering): every core to one pass
+        self._fp32 = (fp32_folder, fp32_config, None)
         self._documents: OnnxEmbedder | None = None
         self._lock = threading.Lock()
 
@@ -89,7 +89,8 @@ class QueryInt8Embedder:
 
 
 def load_query_int8(name: str | None, cache_dir: Path, threads: int | None = None) -> QueryInt8Embedder:
-    """The fp32 export (made if missing) and its query copy (quantised if missing)."""
+    """The fp32 export (made if missing) and its query copy (quantised if missing); `threads`: of one
+    question's pass (None/0: one per core)."""
     fp32_folder, fp32_config = exported(name, cache_dir, "onnx")
     folder = query_dir(fp32_folder)
     config = _cached(folder)
@@ -98,7 +99,7 @@ def load_query_int8(name: str | None, cache_dir: Path, threads: int | None = Non
         _write_folder(folder, lambda out: _quantise_copy(fp32_folder, fp32_config, out))
         config = verify_export(folder)
         log.info("quantised the question encoder into %s in %.1fs", folder, time.perf_counter() - started)
-    return QueryInt8Embedder(OnnxEmbedder(folder, config, threads), fp32_folder, fp32_config, threads)
+    return QueryInt8Embedder(OnnxEmbedder(folder, config, threads), fp32_folder, fp32_config)
 
 
 def _quantise_copy(fp32_folder: Path, fp32_config: ExportConfig, out: Path) -> None:
