@@ -134,7 +134,7 @@ def latency_bench(assistant: Any, questions: Sequence[tuple[str, Any, int]], pee
 
 
 def encoder_bench(settings: Settings, questions: Sequence[str], chunks: Sequence[str], rounds: int = 200,
-                  encoders: Sequence[str] = ("torch", "onnx", "onnx-int8")) -> dict[str, Any]:
+                  encoders: Sequence[str] = ("torch", "onnx", "onnx-int8", "onnx-query-int8")) -> dict[str, Any]:
     """Each encoder of the same model: load time (warm caches), single-query latency (interleaved,
     `rounds` distinct questions), and cosine to torch on every question and chunk."""
     from qa.embedding import load_encoder

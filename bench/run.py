@@ -170,7 +170,7 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
         print(latency_table(results["latency"]), flush=True)
         report()
         if cfg.children:  # the encoders side by side (real model only)
-            say("encoders: torch, onnx (fp32), onnx-int8 on the same questions")
+            say("encoders: torch, onnx (fp32), onnx-int8, onnx-query-int8 on the same questions")
             chunk_texts = [indexable_text(c) for c in a.index.chunks]
             results["encoders"] = encoder_bench(cfg.settings, [it.question for it in items], chunk_texts)
             print(encoders_table(results["encoders"]), flush=True)

@@ -36,7 +36,8 @@ class Assistant:
         self.settings = settings
         self.problems = problems  # documents that could not be read, index rebuilt because ...
         self._encode_lock = threading.Lock()
-        self._batcher = batcher_for(model)  # ONNX fp32: concurrent questions share a run (qa/batching.py)
+        # ONNX: concurrent questions run on settings.encoder_lanes passes at once (qa/batching.py)
+        self._batcher = batcher_for(model, lanes=settings.encoder_lanes)
         self._query_cache: dict[str, np.ndarray] = {}
         self._vocabulary: tuple[tuple, Vocabulary] | None = None
 
@@ -238,7 +239,7 @@ def _warm_text_tools(settings: Settings) -> None:
 def _load_model(settings: Settings) -> Any:
     from .embedding import load_encoder
 
-    return load_encoder(settings.model, settings.model_cache_dir, settings.encoder)
+    return load_encoder(settings.model, settings.model_cache_dir, settings.encoder, settings.encoder_threads)
 
 
 # --- figures and the direct answer (pure) ------------------------------------------------------

@@ -8,11 +8,16 @@ that run queue up, and when it ends the first of them runs the whole queue (up t
 all of them, then hands on to the next waiter, so nobody runs more than one batch for others.
 
 The vectors equal those of a lone run to float rounding (padding is masked; ~1e-7), and only an
-encoder that embeds each row independently of its batch may be batched (fp32; the int8 encoder's
-dynamic quantisation scales per batch, so it runs one text per run anyway).
+encoder that embeds each row independently of its batch may be batched (fp32; the int8 encoders'
+dynamic quantisation scales per batch, so they run one text per run: `max_batch` 1).
+
+`lanes` runs go at once (Settings.encoder_lanes). The server runs one thread per pass and a pass
+per core: on a busy 2-core box one two-thread pass per question costs more CPU in thread hand-offs
+than two one-thread passes side by side (`python -m bench.server`, README Benchmarks).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -96,8 +101,10 @@ class QueryBatcher:
 
 
 def batcher_for(model: Any, max_batch: int = 8, lanes: int = 1) -> QueryBatcher | None:
-    """A batcher for a model whose queries may share a run (ONNX fp32), else None."""
-    config = getattr(model, "config", None)
-    if not getattr(model, "thread_safe", False) or getattr(config, "encoder", None) != "onnx":
+    """A batcher for an ONNX model (thread-safe runs): batches for one whose rows do not depend on
+    their batch (fp32), one text per run for int8; None for torch (its own lock). `lanes` 0: one per core."""
+    if not getattr(model, "thread_safe", False):
         return None
-    return QueryBatcher(model.encode_queries, max_batch, lanes)
+    if lanes <= 0:
+        lanes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return QueryBatcher(model.encode_queries, max_batch if getattr(model, "batch_invariant", False) else 1, lanes)

@@ -19,6 +19,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index", None),
         model=getattr(args, "model", None),
         encoder=getattr(args, "encoder", None),
+        encoder_threads=getattr(args, "encoder_threads", None),
+        encoder_lanes=getattr(args, "encoder_lanes", None),
     )
 
 
@@ -208,7 +210,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return ui.main(["--host", args.host, "--port", str(args.port)]
                    + (["--corpus", str(args.corpus)] if args.corpus else [])
                    + (["--index", str(args.index)] if args.index else [])
-                   + (["--model", str(args.model)] if args.model else []))
+                   + (["--model", str(args.model)] if args.model else [])
+                   + [f"--{flag.replace('_', '-')}={getattr(args, flag)}"
+                      for flag in ("encoder", "encoder_threads", "encoder_lanes") if getattr(args, flag, None) is not None])
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -248,8 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--corpus", type=Path, help="folder of documents (default corpus/, env QA_CORPUS_DIR)")
     common.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
     common.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
-    common.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8"),
-                        help="what runs the model (default onnx, env QA_ENCODER); the index is rebuilt for another")
+    common.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8", "onnx-query-int8"),
+                        help="what runs the model (default onnx, env QA_ENCODER); the index is rebuilt for another "
+                             "(onnx-query-int8 reads an onnx index)")
+    common.add_argument("--encoder-threads", type=int, help="threads of one ONNX pass (0: one per core; env QA_ENCODER_THREADS)")
+    common.add_argument("--encoder-lanes", type=int, help="ONNX passes at once (0: one per core; env QA_ENCODER_LANES)")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", parents=[common], help="build or refresh the index")

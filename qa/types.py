@@ -5,7 +5,7 @@ document's source text, so any span can be shown, highlighted and cited exactly 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 PeriodKind = Literal["results", "targets"]
@@ -67,9 +67,14 @@ class Figure:
     scope: str = "local"  # local (the report's own area) | city | province | country | world
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # what dataclasses.asdict gives (every field but the period is a plain value, so no deep
+        # copy is needed), without its recursion: ~20 figures per answer, a third of an answer's JSON time
+        d = {name: getattr(self, name) for name in _FIGURE_FIELDS}
         d["period"] = self.period.to_json() if self.period else None
         return d
+
+
+_FIGURE_FIELDS = tuple(f.name for f in fields(Figure))
 
 
 @dataclass(frozen=True)

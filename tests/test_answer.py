@@ -1,6 +1,8 @@
 """Answers on the real model and report: the first figure is the one a user asked for."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conftest import ROOT
@@ -63,6 +65,18 @@ def test_figures_carry_period_and_section(real_assistant):
     assert f.section.startswith("二、2024年重点工作")
     doc = real_assistant.index.documents[f.doc]
     assert doc.text[f.start : f.end] == f.text
+
+
+def test_figure_to_dict_is_asdict_with_the_period_as_json(real_assistant):
+    """Figure.to_dict skips dataclasses.asdict's recursion; the JSON an answer sends is unchanged."""
+    from dataclasses import asdict
+
+    figures = real_assistant.figures()
+    assert len(figures) > 100
+    for f in figures + [replace(figures[0], period=None, qualifier=None, base_value=None)]:
+        expected = asdict(f)
+        expected["period"] = f.period.to_json() if f.period else None
+        assert f.to_dict() == expected and list(f.to_dict()) == list(expected)
 
 
 def test_non_number_question_has_no_figures_first(real_assistant):

@@ -83,10 +83,43 @@ def test_real_encoder_batched_equals_alone(real_model):
 
 
 def test_only_fp32_onnx_is_batched():
+    """fp32 queries share runs; an int8 encoder (per-run activation scales) runs one text per run but
+    still within the lanes; torch (no thread-safe runs) gets no batcher; lanes 0 means one per core."""
     class M:
         thread_safe = True
+        batch_invariant = False
 
-        class config:
-            encoder = "onnx-int8"
+        def encode_queries(self, texts):
+            return np.zeros((len(texts), 2), dtype=np.float32)
 
-    assert batcher_for(M()) is None and batcher_for(object()) is None
+    class F(M):
+        batch_invariant = True
+
+    int8 = batcher_for(M(), max_batch=8, lanes=2)
+    assert int8 is not None and int8.max_batch == 1 and int8.lanes == 2
+    assert batcher_for(F(), max_batch=8).max_batch == 8
+    assert batcher_for(object()) is None
+    import os
+
+    assert batcher_for(F(), lanes=0).lanes == len(os.sched_getaffinity(0))
+
+
+def test_one_text_per_run_queues_within_the_lanes():
+    """max_batch 1 (int8): every text its own run, never more than `lanes` runs at once."""
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def encode(texts):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        return np.array([[float(len(t)), 0.0] for t in texts], dtype=np.float32)
+
+    b = QueryBatcher(encode, max_batch=1, lanes=2)
+    texts = [f"问{i}" * (i % 4 + 1) for i in range(12)]
+    with ThreadPoolExecutor(8) as pool:
+        out = list(pool.map(b.embed, texts))
+    assert [o[0] for o in out] == [float(len(t)) for t in texts]
+    assert b.runs == b.texts == len(texts) and peak[0] == 2

@@ -177,6 +177,43 @@ def test_glossary_matches_longest_first(text: str, sources: list[str]):
     assert [m.source for m in SMALL.find(text)] == sources
 
 
+def test_real_glossary_finds_what_a_scan_of_every_phrase_finds(corpus_texts: list[str]):
+    """find() tries only the Chinese phrases that start with a character of the text; the matches
+    are those of trying every phrase (report lines, mixed and odd texts)."""
+    from qa.lexicon import _CJK, _LATIN, GlossaryMatch, normalize
+
+    g = glossary()
+    cjk = [e for e in g.entries if _CJK.search(e.phrase)]
+
+    def scan(text: str) -> tuple[GlossaryMatch, ...]:  # find() as it was: every phrase, every text
+        lowered = normalize(text)
+        found = []
+        for e in cjk:
+            i = lowered.find(e.phrase)
+            while i >= 0:
+                found.append((i, i + len(e.phrase), e))
+                i = lowered.find(e.phrase, i + 1)
+        if _LATIN.search(lowered):
+            for first, pattern, e in g._ascii:
+                if first in lowered:
+                    found.extend((m.start(), m.end(), e) for m in pattern.finditer(lowered))
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        taken: list[tuple[int, int]] = []
+        out = []
+        for a, b, e in found:
+            if not any(a < y and x < b for x, y in taken):
+                taken.append((a, b))
+                out.append(GlossaryMatch(text[a:b] if len(lowered) == len(text) else lowered[a:b], a, b, e))
+        return tuple(out)
+
+    lines = [line for t in corpus_texts for line in t.splitlines() if line.strip()]
+    texts = lines + ["停车难停车难", "孩子上学难不难", "", "ＡＢＣ停车 parking lots", "营商环境营商环境好不好",
+                     "How is the business environment 营商环境?"]
+    assert sum(bool(scan(t)) for t in texts) > 50  # texts with matches, not only empty ones
+    for text in texts:
+        assert g.find(text) == scan(text), text
+
+
 def test_expansions_are_weighted_and_ordered():
     ex = expansions(["附近", "吃饭", "地方", "停车"], "附近吃饭的地方多吗,停车呢", glossary_=SMALL,
                     thesaurus_={"附近": ("邻近", "近", "就近"), "吃饭": ("用餐",), "停车": ("泊车",)}, skip=())

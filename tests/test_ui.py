@@ -107,6 +107,25 @@ def test_parser_defaults_to_localhost():
     assert (args.port, str(args.corpus), str(args.index), args.model) == (9000, "c", "i", "m")
 
 
+def test_server_settings_layer_defaults_env_and_flags(monkeypatch):
+    """A server runs SERVER_DEFAULTS (questions on the int8 copy, a one-thread pass per core) unless
+    a QA_* variable or a flag says otherwise; the CLI's defaults are not the server's."""
+    from qa.config import SERVER_DEFAULTS, Settings
+    from qa.web.serve import server_settings
+
+    for name in ("QA_ENCODER", "QA_ENCODER_THREADS", "QA_ENCODER_LANES"):
+        monkeypatch.delenv(name, raising=False)
+    s = server_settings(ui.build_parser().parse_args([]))
+    assert (s.encoder, s.encoder_threads, s.encoder_lanes) == ("onnx-query-int8", 1, 0) == tuple(SERVER_DEFAULTS.values())
+    assert (Settings.from_env().encoder, Settings.from_env().encoder_threads) == ("onnx", 0)
+    monkeypatch.setenv("QA_ENCODER", "onnx")
+    monkeypatch.setenv("QA_ENCODER_LANES", "3")
+    s = server_settings(ui.build_parser().parse_args(["--encoder-threads", "2"]))
+    assert (s.encoder, s.encoder_threads, s.encoder_lanes) == ("onnx", 2, 3)
+    s = server_settings(ui.build_parser().parse_args(["--encoder", "onnx-int8", "--encoder-lanes", "1"]))
+    assert (s.encoder, s.encoder_lanes) == ("onnx-int8", 1)
+
+
 def test_main_reports_an_empty_corpus(tmp_path, capsys):
     assert ui.main(["--corpus", str(tmp_path), "--index", str(tmp_path / "index"), "--model", "unused"]) == 1
     assert "error" in capsys.readouterr().err

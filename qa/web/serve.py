@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..answer import Assistant
-from ..config import Settings
+from ..config import SERVER_DEFAULTS, Settings
 from ..errors import QAError
 from ..http_api import api_routes
 from . import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE
@@ -32,10 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, help="folder of documents (default corpus/, env QA_CORPUS_DIR)")
     p.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
     p.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
+    p.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8", "onnx-query-int8"),
+                   help=f"what runs the model (default {SERVER_DEFAULTS['encoder']}, env QA_ENCODER)")
+    p.add_argument("--encoder-threads", type=int,
+                   help=f"threads of one ONNX pass (default {SERVER_DEFAULTS['encoder_threads']}, 0: one per core)")
+    p.add_argument("--encoder-lanes", type=int, help="ONNX passes at once (default 0: one per core)")
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="answers computed at once")
     p.add_argument("--max-queue", type=int, default=DEFAULT_MAX_QUEUE,
                    help="requests allowed to wait; past that users are told to try again")
     return p
+
+
+def server_settings(args: argparse.Namespace) -> Settings:
+    """The settings a server runs with: SERVER_DEFAULTS (the encoder that serves most answers per
+    core), then QA_* variables, then flags."""
+    return Settings.from_env(SERVER_DEFAULTS, corpus_dir=args.corpus, index_dir=args.index, model=args.model,
+                             encoder=args.encoder, encoder_threads=args.encoder_threads,
+                             encoder_lanes=args.encoder_lanes)
 
 
 def launch(app: QABlocks, host: str, port: int, routes: list | None = None) -> None:
@@ -58,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("qa").setLevel(logging.INFO)
-    settings = Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    settings = server_settings(args)
     print(f"正在准备索引 / preparing the index: {settings.corpus_dir} -> {settings.index_dir}", flush=True)
     t0 = time.perf_counter()
     # Gradio wraps every call in "switch matplotlib to agg, then back": with the backend left to
