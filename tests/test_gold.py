@@ -133,6 +133,7 @@ SET_RULES["trustdev2"] = {
     "min_groups": {"figure": 20, "unanswerable": 40, "neighbours": 40},
 }
 SET_RULES["trustdev3"] = {**SET_RULES["trustdev2"], "id_prefix": "tx"}
+SET_RULES["colloquialdev2"] = {**SET_RULES["colloquialdev"], "id_prefix": "cx", "min_total": 100}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
