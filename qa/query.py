@@ -456,6 +456,8 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 _AFTER_ASK = re.compile(r"(?:多少|几)(?:个|家|所|名|位|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|根|场|人次)?"
                         r"([\u4e00-\u9fff]+)")
 _BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|有|为)?多少")
+# 能涨, 要降, 会增加: a modal or a verb of change before 多少 says how, not what is measured
+_VERBISH = re.compile(r"^[能要会可想该得]|[涨降增减升跌提]")
 _LIGHT_NOUNS = frozenset({"地方", "东西", "事情", "事儿", "情况", "方面", "部分", "样子", "时候", "这块", "那种", "那些", "这些"})
 
 
@@ -469,7 +471,8 @@ def _attribute(core: str, tokens: list[str]) -> str:
         if words:
             return words[0]
     if (m := _BEFORE_ASK.search(core)) is not None and not m.group(1).endswith(("了", "过", "着")):
-        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and t in tokens and t not in _LIGHT_NOUNS]
+        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and t in tokens and t not in _LIGHT_NOUNS
+                 and not _VERBISH.search(t)]
         if words:
             return words[-1]
     return ""

@@ -340,3 +340,15 @@ def test_the_reports_own_area_named_without_its_name_is_stripped() -> None:
 @pytest.mark.parametrize("question", ["What was the consumption subsidy offered in 2023?", "减税降费及退税缓费共计多少"])
 def test_more_ways_to_ask_for_an_amount(question: str) -> None:
     assert ask(question).wants_number
+
+
+@pytest.mark.parametrize("question", ["今年老百姓的工资收入能涨多少", "今年能耗要降多少"])
+def test_a_verb_of_change_before_the_question_word_is_no_measure(question: str) -> None:
+    assert ask(question).attribute in ("", "工资", "收入", "工资收入", "能耗")
+    assert not ask(question).attribute.startswith(("能", "要"))
+
+
+def test_an_everyday_word_is_no_alias_of_a_narrow_indicator() -> None:
+    from qa.indicators import find_indicators
+
+    assert all(m.indicator.name != "实际使用外资" for m in find_indicators("今年打算引进多少外资"))
