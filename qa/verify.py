@@ -196,6 +196,10 @@ def sentence_support(query: Query, weights: Sequence[float], sentence: str, unse
     low = sentence.lower()
     pairs = [(t, w or (name if t[0] in query.names else unseen)) for t, w in zip(query.terms, weights)
              if (len(t) > 1 or not query.is_english or t[0] in query.names) and not is_form_word(t[0])]
+    # one Chinese character alone is mostly a light verb or a function word (做, 给, 修, 算): its IDF says
+    # how rarely the tokenizer cuts it out alone, not how much it means; it weighs as a word no document says
+    pairs = [(t, min(w, unseen) if len(t[0]) == 1 and "\u4e00" <= t[0] <= "\u9fff" and unseen > 0 else w)
+             for t, w in pairs]
     pairs = [(t, w) for t, w in pairs if w > 0]
     total = sum(w for _, w in pairs)
     if total <= 0:

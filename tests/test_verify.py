@@ -334,3 +334,11 @@ def test_a_class_named_by_an_amount_is_not_the_unit_asked() -> None:
 
     assert "money" not in unit_families("2024年力争竣工的亿元以上项目有多少")
     assert "money" in unit_families("固定资产投资多少亿元")
+
+
+def test_a_single_chinese_character_weighs_as_little_as_an_unseen_word() -> None:
+    q = analyse("去年换了多少公里的老燃气管子", vocab=VOCAB)
+    weights = tuple(4.7 if len(t[0]) == 1 else 3.0 for t in q.terms)  # 换, 老, 子: rare as tokens, light in meaning
+    sentence = "改造老旧燃气管道11公里"
+    assert sentence_support(q, weights, sentence, unseen=1.0) > sentence_support(q, weights, sentence, unseen=0.0)
+    assert sentence_support(q, weights, sentence, unseen=1.0) >= 0.6
