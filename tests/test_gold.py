@@ -125,6 +125,9 @@ SET_RULES["trust2"] = {**SET_RULES["trust"], "id_prefix": "t2"}
 SET_RULES["colloquial2"] = {**SET_RULES["colloquial"], "id_prefix": "c2"}
 # third blind trust set (session 3): a fresh author again, before that session's code changed
 SET_RULES["trust3"] = {**SET_RULES["trust"], "id_prefix": "t3"}
+# fourth blind trust and third blind colloquial sets (session 3, after the second run of trust3)
+SET_RULES["trust4"] = {**SET_RULES["trust"], "id_prefix": "t4"}
+SET_RULES["colloquial3"] = {**SET_RULES["colloquial"], "id_prefix": "c3"}
 # development sets weighted to the hard kinds (competing neighbours, questions the report does not answer)
 SET_RULES["trustdev2"] = {
     **SET_RULES["trustdev"],
