@@ -28,6 +28,7 @@ STOPWORDS = set(
     "上 中 下 年 今年 去年 前年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 "
     "几款 几种 第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
     "那么 呢 是不是 能不能 才 又 再 刚 刚刚 曾 曾经 却 很 太 挺 真 真的 到底 究竟 听说 据说 呗 嘛 哦 "
+    "多长 多高 多远 多久 多重 好多 几多 咱们 咱 俺 "
     "the a an of in on for to what how many "
     "much is was are were did does do which and or by with at as its it this that these those there be been "
     "has have had will would can could should year years last next new zone optics valley donghu east lake "
@@ -62,7 +63,8 @@ _FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|再问|and|what about|how about
 # --- figures wanted ------------------------------------------------------------------------------
 _ASKS = re.compile(
     r"多少|(?<!哪)几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
-    r"|数量|总数|多大|多长|多快|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
+    r"|数量|总数|多大|多长|多快|多远|多久|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
+    r"|好多(?=[个家人项所条座套张件台辆户次场种位元钱块]|[?？]|$)"  # Wuhan 有好多个: how many
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
     r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover)|\bgdp\b",

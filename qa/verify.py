@@ -36,6 +36,7 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点
 _MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
 _RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
 _SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
+_WHEN = ("一年", "每年", "年度", "现在", "目前", "如今", "当前", "眼下")  # 一年营收, 现在有多少: when, not what
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -177,7 +178,7 @@ def topic_of(text: str, figure: Figure, longest: int = 20) -> str:
 def is_form_word(word: str) -> bool:
     """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
     measured; the figure's sentence need not repeat it (the other checks read it)."""
-    if (word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in _RANK_WORDS
+    if (word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in _RANK_WORDS or word in _WHEN
             or word in _SPOKEN or word in UNIT_WORDS or any(word in cue for cue, _ in YEAR_PARTS)):
         return True
     cues = aspect_cues(word)

@@ -352,3 +352,10 @@ def test_an_everyday_word_is_no_alias_of_a_narrow_indicator() -> None:
     from qa.indicators import find_indicators
 
     assert all(m.indicator.name != "实际使用外资" for m in find_indicators("今年打算引进多少外资"))
+
+
+@pytest.mark.parametrize("question", ["做中试的平台光谷有好多个", "光谷的马路加起来总共有多长", "海微科技一年营收有好多"])
+def test_everyday_and_wuhan_ways_to_ask_how_many(question: str) -> None:
+    q = ask(question)
+    assert q.wants_number
+    assert not {"好多", "多长"} & set(q.tokens)
