@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from .indicators import aspect_cues, find_indicators
 from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
-from .query import GENERIC, UNIT_WORDS, Query, grams
+from .asking import UNIT_WORDS
+from .query import GENERIC, Query, grams
 from .types import Figure
 
 STATUSES = ("figure", "passage", "not_found")

@@ -1,0 +1,143 @@
+"""What a question asks for, from its words alone: a number (and of which kinds and units), a list,
+yes/no or a name; the measure word after 多少 (多少根 -> 根); the aspect of an indicator (增速, 占比).
+
+Pure patterns and functions, read by qa.query.analyse once per question; nothing here knows the corpus.
+"""
+from __future__ import annotations
+
+import re
+
+# --- answer form ---------------------------------------------------------------------------------
+_YESNO = re.compile(r"是否|有没有|是不是|能不能|能否|会不会|可不可以|了吗|吗[?？]?$|^(?:is|are|was|were|does|did|do|has|have"
+                    r"|will|can)\b", re.I)
+_LIST = re.compile(r"哪些|有什么|都有|包括|列举|\bwhich\b.*\b(?:are|were)\b|\blist\b|what (?:are|were) the", re.I)
+_NAME = re.compile(r"哪个|哪家|哪所|哪里|哪儿|在哪|谁|叫什么|名字|名称|什么时候|\bwho\b|\bwhere\b|\bwhich\b|\bwhen\b", re.I)
+QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|为何|为什么|是否|有没有|\b(what|which|who|how|why|when|where)\b",
+                            re.I)
+# a follow-up that leans on the previous question: 那去年呢？ 2024年的呢 高企呢 what about 2024?
+FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|再问|and|what about|how about)|呢[?？]?$|^(?:what|how) about", re.I)
+
+# --- figures wanted ------------------------------------------------------------------------------
+_ASKS = re.compile(
+    r"多少|(?<!哪)几(?!乎)|第几|排名|名次|位次|占比|比重|比例|份额|增速|增幅|增长率|涨幅|降幅|总量|规模(?!化)|总额|金额"
+    r"|数量|总数|多大|多长|多快|多远|多久|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
+    r"|好多(?=[个家人项所条座套张件台辆户次场种位元钱块]|[?？]|$)"  # Wuhan 有好多个: how many
+    r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
+    r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
+    r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover)|\bgdp\b",
+    re.I)
+UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
+               "个百分点", "个点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
+               "户", "次", "批", "支", "部", "处", "栋", "间", "种", "款", "笔", "位", "根", "年", "倍", "P", "吨", "公顷")
+_Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(UNIT_WORDS, key=len, reverse=True)))
+                     .replace("个点", "个点(?![位子儿])") + ")")  # 几个点 is per cent, 几个点位 are places
+_Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
+    # English words start at a word boundary: enterp-rise-s asks no growth
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|\bposition", ("rank",)),
+    (r"几番|几倍|多少倍|翻番|翻了|倍增|\btimes\b|fold\b|\bdoubl", ("multiple",)),
+    (r"下降|减少|降低|降幅|回落|跌|\bdeclin|\bdecreas|\bdrop|\bfall|\bfell\b|\breduc", ("decline", "growth")),
+    (r"增速|增幅|增长|涨|提高|提升|\bgrowth|\bgrow|\bincreas|\brises?\b|\brising\b|\brose\b", ("growth", "decline")),
+    (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|\bshare|\bproportion|\bpercentage",
+     ("share", "rate")),
+    (r"率|\brate\b", ("rate", "share")),
+    (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
+    (r"数量|总数|how many|number of", ("count",)),
+    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|\bamount|\bvalue|\brevenue|\bsales"
+     r"|\bturnover|\binvestment|\bgdp\b",
+     ("amount", "measure")),
+    (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
+    (r"里程|面积|长度|容量|算力|how large|\barea\b|\blength|\bcapacity|\bkilomet|\bkm\b", ("measure", "amount")),
+))
+# 跨境电商增长目标？ what is this year's target for FDI? the target of a named indicator is a number
+TARGET_ASK = re.compile(r"目标(?:值|数)?(?:是|为|定为?)?(?:多少|什么|几)?[?？。.]?$|\b(?:target|goal)s?\b", re.I)
+_UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
+                "个点": "percent",  # 涨了几个点: everyday speech for per cent (or points) of growth
+                "年": "duration", "倍": "multiple", "P": "measure", "吨": "measure", "公顷": "measure"}
+
+
+def wanted_kinds(question: str) -> tuple[str, ...]:
+    """Kinds of figure the question asks for, best first; () when it asks for no quantity.
+
+    A unit after 多少/几 decides first (多少家 -> count); then the question's words, most specific first.
+    Words alone (如何推动经济增长) do not make a quantity question: something must ask (多少, 增速, how many).
+    """
+    if not _ASKS.search(question):
+        return ()
+    kinds: list[str] = []
+    if (m := _Q_UNIT.search(question)) is not None:
+        family = _UNIT_FAMILY.get(m["unit"].lstrip("万亿"), "count")
+        if m["unit"] in ("元", "美元") or m["unit"].endswith("元"):
+            family = "money"
+        if family == "percent":
+            kinds += ["growth"] if re.search(r"增|涨|提高|提升|往上|上升|升", question) else ["share"]
+        else:
+            kinds.append({"money": "amount", "count": "count", "measure": "measure", "duration": "duration",
+                          "multiple": "multiple"}[family])
+    if re.search(r"百分之几|百分比|%|百分点|percent", question, re.I):
+        kinds += ["growth", "share"] if re.search(r"增|涨|提高|提升|grow|increas", question, re.I) else ["share"]
+    for pattern, found in _Q_RULES:
+        if pattern.search(question):
+            kinds += found
+    if not kinds:
+        kinds = ["amount", "count", "measure", "growth", "share"]
+    return tuple(dict.fromkeys(kinds))
+
+
+def unit_families(question: str) -> frozenset[str]:
+    found = set()
+    for m in _Q_UNIT.finditer(question):
+        unit = m["unit"]
+        found.add("money" if unit.endswith("元") else _UNIT_FAMILY.get(unit.lstrip("万亿"), "count"))
+    for unit, family in (("亿元", "money"), ("万元", "money"), ("美元", "money"), ("公里", "measure"),
+                         ("个百分点", "percent")):
+        if re.search(re.escape(unit) + r"(?!以上|以下|级)", question):  # 亿元以上项目 names a class, not the unit asked
+            found.add(family)
+    if re.search(r"百分之|百分比|%|percent", question, re.I):
+        found.add("percent")
+    return frozenset(found)
+
+
+def answer_form(question: str, kinds: tuple[str, ...]) -> str:
+    if kinds:
+        return "number"
+    if _YESNO.search(question):
+        return "yesno"
+    if _LIST.search(question):
+        return "list"
+    if _NAME.search(question):
+        return "name"
+    return "text"
+
+
+_CLASSIFIER = re.compile(r"(?:多少|几)(个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|场|人次|人"
+                         r"|公里|平方公里|亿元|万元|亿美元|公顷|吨)")
+
+
+def without_measure_words(text: str) -> str:
+    """多少家瞪羚企业 -> 瞪羚企业: the measure word is not part of the noun after it (for tokenizing)."""
+    return _CLASSIFIER.sub(" ", text)
+
+
+def measure_word(text: str) -> str:
+    m = _CLASSIFIER.search(text)
+    return m.group(1) if m else ""
+
+
+_ASPECT_CUES = (("排名", ("rank",)), ("占比", ("share",)), ("增速", ("growth", "decline")))
+
+
+def aspect_asked(text: str, kinds: tuple[str, ...]) -> str | None:
+    """The aspect of an indicator a question asks, from its words, else from the kind of number."""
+    from .indicators import aspect_of
+
+    found = aspect_of(text)
+    if found == "数量" and kinds and kinds[0] in ("growth", "decline", "share", "rate"):
+        found = None  # 涨了几个点: 几个 counts per cent here, not things
+    if found:
+        return found
+    if not kinds:
+        return None
+    for aspect, ks in _ASPECT_CUES:
+        if kinds[0] in ks:
+            return aspect
+    return None
