@@ -62,3 +62,19 @@ class DyingEmbedder(FakeEmbedder):
         import os
 
         os._exit(1)
+
+
+def edit_npy(folder, name: str, change) -> None:
+    """Rewrite <folder>/<name>.npy, or one field of a record array ("chunks.start"), as change(values):
+    the chunk-table tests damage one column at a time this way."""
+    from pathlib import Path
+
+    array, _, field = name.partition(".")
+    path = Path(folder) / f"{array}.npy"
+    a = np.load(path)
+    if field:
+        a = a.copy()
+        a[field] = change(a[field])
+    else:
+        a = change(a)
+    np.save(path, a)

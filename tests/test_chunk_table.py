@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import edit_npy
 from qa.chunk_table import (CACHE_ROWS, SLICE, ChunkTable, FileArray, TableError, arrays_of, blocks, chunk_field_names,
                             dataclass_field_names, is_offsets, value_range)
 from qa.chunking import chunk_document
@@ -116,15 +117,7 @@ def _saved(tmp_path: Path, docs: dict, chunks: list[Chunk]) -> Path:
 
 def _edit(folder: Path, name: str, change) -> None:
     """Rewrite <name>.npy, or one field of a record array ("chunks.start"), as change(values)."""
-    array, _, field = name.partition(".")
-    path = folder / f"{array}.npy"
-    a = np.load(path)
-    if field:
-        a = a.copy()
-        a[field] = change(a[field])
-    else:
-        a = change(a)
-    np.save(path, a)
+    edit_npy(folder, name, change)
 
 
 def _retype(folder: Path, name: str, field: str, dtype: str) -> None:

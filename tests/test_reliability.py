@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from fakes import FakeEmbedder
+from fakes import FakeEmbedder, edit_npy
 from qa import Answer, Assistant, CorruptIndexError, QAError, QuestionError, StaleIndexError
 from qa.config import Settings
 from qa.index import FORMAT_VERSION, build_index, live_build, load_index, save_index, stale_reasons
@@ -722,15 +722,7 @@ def _faiss_of_dim(build: Path, dim: int, n: int) -> None:
 def _column(build: Path, name: str, change) -> None:
     """Rewrite one array of the chunk table: chunks/<name>.npy, or one field of a record array
     ("chunks.start"), as change(values)."""
-    array, _, field = name.partition(".")
-    path = build / "chunks" / f"{array}.npy"
-    a = np.load(path)
-    if field:
-        a = a.copy()
-        a[field] = change(a[field])
-    else:
-        a = change(a)
-    np.save(path, a)
+    edit_npy(build / "chunks", name, change)
 
 
 SEALED_DAMAGE = {
