@@ -109,8 +109,9 @@ def answer_form(question: str, kinds: tuple[str, ...]) -> str:
     return "text"
 
 
-_CLASSIFIER = re.compile(r"(?:多少|几)(个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|场|人次|人"
-                         r"|公里|平方公里|亿元|万元|亿美元|公顷|吨)")
+# the measure words that follow 多少/几 before a noun (多少根充电桩, 几所学校): one list for every pattern here
+MEASURE_WORDS = "个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根"
+_CLASSIFIER = re.compile(rf"(?:多少|几)({MEASURE_WORDS}|场|人次|人|公里|平方公里|亿元|万元|亿美元|公顷|吨)")
 
 
 def without_measure_words(text: str) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from .asking import (FOLLOW_UP, QUESTION_WORD, TARGET_ASK, answer_form, aspect_asked, measure_word, unit_families,
-                     wanted_kinds, without_measure_words)
+from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, answer_form, aspect_asked, measure_word,
+                     unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
 from .places import Scope, contains, find_places, place, read_scope, short_name
@@ -55,8 +55,7 @@ _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
 # 市场主体里面企业有多少家: what is counted is inside the container named first (企业, not 市场主体)
 _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
-_COUNTED = re.compile(r"(?:多少|几)(?:个|家|所|名|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|位|根|万|亿)*"
-                      r"([\u4e00-\u9fff]{2,4})")
+_COUNTED = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|万|亿)*([\u4e00-\u9fff]{{2,4}})")
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|力争|争取|打算|准备|预计|达到|有|为"
                       r"|什么|哪些|怎样|如何"
@@ -354,8 +353,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
 
 
 # 有多少员工 / 全长多少公里 / 票价是多少钱: the noun right after the question word, else right before it
-_AFTER_ASK = re.compile(r"(?:多少|几)(?:个|家|所|名|位|项|座|条|套|张|件|台|辆|户|次|批|支|部|处|栋|间|种|款|笔|根|场|人次)?"
-                        r"([\u4e00-\u9fff]+)")
+_AFTER_ASK = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|场|人次)?([\u4e00-\u9fff]+)")
 _BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{2,6})(?:是|有|为)?多少")
 # 能涨, 要降, 会增加: a modal or a verb of change before 多少 says how, not what is measured
 _VERBISH = re.compile(r"^[能要会可想该得]|[涨降增减升跌提]")

@@ -157,8 +157,12 @@ def own_words(text: str, figure: Figure) -> str:
     """The words of the figure's own list item (其中6个进入临床三期), without what it shares with the
     items before it."""
     before = re.split(r"[,，;；。:：、]", text[max(0, figure.start - 30): figure.start])[-1]
-    after = re.split(r"[,，;；。:：、]", text[figure.end: figure.end + 30])[0]
-    return f"{before} {after}"
+    return f"{before} {words_after(text, figure)}"
+
+
+def words_after(text: str, figure: Figure) -> str:
+    """What the figure's list item says after it, up to the next break (60个亿元以上项目竣工 -> 亿元以上项目竣工)."""
+    return re.split(r"[,，;；。:：、]", text[figure.end: figure.end + 30])[0]
 
 
 def sentence_of(text: str, figure: Figure) -> str:
@@ -257,8 +261,7 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     s += 0.1 * dice(subject_grams(f.subject), query.grams)
     # what its item says after it: 60个亿元以上项目竣工 beside 388个亿元以上项目续建 (the words before
     # the first item of a list belong to every item: 推动新开工7个…、176个…)
-    after = re.split(r"[,，;；。:：、]", text[f.end: f.end + 30])[0]
-    s += 0.05 * len((grams(after) - subject_grams(f.subject)) & query.grams)
+    s += 0.05 * len((grams(words_after(text, f)) - subject_grams(f.subject)) & query.grams)
     if query.classifier and f.unit.endswith(query.classifier):
         # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座); the all-purpose 个 says less
         s += 0.05 if query.classifier == "个" else 0.1
