@@ -137,6 +137,9 @@ SET_RULES["trustdev2"] = {
 }
 SET_RULES["trustdev3"] = {**SET_RULES["trustdev2"], "id_prefix": "tx"}
 SET_RULES["colloquialdev2"] = {**SET_RULES["colloquialdev"], "id_prefix": "cx", "min_total": 100}
+# session 4: a fifth blind trust set (fresh author, before that session's code changed) and a fourth development set
+SET_RULES["trust5"] = {**SET_RULES["trust"], "id_prefix": "t5"}
+SET_RULES["trustdev4"] = {**SET_RULES["trustdev2"], "id_prefix": "ty"}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
