@@ -6,6 +6,11 @@ Pure patterns and functions, read by qa.query.analyse once per question; nothing
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MEASURES_PATH = Path(__file__).resolve().parent / "data" / "measures.tsv"
 
 # --- answer form ---------------------------------------------------------------------------------
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|能否|会不会|可不可以|了吗|吗[?？]?$|^(?:is|are|was|were|does|did|do|has|have"
@@ -142,3 +147,65 @@ def aspect_asked(text: str, kinds: tuple[str, ...]) -> str | None:
         if kinds[0] in ks:
             return aspect
     return None
+
+
+# --- the measure asked of a thing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a question asks of a thing (员工, 长度, 投资) and how a report would say it, if it did."""
+    name: str
+    cue: str  # the question's words that ask it (员工, 多长, 花了多少): not part of the thing
+    words: tuple[str, ...]  # a sentence holding one of these speaks of the measure
+    units: tuple[str, ...] = ()  # a number in one of these units gives it
+
+
+@dataclass(frozen=True)
+class _MeasureEntry:
+    name: str
+    cues: tuple[str, ...]
+    words: tuple[str, ...]
+    units: tuple[str, ...]
+
+
+def parse_measures(text: str) -> tuple[_MeasureEntry, ...]:
+    """Rows of qa/data/measures.tsv: measure, question cues, report words, units (| between items)."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        cols = raw.split("\t") + [""]  # the units column may be left empty
+        if len(cols) not in (4, 5) or not all(c.strip() for c in cols[:3]) or any(c.strip() for c in cols[4:]):
+            raise ValueError(f"measures.tsv line {n}: expected 3 or 4 tab-separated columns, got {raw!r}")
+        name, cues, words, units = (c.strip() for c in cols[:4])
+        out.append(_MeasureEntry(name, tuple(cues.split("|")), tuple(words.split("|")),
+                                 tuple(u for u in units.split("|") if u)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _measures() -> tuple[tuple[_MeasureEntry, re.Pattern[str]], ...]:
+    entries = parse_measures(MEASURES_PATH.read_text(encoding="utf-8"))
+    return tuple((e, re.compile("|".join(_cue_pattern(c) for c in sorted(e.cues, key=len, reverse=True)), re.I))
+                 for e in entries)
+
+
+def _cue_pattern(cue: str) -> str:
+    if not cue.isascii():
+        return re.escape(cue)
+    stem = re.escape(cue.rstrip("*"))
+    return rf"\b{stem}\w*" if cue.endswith("*") else rf"\b{stem}(?:e?s)?\b"
+
+
+def measure_asked(text: str) -> Measure | None:
+    """The measure a number question asks of its thing, by the first cue of measures.tsv it holds
+    (the longest cue of a row wins within the row): 烽火通信有多少员工 -> 员工."""
+    found = []
+    for entry, pattern in _measures():
+        if (m := pattern.search(text)) is not None:
+            found.append((m.start(), -len(m.group()), entry, m.group()))
+    if not found:
+        return None
+    _, _, entry, cue = min(found, key=lambda x: (x[0], x[1]))
+    return Measure(entry.name, cue.lower(), entry.words, entry.units)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, answer_form, aspect_asked, measure_word,
-                     unit_families, wanted_kinds, without_measure_words)
+from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measure, answer_form, aspect_asked,
+                     measure_asked, measure_word, unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
 from .places import Scope, contains, find_places, place, read_scope, short_name
@@ -93,6 +93,7 @@ class Query:
     follows: str | None = None  # the earlier question this one continues
     names: frozenset[str] = frozenset()  # English names the question writes (FiberHome), lower-cased
     attribute: str = ""  # the word for what is measured, beside the question word: 员工 (多少员工), 票价 (票价多少)
+    measure: Measure | None = None  # what is asked of a thing (员工, 长度: qa/data/measures.tsv), how a report says it
 
     @property
     def wants_number(self) -> bool:
@@ -349,6 +350,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         follows=follows,
         names=_english_names(core) if latin > 2 * cjk else frozenset(),
         attribute=_attribute(core, own) if kinds else "",
+        measure=measure_asked(text) if kinds else None,
     )
 
 

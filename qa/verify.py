@@ -235,12 +235,24 @@ def measure_words_differ(query: Query, f: Figure) -> bool:
     return not any(asked in g and have in g for g in _MEASURE_GROUPS)
 
 
+def in_measure_units(query: Query, f: Figure) -> bool:
+    """多少学生 is not answered by 55所, nor 花了多少钱 by 7个: a count or amount must be in a unit of the
+    measure asked (a growth or share of it may still answer: 营收涨多少 -> 增长30%)."""
+    m = query.measure
+    if m is None or not m.units or f.kind not in ("count", "amount", "measure"):
+        return True
+    unit = f.unit.lstrip("万亿千百多余")
+    return any(unit == u or unit.endswith(u) for u in m.units)
+
+
 def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
                  weights: Sequence[float], support_min: float, unseen: float, name: float = 0.0) -> float | None:
     """The figure's fit when it passes every check a shown figure must pass, else None."""
     if query.form == "number" and len(f.text) > 1 and f.text in query.text:
         return None  # 十大标志性项目有几个开工: a number the question states is not its answer
     if not answers(query, f, part_of_year(text, f), subject_min, clause, own) or measure_words_differ(query, f):
+        return None
+    if not in_measure_units(query, f):
         return None
     fit = figure_fit(query, f, own)
     if fit < fit_min:
@@ -313,6 +325,10 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     if query.scope.foreign:  # 武汉市GDP: the report gives only its own area's
         where = query.scope.place or query.scope.level
         return Verdict("not_found", (), reason=f"报告没有给出{where}的数据 / the report gives no figure for {where}")
+    if thing := measure_unsaid(query, weights, texts):
+        # 烽火通信有多少员工: the report names 烽火通信 only for an award; that number is not in it
+        what = query.measure.name if query.measure else ""
+        return Verdict("not_found", (), reason=f"报告提到{thing}，但没有给出其{what} / the report names it but never gives that")
     other.sort(key=lambda x: (-x[0], x[1]))
     if not other and query.indicators and query.aspect in ("排名", "占比") and not speaks_of(query, passages[:5]):
         # GDP在全国高新区排第几: the report gives GDP, never its rank (a rank or share is a statistic of
@@ -347,3 +363,40 @@ def speaks_of(query: Query, passages: Sequence[Any]) -> bool:
             if named and (wanted & {a for a, _, _ in aspect_cues(sentence)} or wanted & {m.aspect for m in named}):
                 return True
     return False
+
+
+def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str], most: int = 3) -> str:
+    """The thing the question names, when the report names it in a few sentences and none of them
+    says the measure asked (烽火通信有多少员工, 19号线有多长), else "". A broad topic (企业, 道路) is left
+    to the other checks: the report speaks of it in many words."""
+    m = query.measure
+    if m is None or query.scope.foreign or not weights:
+        return ""
+    cue = m.cue
+    thing = [t for t, w in zip(query.terms, weights)
+             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] not in cue and cue not in t[0]
+             and t[0] != m.name]
+    if not thing:
+        return ""
+    naming = [x for text in texts.values() for x in _sentences(text) if all(any(w in x for w in t) for t in thing)]
+    if not 1 <= len(naming) <= most:
+        return ""
+    # the clause that names it (建成光谷人民医院,…新增床位总数1250张: the beds are not the hospital's),
+    # or its whole sentence when the thing's words are spread over several clauses
+    clauses = [c for x in naming for c in re.split(r"[,，、:：]", x) if all(any(w in c for w in t) for t in thing)]
+    if any(says_measure(x, m) for x in clauses or naming):
+        return ""
+    return "".join(t[0] for t in thing)
+
+
+def says_measure(sentence: str, m: Any) -> bool:
+    """Whether a sentence speaks of the measure: one of its words, or a number in one of its units."""
+    if any(w in sentence for w in m.words):
+        return True
+    return bool(m.units) and re.search(r"\d(?:\.\d+)?(?:多|余)?[万亿千百]?(?:" + "|".join(map(re.escape, m.units)) + ")",
+                                       sentence) is not None
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(x.lower() for x in re.split(r"[。；;！？!?\n]", text) if x.strip())

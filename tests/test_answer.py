@@ -204,3 +204,19 @@ def test_answer_first_moves_only_the_answering_passage():
     assert [p.chunk_id for p in answer_first(ps, fig)] == ["c2", "c0", "c1", "c3"]
     other = Figure(text="8%", value=8.0, unit="%", kind="growth", subject="增长", start=9, end=11)
     assert answer_first(ps, other) == ps
+
+
+@pytest.mark.parametrize("question", [
+    "烽火通信有多少员工",  # named in the report for an award only
+    "地铁19号线全长多少公里",  # opened in 2023; its length is not given
+    "光谷人民医院有多少张床位",  # the new beds of the whole area are in another clause
+])
+def test_a_measure_never_given_for_a_named_thing_is_not_found_on_the_real_report(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert answer.status == "not_found", (answer.text, answer.notes)
+    assert not answer.figures and any("没有" in n for n in answer.notes)
+
+
+def test_a_measure_given_in_its_things_own_clause_is_answered_on_the_real_report(real_assistant):
+    answer = real_assistant.ask("海微科技营收多少亿元")
+    assert answer.status == "figure" and answer.figures[0].text == "超20亿元", answer.text

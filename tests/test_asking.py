@@ -45,3 +45,43 @@ def test_unit_families(question: str, families: set) -> None:
 ])
 def test_aspect_asked(question: str, aspect: str) -> None:
     assert aspect_asked(question, wanted_kinds(question)) == aspect
+
+
+@pytest.mark.parametrize("question, measure", [
+    ("烽火通信有多少员工", "员工"),
+    ("How many people work at FiberHome?", "员工"),
+    ("地铁19号线有多长", "长度"),
+    ("How long is Metro Line 19?", "长度"),
+    ("光谷软件园面积有多大", "面积"),
+    ("汉江国家实验室科研总部占地多大", "面积"),
+    ("同济医院质子治疗中心花了多少钱", "投资"),
+    ("华星光电t5项目投了多少亿", "投资"),
+    ("长飞光纤2023年营收是多少", "营收"),
+    ("What was FiberHome's revenue?", "营收"),
+    ("光谷步行街一年客流量多少", "客流"),
+    ("地铁19号线有几个站", "站点"),
+    ("禾元生物的稻米造血年产量多少", "产能"),
+    ("武汉东站长线列车每天开几趟", "班次"),
+    ("光谷那个REITs产品发行规模多少亿", "资金规模"),
+    ("光谷人民医院有多少张床位", "床位"),
+    # no measure of a thing: an indicator, a count, a growth; 去年产业 is no 年产, how big no area
+    ("光谷GDP是多少", None),
+    ("去年产业项目到位资金多少亿元", None),
+    ("固定资产投资增长多少", None),
+    ("光谷有多少家高新技术企业", None),
+    ("How big was the Optics Valley economy in 2023?", None),
+])
+def test_measure_asked(question: str, measure: str | None) -> None:
+    from qa.asking import measure_asked
+
+    found = measure_asked(question)
+    assert (found.name if found else None) == measure
+
+
+def test_measures_file_rows_are_checked() -> None:
+    from qa.asking import parse_measures
+
+    rows = parse_measures("# comment\n长度\t多长|长度\t里程\t公里|米\n站点\t几个站\t站\n")
+    assert [r.name for r in rows] == ["长度", "站点"] and rows[1].units == ()
+    with pytest.raises(ValueError, match="line 1"):
+        parse_measures("长度\t多长\n")

@@ -342,3 +342,58 @@ def test_a_single_chinese_character_weighs_as_little_as_an_unseen_word() -> None
     sentence = "改造老旧燃气管道11公里"
     assert sentence_support(q, weights, sentence, unseen=1.0) > sentence_support(q, weights, sentence, unseen=0.0)
     assert sentence_support(q, weights, sentence, unseen=1.0) >= 0.6
+
+
+# a small report: the things it names, and what it says of each
+NAMED = ("光电子信息产业逐步发展壮大,以长飞先进半导体为代表的重点项目陆续开工,华星光电t5等项目建成投产。"
+         "海微科技营收超20亿元,烽火通信等4家企业获得中国标准创新贡献奖。"
+         "开通地铁19号线,城市道路总里程突破1000公里。"
+         "建成光谷人民医院,新增床位总数1250张。"
+         "建成光谷康桥外籍人员子女学校,中小学校达到55所、在校学生超过11.6万人。")
+
+
+def _named_weights(q) -> tuple[float, ...]:
+    return tuple(0.0 if not any(w in NAMED for w in t) else 3.0 for t in q.terms)
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("烽火通信有多少员工", "烽火"),  # named for an award, never for its staff
+    ("地铁19号线有多长", "19"),  # opened; its length never given (the 1000公里 are all roads)
+    ("华星光电t5项目总投资多少亿元", "华星"),
+    ("光谷人民医院有多少张床位", "人民"),  # the 1250 beds are the whole area's, in another clause
+    ("光谷康桥外籍人员子女学校能招多少学生", "康桥"),  # the 11.6万 students are every school's
+    ("How many people work at 烽火通信?", "烽火"),
+])
+def test_a_measure_the_report_never_gives_a_thing_it_names_is_not_found(question: str, thing: str) -> None:
+    from qa.verify import measure_unsaid
+
+    q = analyse(question, vocab=VOCAB)
+    assert q.measure is not None
+    assert thing in measure_unsaid(q, _named_weights(q), {"d": NAMED})
+    # choose() says so when no figure passes the checks (in_measure_units, sentence support) before it
+    figures = tuple(f for f in resolved(NAMED, Period(2023, "results")) if thing not in sentence_of(NAMED, f))
+    verdict = choose(q, [P("d", 1.0, figures, NAMED)], {"d": NAMED}, weights=_named_weights(q), support_min=0.6)
+    assert verdict.status == "not_found" and verdict.reason and "没有" in verdict.reason
+
+
+@pytest.mark.parametrize("question", [
+    "海微科技营收多少",  # said in the thing's own clause: a figure (or a passage), not refused
+    "城市道路总里程多长",  # a broad topic is not refused by this rule
+    "光谷有多少家企业",  # no measure of measures.tsv asked
+])
+def test_a_measure_said_of_its_thing_is_not_refused(question: str) -> None:
+    from qa.verify import measure_unsaid
+
+    q = analyse(question, vocab=VOCAB)
+    assert measure_unsaid(q, _named_weights(q), {"d": NAMED}) == ""
+
+
+def test_a_count_in_another_unit_does_not_answer_the_measure_asked() -> None:
+    from qa.verify import in_measure_units
+
+    q = analyse("光谷的学校能招多少学生", vocab=VOCAB)
+    by_text = {f.text: f for f in resolved(NAMED, Period(2023, "results"))}
+    assert not in_measure_units(q, by_text["55所"])
+    assert in_measure_units(q, by_text["超过11.6万人"])
+    growth = analyse("海微科技营收涨了多少", vocab=VOCAB)  # a growth of revenue still answers 营收
+    assert in_measure_units(growth, Figure("d", "增长30%", 30.0, "%", "growth", "营收", 0, 5))
