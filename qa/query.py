@@ -139,6 +139,15 @@ def _jieba():
     return jieba
 
 
+def everyday_count(word: str) -> int:
+    """How often general Chinese uses a word (its count in jieba's dictionary, 0 when it is no dictionary
+    word): a report's names (金控, 长飞, REITs) are rare there, the asker's own words (起来, 骑车) are not."""
+    import jieba
+
+    tokenize(word)  # jieba's dictionary is ready once it has cut a text
+    return int(jieba.dt.FREQ.get(word) or 0)
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25: jieba's search-mode words plus numbers joined to their units
     (2715亿元, 4.7%), lower-cased, without punctuation and stop words."""

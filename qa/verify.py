@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from .indicators import aspect_cues, find_indicators
 from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
 from .asking import UNIT_WORDS
-from .query import GENERIC, Query, grams
+from .query import GENERIC, Query, everyday_count, grams
 from .types import Figure
 
 STATUSES = ("figure", "passage", "not_found")
@@ -38,6 +38,7 @@ _MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: th
 _RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
 _SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
 _WHEN = ("一年", "每年", "年度", "现在", "目前", "如今", "当前", "眼下")  # 一年营收, 现在有多少: when, not what
+NAME_COUNT = 100  # a word jieba's dictionary counts fewer times than this is a name (金控 0, 华星 18), not everyday speech
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -372,21 +373,41 @@ def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str]
     m = query.measure
     if m is None or query.scope.foreign or not weights:
         return ""
-    cue = m.cue
-    thing = [t for t, w in zip(query.terms, weights)
-             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] not in cue and cue not in t[0]
-             and t[0] != m.name]
+    text = query.text.lower()
+    thing = [(t, w) for t, w in zip(query.terms, weights)
+             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] != m.name and not _overlaps(text, t[0], m.cue)]
     if not thing:
         return ""
-    naming = [x for text in texts.values() for x in _sentences(text) if all(any(w in x for w in t) for t in thing)]
+    naming = _naming(texts, [t for t, _ in thing])
+    if not naming:  # 光谷金控管理的资产规模: the thing by its name (金控), the other words may be the asker's;
+        # a name is a word general Chinese rarely uses (起来, 骑车, 手机 are the asker's words, not names)
+        names = [(t, w) for t, w in thing if everyday_count(t[0]) < NAME_COUNT]
+        if not names:
+            return ""
+        thing = [max(names, key=lambda x: x[1])]
+        naming = _naming(texts, [thing[0][0]])
     if not 1 <= len(naming) <= most:
         return ""
+    thing_terms = [t for t, _ in thing]
     # the clause that names it (建成光谷人民医院,…新增床位总数1250张: the beds are not the hospital's),
     # or its whole sentence when the thing's words are spread over several clauses
-    clauses = [c for x in naming for c in re.split(r"[,，、:：]", x) if all(any(w in c for w in t) for t in thing)]
+    clauses = [c for x in naming for c in re.split(r"[,，、:：]", x) if all(any(w in c for w in t) for t in thing_terms)]
     if any(says_measure(x, m) for x in clauses or naming):
         return ""
-    return "".join(t[0] for t in thing)
+    return "".join(t[0] for t in thing_terms)
+
+
+def _naming(texts: dict[str, str], thing: list[tuple[str, ...]]) -> list[str]:
+    """The sentences of the corpus that say every word of the thing (each in one of its forms)."""
+    return [x for text in texts.values() for x in _sentences(text) if all(any(w in x for w in t) for t in thing)]
+
+
+def _overlaps(text: str, word: str, cue: str) -> bool:
+    """Whether the word shares characters with the cue where the question says them (客流量 -> 客流, 流量:
+    the measure too; 平均工资 -> 平均 is not)."""
+    at = text.find(cue)
+    spans = [(i, i + len(word)) for i in range(len(text)) if text.startswith(word, i)]
+    return at >= 0 and any(a < at + len(cue) and at < b for a, b in spans)
 
 
 def says_measure(sentence: str, m: Any) -> bool:

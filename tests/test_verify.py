@@ -349,7 +349,8 @@ NAMED = ("光电子信息产业逐步发展壮大,以长飞先进半导体为代
          "海微科技营收超20亿元,烽火通信等4家企业获得中国标准创新贡献奖。"
          "开通地铁19号线,城市道路总里程突破1000公里。"
          "建成光谷人民医院,新增床位总数1250张。"
-         "建成光谷康桥外籍人员子女学校,中小学校达到55所、在校学生超过11.6万人。")
+         "建成光谷康桥外籍人员子女学校,中小学校达到55所、在校学生超过11.6万人。"
+         "光谷金控主体信用评级提升至AAA,修建绿道12.8公里。")
 
 
 def _named_weights(q) -> tuple[float, ...]:
@@ -363,6 +364,7 @@ def _named_weights(q) -> tuple[float, ...]:
     ("光谷人民医院有多少张床位", "人民"),  # the 1250 beds are the whole area's, in another clause
     ("光谷康桥外籍人员子女学校能招多少学生", "康桥"),  # the 11.6万 students are every school's
     ("How many people work at 烽火通信?", "烽火"),
+    ("光谷金控管理的资产规模有多大", "金控"),  # 管理 is the asker's word: the thing by its name alone
 ])
 def test_a_measure_the_report_never_gives_a_thing_it_names_is_not_found(question: str, thing: str) -> None:
     from qa.verify import measure_unsaid
@@ -380,6 +382,7 @@ def test_a_measure_the_report_never_gives_a_thing_it_names_is_not_found(question
     "海微科技营收多少",  # said in the thing's own clause: a figure (or a passage), not refused
     "城市道路总里程多长",  # a broad topic is not refused by this rule
     "光谷有多少家企业",  # no measure of measures.tsv asked
+    "去年修了多长的绿道,想去骑车",  # 骑车 is everyday speech, not a name: the thing is not read from it alone
 ])
 def test_a_measure_said_of_its_thing_is_not_refused(question: str) -> None:
     from qa.verify import measure_unsaid
@@ -397,3 +400,11 @@ def test_a_count_in_another_unit_does_not_answer_the_measure_asked() -> None:
     assert in_measure_units(q, by_text["超过11.6万人"])
     growth = analyse("海微科技营收涨了多少", vocab=VOCAB)  # a growth of revenue still answers 营收
     assert in_measure_units(growth, Figure("d", "增长30%", 30.0, "%", "growth", "营收", 0, 5))
+
+
+@pytest.mark.parametrize("word, name", [("金控", True), ("长飞", True), ("起来", False), ("骑车", False), ("手机", False)])
+def test_a_name_is_a_word_general_chinese_rarely_uses(word: str, name: bool) -> None:
+    from qa.query import everyday_count
+    from qa.verify import NAME_COUNT
+
+    assert (everyday_count(word) < NAME_COUNT) == name
