@@ -28,8 +28,9 @@ _ASKS = re.compile(
     r"|数量|总数|多大|多长|多快|多远|多久|翻了|倍数|(?:增长|下降|排名|占比)(?:情况|如何|怎样|怎么样|幅度)"
     r"|好多(?=[个家人项所条座套张件台辆户次场种位元钱块]|[?？]|$)"  # Wuhan 有好多个: how many
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
-    r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are) the (?:\w+ )*?(?:total|value|amount|number|size"
-    r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover)|\bgdp\b",
+    r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are|will) the (?:[\w']+ )*?(?:total|value|amount|number|size"
+    r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover|power"
+    r"|capacity|length|area|population|volume|proportion|percentage|ratio|target|count)\b|what size|\bgdp\b",
     re.I)
 UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
                "个百分点", "个点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
@@ -45,13 +46,15 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|\bshare|\bproportion|\bpercentage",
      ("share", "rate")),
     (r"率|\brate\b", ("rate", "share")),
-    (r"多少年|几年|连续.{0,4}年|how many years|how long", ("duration",)),
+    (r"多少年|几年|连续.{0,4}年|how many years|how long(?! (?:is|are|was|were) (?:the|a|an|it|its)\b)", ("duration",)),
+    (r"how long (?:is|are|was|were) (?:the|a|an|it|its)\b", ("measure", "amount")),  # how long is the road: a length
     (r"数量|总数|how many|number of", ("count",)),
     (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|\bamount|\bvalue|\brevenue|\bsales"
      r"|\bturnover|\binvestment|\bgdp\b",
      ("amount", "measure")),
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people
-    (r"里程|面积|长度|容量|算力|how large|\barea\b|\blength|\bcapacity|\bkilomet|\bkm\b", ("measure", "amount")),
+    (r"里程|面积|长度|容量|算力|how large|what size|\barea\b|\blength|\bcapacity|\bkilomet|\bkm\b|computing power",
+     ("measure", "amount")),
 ))
 # 跨境电商增长目标？ what is this year's target for FDI? the target of a named indicator is a number
 TARGET_ASK = re.compile(r"目标(?:值|数)?(?:是|为|定为?)?(?:多少|什么|几)?[?？。.]?$|\b(?:target|goal)s?\b", re.I)

@@ -85,3 +85,24 @@ def test_measures_file_rows_are_checked() -> None:
     assert [r.name for r in rows] == ["长度", "站点"] and rows[1].units == ()
     with pytest.raises(ValueError, match="line 1"):
         parse_measures("长度\t多长\n")
+
+
+@pytest.mark.parametrize("question, first", [
+    ("What size is the life and health industry supposed to reach this year?", "measure"),
+    ("What is the computing power of the AI computing centre now?", "measure"),
+    ("What will the GDP target be?", "amount"),
+    ("How long is the total road network in Optics Valley?", "measure"),  # a length
+    ("How long did the review take?", "duration"),  # a time
+    ("How long has Optics Valley ranked first?", "rank"),
+    ("What is the name of the park?", None),  # no number asked
+])
+def test_english_number_questions(question: str, first: str | None) -> None:
+    kinds = wanted_kinds(question)
+    assert (kinds[0] if kinds else None) == first, kinds
+
+
+def test_a_measure_cue_does_not_cross_a_word() -> None:
+    from qa.asking import measure_asked
+
+    assert measure_asked("今年要招多少个亿元以上项目") is None  # 招 projects, not students
+    assert measure_asked("How long did it take?") is None  # a time, not a length
