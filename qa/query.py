@@ -56,6 +56,9 @@ _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
 _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
 _COUNTED = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|万|亿)*([\u4e00-\u9fff]{{2,4}})")
+# spoken words for "in all" that jieba cuts across the next word (一共建了 -> 一 / 共建 / 了): out before tokenizing
+# (the aspect is read from the text with them)
+_FILLERS = re.compile(r"一共|总共|加起来|合起来|加在一起|总计|合计")
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|力争|争取|打算|准备|预计|达到|有|为"
                       r"|什么|哪些|怎样|如何"
@@ -257,7 +260,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         container = None  # 市场主体里面有多少: nothing named inside, the container is what is asked
     if container is not None:  # the container is where, not what
         mentions = tuple(m for m in mentions if m.start >= container.end())
-    own = tokenize(without_measure_words(core))
+    own = tokenize(without_measure_words(_FILLERS.sub(" ", core)))
     kinds = wanted_kinds(text)
     keywords = not kinds and not QUESTION_WORD.search(text)
     if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does

@@ -37,6 +37,8 @@ _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点
 _MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
 _RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
 _SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
+_REACH = ("达到", "达", "突破", "超过", "实现", "完成", "做到", "到达")  # 要达到多少: a level reached, not what is measured
+_SPEAKER = ("政府", "管委会", "区政府", "区里", "官方")  # who acts in a work report is its own government
 _WHEN = ("一年", "每年", "年度", "现在", "目前", "如今", "当前", "眼下")  # 一年营收, 现在有多少: when, not what
 NAME_COUNT = 100  # a word jieba's dictionary counts fewer times than this is a name (金控 0, 华星 18), not everyday speech
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
@@ -185,7 +187,7 @@ def is_form_word(word: str) -> bool:
     """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
     measured; the figure's sentence need not repeat it (the other checks read it)."""
     if (word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in _RANK_WORDS or word in _WHEN
-            or word in _SPOKEN or word in UNIT_WORDS or any(word in cue for cue, _ in YEAR_PARTS)):
+            or word in _SPOKEN or word in _REACH or word in _SPEAKER or word in UNIT_WORDS or any(word in cue for cue, _ in YEAR_PARTS)):
         return True
     cues = aspect_cues(word)
     return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)
@@ -229,6 +231,12 @@ def measure_words_differ(query: Query, f: Figure) -> bool:
     """多少件专利 is not answered by 5200万条: both name a specific measure word, and not the same kind."""
     asked = query.classifier
     have = f.unit.lstrip("万亿千百")
+    if f.kind == "count" and asked == "个" and have and have != "个" and have in UNIT_WORDS and query.counted:
+        # 多少个问题 is not 13.6万家企业: 个 counts anything, but not companies when it names 问题
+        if have in _MEASURE_GROUPS[0] and any(g.startswith("人") for g in query.counted):
+            return False  # 几个人: people, whatever the word after
+        forms = query.counted | frozenset(g for t in query.terms if grams(t[0]) & query.counted for w in t[1:] for g in grams(w))
+        return not (forms & grams(f.subject))
     if f.kind != "count" or not asked or asked == "个" or not have or have == "个" or asked == have:
         return False
     if asked not in UNIT_WORDS or have not in UNIT_WORDS:

@@ -359,3 +359,10 @@ def test_everyday_and_wuhan_ways_to_ask_how_many(question: str) -> None:
     q = ask(question)
     assert q.wants_number
     assert not {"好多", "多长"} & set(q.tokens)
+
+
+def test_spoken_words_for_in_all_do_not_cut_the_next_word() -> None:
+    # jieba cuts 一共建了 as 一 / 共建 / 了: the filler goes before tokenizing, the aspect stays
+    q = analyse("光谷地下综合管廊一共建了多长", vocab=VOCAB)
+    words = {t[0] for t in q.terms}
+    assert "共建" not in words and "一" not in words and "管廊" in words

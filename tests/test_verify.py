@@ -208,7 +208,8 @@ def test_words_no_document_says_weigh_only_unseen() -> None:
 
 
 @pytest.mark.parametrize(("word", "form"), [("计划", True), ("新建", True), ("金额", True), ("增长", True),
-                                            ("总量", True), ("亿元", True), ("排", True), ("公园", False), ("招商", False), ("补贴", False)])
+                                            ("总量", True), ("亿元", True), ("排", True), ("公园", False), ("招商", False), ("补贴", False),
+                                            ("达到", True), ("突破", True), ("政府", True), ("管委会", True), ("企业", False)])
 def test_form_words_are_not_held_against_a_sentence(word: str, form: bool) -> None:
     assert is_form_word(word) is form
 
@@ -239,6 +240,9 @@ def test_a_figure_whose_sentence_does_not_say_the_question_is_not_shown() -> Non
     ("发明专利有多少条", "链接全球专家信息29万条、发明专利5200多万条、科创政策1万多条。", "5200多万条"),
     ("引进了多少名高层次人才", "引进高层次人才4000人。", "4000人"),  # 名 and 人 count the same
     ("2024年中小学新增学位多少个?", "新开办幼儿园5所、新增学位1260个,中小学优质扩容12所、新增学位1.7万个。", "1.7万个"),
+    # 个 counts anything, but 多少个问题 names what: not 13.6万家 of companies
+    ("政府帮企业解决了多少个问题", "市场主体突破20万户,其中企业突破13.6万家。", None),
+    ("光谷有几个人获得卓越工程师奖", "2名个人荣获国家卓越工程师奖。", "2名"),  # 几个人: people, in 名
 ])
 def test_measure_words(question: str, passage: str, best: str | None) -> None:
     period = Period(2024, "targets") if "2024" in question else Period(2023, "results")
