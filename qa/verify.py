@@ -152,6 +152,8 @@ def clause_of(text: str, figure: Figure) -> str:
     """The figure's clause: the words before it back to the previous comma or stop, the words after
     it up to the next break (其中6个进入临床三期), and its subject."""
     before = re.split(r"[,，;；。:：]", text[max(0, figure.start - 30): figure.start])[-1]
+    if "、" in before:  # 推动新开工7个百亿元以上项目、176个…: the list's lead words, not the items before it
+        before = re.split(r"\d", before, maxsplit=1)[0] + before.split("、")[-1]
     after = re.split(r"[,，;；。:：、]", text[figure.end: figure.end + 30])[0]
     return f"{before} {after} {figure.subject}"
 

@@ -326,6 +326,7 @@ PROJECTS = ("推动新开工7个百亿元以上项目、176个亿元以上项目
     ("今年计划新开工多少个亿元以上项目", "176个"),  # its own subject (亿元以上, not 百亿元以上)
     ("2024年力争竣工的亿元以上项目有多少", "60个"),  # what its item says after it (竣工)
     ("今年续建的亿元以上项目有多少个", "388个"),
+    ("今年新开工亿元以上项目目标多少个", "176个"),  # the list's lead words (新开工) are every item's, not the first's
 ])
 def test_items_of_one_list_are_told_apart(question: str, best: str) -> None:
     figures = tuple(resolved(PROJECTS, Period(2024, "targets")))
