@@ -151,6 +151,23 @@ def everyday_count(word: str) -> int:
     return int(jieba.dt.FREQ.get(word) or 0)
 
 
+_GLUE_AFTER = "要了得也都就还又才"  # a modal or particle jieba's guesser glues to the word before it (营收要)
+_GLUE_BEFORE = "要会能想"  # … or to the verb after it (要招)
+
+
+def unglue(tokens: list[str], says: Callable[[str], bool]) -> list[str]:
+    """A question's words without the particle jieba's unknown-word guesser glued on (营收要涨 -> 营收,
+    要招 -> 招): the glued word is no word of the report, the word without it is."""
+    out = []
+    for t in tokens:
+        if len(t) >= 3 and t[-1] in _GLUE_AFTER and not says(t) and says(t[:-1]):
+            t = t[:-1]
+        elif len(t) >= 2 and t[0] in _GLUE_BEFORE and not says(t) and says(t[1:]) and len(t) > 2:
+            t = t[1:]
+        out.append(t)
+    return out
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25: jieba's search-mode words plus numbers joined to their units
     (2715亿元, 4.7%), lower-cased, without punctuation and stop words."""
@@ -260,7 +277,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         container = None  # 市场主体里面有多少: nothing named inside, the container is what is asked
     if container is not None:  # the container is where, not what
         mentions = tuple(m for m in mentions if m.start >= container.end())
-    own = tokenize(without_measure_words(_FILLERS.sub(" ", core)))
+    own = unglue(tokenize(without_measure_words(_FILLERS.sub(" ", core))), vocab.says)
     kinds = wanted_kinds(text)
     keywords = not kinds and not QUESTION_WORD.search(text)
     if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does

@@ -366,3 +366,16 @@ def test_spoken_words_for_in_all_do_not_cut_the_next_word() -> None:
     q = analyse("光谷地下综合管廊一共建了多长", vocab=VOCAB)
     words = {t[0] for t in q.terms}
     assert "共建" not in words and "一" not in words and "管廊" in words
+
+
+@pytest.mark.parametrize("tokens, said, expected", [
+    (["营收要", "涨"], {"营收"}, ["营收", "涨"]),  # jieba's guesser glued 要 to 营收
+    (["营收要"], {"营收要", "营收"}, ["营收要"]),  # a word the report says is left alone
+    (["北斗", "产业"], {"北斗"}, ["北斗", "产业"]),
+    (["要达标"], {"达标"}, ["达标"]),
+    (["主要"], {"主"}, ["主要"]),  # two characters: too short to be glued
+])
+def test_unglue(tokens, said, expected) -> None:
+    from qa.query import unglue
+
+    assert unglue(tokens, lambda w: w in said) == expected
