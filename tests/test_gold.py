@@ -140,6 +140,8 @@ SET_RULES["colloquialdev2"] = {**SET_RULES["colloquialdev"], "id_prefix": "cx", 
 # session 4: a fifth blind trust set (fresh author, before that session's code changed) and a fourth development set
 SET_RULES["trust5"] = {**SET_RULES["trust"], "id_prefix": "t5"}
 SET_RULES["trustdev4"] = {**SET_RULES["trustdev2"], "id_prefix": "ty"}
+# a development set shaped like the blind trust sets (to estimate them without running them)
+SET_RULES["trustdev5"] = {**SET_RULES["trust"], "id_prefix": "tv", "splits": {"tune"}}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
