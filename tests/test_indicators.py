@@ -181,3 +181,13 @@ def test_offsets_survive_odd_letters():
     text = "İİ的GDP"
     (m,) = find_indicators(text)
     assert text[m.start: m.end] == "GDP"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("今年能提供多少新工作岗位", "新增"),  # 多少新<noun>: the new ones
+    ("有几个新项目开工", "新增"),
+    ("光谷有多少新能源汽车充电桩", None),  # 新能源 is a name, not new
+    ("有几家新药企业", "数量"),
+])
+def test_how_many_new_asks_the_newly_added(text: str, aspect: str | None) -> None:
+    assert aspect_of(text) == aspect
