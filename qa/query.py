@@ -58,7 +58,8 @@ _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之
 _COUNTED = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|万|亿)*([\u4e00-\u9fff]{{2,4}})")
 # spoken words for "in all" that jieba cuts across the next word (一共建了 -> 一 / 共建 / 了): out before tokenizing
 # (the aspect is read from the text with them)
-_FILLERS = re.compile(r"一共|总共|加起来|合起来|加在一起|总计|合计")
+_FILLERS = re.compile(r"一共|总共|加起来|合起来|加在一起|总计|合计"
+                      r"|(?<![\d.])\d{2}年(?!代)")  # 23年 is the period (read from the text), not a word
 # words that ask, not name what is asked: left out of the subject's character bigrams
 _Q_NOISE = re.compile(r"多少|几|是|了|的|吗|呢|请问|今年|去年|前年|明年|全年|预期|目标|计划|力争|争取|打算|准备|预计|达到|有|为"
                       r"|什么|哪些|怎样|如何"

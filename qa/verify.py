@@ -274,14 +274,27 @@ def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_
     return fit
 
 
+@lru_cache(maxsize=1024)
+def _indicator_grams(name: str) -> frozenset[str]:
+    from .indicators import aliases_of
+
+    return grams(" ".join((name, *aliases_of(name))))
+
+
 def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before: str | None) -> float:
     """What ranks figures of equal fit: their clause's words, what they count, the measure word, and
     a part after its whole (`before`: the clause of the figure before it in its passage)."""
     # the figure's own clause: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
     s = 0.15 * dice(grams(clause), query.grams)
-    s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
+    named = f.indicator is not None and f.indicator in query.indicators
+    # the indicator asked, in the report's words for it (上市公司 -> 7家上市企业): its subject is the
+    # question's, whatever words each uses (not 收购1家上市公司, which only shares the words) …
+    if named and query.counted & _indicator_grams(f.indicator):
+        s += 0.2
+    else:  # … unless the question counts something else (幼儿园新增多少学位: 学位, not 5所幼儿园)
+        s += 0.2 * max(dice(grams(f.subject), query.counted), dice(grams(own), query.counted))  # 多少学位
     # its own subject: 新开工亿元以上项目 is 176个亿元以上项目 more than 7个百亿元以上项目
-    s += 0.1 * dice(subject_grams(f.subject), query.grams)
+    s += 0.1 if named else 0.1 * dice(subject_grams(f.subject), query.grams)
     # what its item says after it: 60个亿元以上项目竣工 beside 388个亿元以上项目续建 (the words before
     # the first item of a list belong to every item: 推动新开工7个…、176个…)
     s += 0.05 * len((grams(words_after(text, f)) - subject_grams(f.subject)) & query.grams)

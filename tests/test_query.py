@@ -379,3 +379,8 @@ def test_unglue(tokens, said, expected) -> None:
     from qa.query import unglue
 
     assert unglue(tokens, lambda w: w in said) == expected
+
+
+def test_a_short_year_is_the_period_not_a_word() -> None:
+    q = analyse("23年光谷GDP增长了多少", vocab=VOCAB)
+    assert q.asked.year == 2023 and "23" not in {t[0] for t in q.terms}

@@ -413,3 +413,13 @@ def test_a_name_is_a_word_general_chinese_rarely_uses(word: str, name: bool) -> 
     from qa.verify import NAME_COUNT
 
     assert (everyday_count(word) < NAME_COUNT) == name
+
+
+def test_the_indicator_asked_in_the_reports_words_wins_over_a_figure_that_only_shares_the_words() -> None:
+    text = ("新增逸飞激光、武汉蓝电等7家上市企业。高科集团成功收购1家上市公司。"
+            "新开办幼儿园5所、新增学位1260个。")
+    figures = tuple(resolved(text, Period(2023, "results")))
+    ask = lambda q: choose(analyse(q, vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})  # noqa: E731
+    assert ask("去年光谷新增几家上市公司").figures[0].text == "7家"  # 上市公司 is a name of 上市企业
+    # the question counts something other than its indicator: 学位, not 幼儿园
+    assert ask("去年幼儿园新增多少学位").figures[0].text == "1260个"
