@@ -148,6 +148,36 @@ def answers(query: Query, figure: Figure, part: str | None, subject_min: float =
     return True
 
 
+def lead_of(text: str, figure: Figure) -> str:
+    """The figure's sentence up to the figure, with its subject (推动新开工…项目,新增总投资4315亿元)."""
+    start = max((text.rfind(c, 0, figure.start) for c in "。；;！？!?\n"), default=-1) + 1
+    return f"{text[start: figure.start]} {figure.subject}"
+
+
+def names_indicator(figure: Figure, lead: str, names: Sequence[str]) -> bool:
+    """Whether a figure without an indicator names one of those asked in the words before it (瞪羚企业:
+    瞪羚), not only by a word many indicators share (企业 in 11家企业被认定为总部企业)."""
+    said = grams(lead)
+    marks = [g for n in names for g in _distinctive_grams(n)]
+    return not marks or any(g in said for g in marks)
+
+
+@lru_cache(maxsize=1024)
+def _distinctive_grams(name: str) -> frozenset[str]:
+    from .indicators import aliases_of
+
+    return frozenset(g for g in grams(" ".join((name, *aliases_of(name)))) if _indicator_gram_count().get(g, 0) <= 3)
+
+
+@lru_cache(maxsize=1)
+def _indicator_gram_count() -> dict[str, int]:
+    from collections import Counter
+
+    from .indicators import load_indicators
+
+    return dict(Counter(g for i in load_indicators() for g in grams(" ".join((i.name, *i.aliases)))))
+
+
 def clause_of(text: str, figure: Figure) -> str:
     """The figure's clause: the words before it back to the previous comma or stop, the words after
     it up to the next break (其中6个进入临床三期), and its subject."""
@@ -264,6 +294,8 @@ def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_
     if not answers(query, f, part_of_year(text, f), subject_min, clause, own) or measure_words_differ(query, f):
         return None
     if not in_measure_units(query, f):
+        return None
+    if query.indicators and f.indicator is None and not names_indicator(f, lead_of(text, f), query.indicators):
         return None
     fit = figure_fit(query, f, own)
     if fit < fit_min:

@@ -227,7 +227,7 @@ def test_the_economy_as_a_subject_is_gdp(question: str, indicator: str, aspect) 
         assert query.aspect == aspect
 
 
-@pytest.mark.parametrize("question", ["光谷数字经济占比多少", "夜间经济有多少个街区", "光谷的经济怎么样", "经济开发区有几个",
+@pytest.mark.parametrize("question", ["光谷数字经济占比多少", "夜间经济有多少个街区", "光谷步行街夜经济排全国第几", "光谷的经济怎么样", "经济开发区有几个",
                                       "今年要做好第几次经济普查", "经济运行稳不稳,增长多少"])
 def test_a_modified_economy_or_no_number_is_not_gdp(question: str) -> None:
     query = analyse(question, vocab=Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "东湖高新区")))

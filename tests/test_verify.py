@@ -423,3 +423,16 @@ def test_the_indicator_asked_in_the_reports_words_wins_over_a_figure_that_only_s
     assert ask("去年光谷新增几家上市公司").figures[0].text == "7家"  # 上市公司 is a name of 上市企业
     # the question counts something other than its indicator: 学位, not 幼儿园
     assert ask("去年幼儿园新增多少学位").figures[0].text == "1260个"
+
+
+def test_a_figure_without_an_indicator_must_name_the_one_asked_by_a_word_of_its_own() -> None:
+    text = ("理工数传等11家企业被认定为总部企业,总数达27家。"
+            "推动新开工7个百亿元以上项目、176个亿元以上项目,新增总投资4315亿元。")
+    figures = tuple(resolved(text, Period(2023, "results")))
+    # 瞪羚企业 shares only 企业 (a word many indicators share) with the headquarters sentence
+    verdict = choose(analyse("去年认定了多少家瞪羚企业", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert not verdict.figures
+    # the projects named before the investment in its sentence: 新增总投资 is the new projects'
+    q = analyse("去年新开工项目新增总投资多少", vocab=VOCAB)
+    verdict = choose(q, [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.figures and verdict.figures[0].text == "4315亿元", (q.indicators, verdict)
