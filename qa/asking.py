@@ -48,6 +48,8 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"率|\brate\b", ("rate", "share")),
     (r"多少年|几年|连续.{0,4}年|how many years|how long(?! (?:is|are|was|were) (?:the|a|an|it|its)\b)", ("duration",)),
     (r"how long (?:is|are|was|were) (?:the|a|an|it|its)\b", ("measure", "amount")),  # how long is the road: a length
+    # how many hectares: an area, a measure of its own, not a count
+    (r"how many (?:hectares|square|kilomet|km|metres|meters|tonnes|tons|mu)\b", ("measure", "amount")),
     (r"数量|总数|how many|number of", ("count",)),
     (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|\bamount|\bvalue|\brevenue|\bsales"
      r"|\bturnover|\binvestment|\bgdp\b",

@@ -34,7 +34,7 @@ STOPWORDS = set(
     "the a an of in on for to what how many "
     "much is was are were did does do which and or by with at as its it this that these those there be been "
     "has have had will would can could should year years last next new zone optics valley donghu east lake "
-    "high tech high-tech get got give given make made build built number total".split()
+    "high tech high-tech get got give given make made build built number total s".split()
 )
 
 # "the economy" as the subject of a number question (光谷的经济才往上走了几个点, 经济盘子多大) asks for

@@ -95,6 +95,7 @@ def test_measures_file_rows_are_checked() -> None:
     ("How long did the review take?", "duration"),  # a time
     ("How long has Optics Valley ranked first?", "rank"),
     ("What is the name of the park?", None),  # no number asked
+    ("How many hectares of green space were built in 2023?", "measure"),  # an area, not a count
 ])
 def test_english_number_questions(question: str, first: str | None) -> None:
     kinds = wanted_kinds(question)
@@ -106,3 +107,4 @@ def test_a_measure_cue_does_not_cross_a_word() -> None:
 
     assert measure_asked("今年要招多少个亿元以上项目") is None  # 招 projects, not students
     assert measure_asked("How long did it take?") is None  # a time, not a length
+    assert measure_asked("How many rental housing units will be raised this year?") is None  # raised: built, not funds

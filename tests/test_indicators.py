@@ -191,3 +191,12 @@ def test_offsets_survive_odd_letters():
 ])
 def test_how_many_new_asks_the_newly_added(text: str, aspect: str | None) -> None:
     assert aspect_of(text) == aspect
+
+
+@pytest.mark.parametrize("text, name", [
+    ("How many students are enrolled in Optics Valley schools?", "在校学生"),
+    ("How many companies does the zone aim to list on the stock market?", "上市企业"),
+    ("How much industrial project funding arrived last year?", "招商引资到位资金"),
+])
+def test_english_names_of_indicators(text: str, name: str) -> None:
+    assert name in {m.indicator.name for m in find_indicators(text)}

@@ -384,3 +384,9 @@ def test_unglue(tokens, said, expected) -> None:
 def test_a_short_year_is_the_period_not_a_word() -> None:
     q = analyse("23年光谷GDP增长了多少", vocab=VOCAB)
     assert q.asked.year == 2023 and "23" not in {t[0] for t in q.terms}
+
+
+def test_an_english_possessive_does_not_swallow_the_words_around_it() -> None:
+    # the lone s of people's once made share, spending and livelihoods "compounds" of it, and dropped them
+    words = {t[0] for t in analyse("What share of spending went to people's livelihoods?", vocab=VOCAB).terms}
+    assert {"spending", "livelihoods"} <= words and "s" not in words
