@@ -204,13 +204,15 @@ def _cue_pattern(cue: str) -> str:
 
 
 def measure_asked(text: str) -> Measure | None:
-    """The measure a number question asks of its thing, by the first cue of measures.tsv it holds
-    (the longest cue of a row wins within the row): 烽火通信有多少员工 -> 员工."""
+    """The measure a number question asks of its thing, by a cue of measures.tsv (the last one in a
+    Chinese question, the first in an English one; the longest at a place): 烽火通信有多少员工 -> 员工."""
     found = []
     for entry, pattern in _measures():
-        if (m := pattern.search(text)) is not None:
+        for m in pattern.finditer(text):
             found.append((m.start(), -len(m.group()), entry, m.group()))
     if not found:
         return None
-    _, _, entry, cue = min(found, key=lambda x: (x[0], x[1]))
+    # Chinese puts the head noun last (员工平均工资: the wage), English first (revenue of FiberHome's staff)
+    english = all(c.isascii() for c in text)
+    _, _, entry, cue = min(found, key=lambda x: (x[0] if english else -x[0], x[1]))
     return Measure(entry.name, cue.lower(), entry.words, entry.units)

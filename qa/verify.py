@@ -9,7 +9,7 @@ cover it at all ("not_found"). A confident wrong number is the worst answer a �
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -431,6 +431,12 @@ def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str]
     text = query.text.lower()
     thing = [(t, w) for t, w in zip(query.terms, weights)
              if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] != m.name and not _overlaps(text, t[0], m.cue)]
+    before, after = _beside(text, m.cue, query.tokens)
+    m = replace(m, words=(*m.words, *after))  # 工资收入: the words after the cue say the measure too
+    thing = [(t, w) for t, w in thing if t[0] not in after]
+    if not any(w in text for text in texts.values() for w in (*m.words, *before)):
+        # 光谷员工平均工资: no document speaks of wages at all, whatever it says of the rest
+        return "".join(t[0] for t, _ in thing) or (query.scope.place or "本区")
     if not thing:
         return ""
     naming = _naming(texts, [t for t, _ in thing])
@@ -455,6 +461,17 @@ def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str]
 def _naming(texts: dict[str, str], thing: list[tuple[str, ...]]) -> list[str]:
     """The sentences of the corpus that say every word of the thing (each in one of its forms)."""
     return [x for text in texts.values() for x in _sentences(text) if all(any(w in x for w in t) for t in thing)]
+
+
+def _beside(text: str, cue: str, tokens: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question's words right before the cue (平均 in 平均工资, or the thing: 项目 in 项目总投资) and
+    right after it (收入 in 工资收入: the same measure, named on)."""
+    at = text.find(cue)
+    if at < 0:
+        return (), ()
+    end = at + len(cue)
+    words = [t for t in tokens if len(t) > 1]  # 多少片: a measure word is no measure
+    return tuple(t for t in words if text.endswith(t, 0, at)), tuple(t for t in words if text.startswith(t, end))
 
 
 def _overlaps(text: str, word: str, cue: str) -> bool:

@@ -64,6 +64,8 @@ def test_aspect_asked(question: str, aspect: str) -> None:
     ("武汉东站长线列车每天开几趟", "班次"),
     ("光谷那个REITs产品发行规模多少亿", "资金规模"),
     ("光谷人民医院有多少张床位", "床位"),
+    ("光谷员工平均工资大概多少", "工资"),  # Chinese: the head noun is the last (the wage, not the staff)
+    ("What was the revenue of FiberHome's staff?", "营收"),  # English: the first
     # no measure of a thing: an indicator, a count, a growth; 去年产业 is no 年产, how big no area
     ("光谷GDP是多少", None),
     ("去年产业项目到位资金多少亿元", None),

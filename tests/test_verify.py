@@ -436,3 +436,16 @@ def test_a_figure_without_an_indicator_must_name_the_one_asked_by_a_word_of_its_
     q = analyse("去年新开工项目新增总投资多少", vocab=VOCAB)
     verdict = choose(q, [P("d", 1.0, figures, text)], {"d": text})
     assert verdict.figures and verdict.figures[0].text == "4315亿元", (q.indicators, verdict)
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("光谷员工平均工资大概多少", True),  # no document speaks of wages at all
+    ("今年老百姓的工资收入能涨多少", False),  # 工资收入: 收入 beside the cue is said (居民收入稳步增长)
+])
+def test_a_measure_no_document_speaks_of(question: str, refused: bool) -> None:
+    from qa.verify import measure_unsaid
+
+    text = "居民收入稳步增长,企业职工技能提升。"
+    q = analyse(question, vocab=VOCAB)
+    weights = tuple(3.0 if any(w in text for w in t) else 0.0 for t in q.terms)
+    assert bool(measure_unsaid(q, weights, {"d": text})) == refused
