@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from .types import Period
 
 RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
-                "已建", "回顾", "成绩", "last year", "in the past year", "achieved", "was", "were", "did")
+                "已建", "回顾", "成绩", "现在", "目前", "现有", "如今", "当前", "眼下", "至今",  # what is now: the latest result
+                "last year", "in the past year", "achieved", "was", "were", "did", "currently", "so far")
 TARGETS_CUES = ("今年", "本年", "明年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取",
                 "预计", "this year", "next year", "plan", "target", "expected", "will", "goal", "aim")
 RELATIVE_YEARS = (("前年", -2), ("去年", -1), ("上一年", -1), ("上年", -1), ("过去一年", -1), ("前一年", -1),

@@ -449,3 +449,16 @@ def test_a_measure_no_document_speaks_of(question: str, refused: bool) -> None:
     q = analyse(question, vocab=VOCAB)
     weights = tuple(3.0 if any(w in text for w in t) else 0.0 for t in q.terms)
     assert bool(measure_unsaid(q, weights, {"d": text})) == refused
+
+
+def test_with_no_year_asked_the_only_periods_figure_answers() -> None:
+    text = "94个社区警务室建设全覆盖。"
+    figures = tuple(resolved(text, Period(2024, "targets")))
+    verdict = choose(analyse("社区警务室建多少个", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.status == "figure" and verdict.figures[0].text == "94个"
+    # a year asked: the other period's figure is offered, not shown as the answer
+    verdict = choose(analyse("去年社区警务室建了多少个", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.status == "passage" and verdict.other is not None
+    # 现在 asks what is now: not answered by a target
+    verdict = choose(analyse("现在有多少个社区警务室", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.status == "passage"
