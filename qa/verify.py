@@ -286,6 +286,18 @@ def in_measure_units(query: Query, f: Figure) -> bool:
     return any(unit == u or unit.endswith(u) for u in m.units)
 
 
+def in_measure_word_asked(query: Query, scored: list[tuple[float, int, Figure]]) -> list[tuple[float, int, Figure]]:
+    """多少家: when some answering count is in 家, a count in the all-purpose 个 (标识注册量185亿个) is not the
+    one asked (接入企业2.1万家)."""
+    asked = query.classifier
+    if not asked or asked == "个":
+        return scored
+    exact = [x for x in scored if x[2].kind == "count" and x[2].unit.lstrip("万亿千百").endswith(asked)]
+    if not exact:
+        return scored
+    return [x for x in scored if x[2].kind != "count" or x in exact or not x[2].unit.lstrip("万亿千百").startswith("个")]
+
+
 def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
                  weights: Sequence[float], support_min: float, unseen: float, name: float = 0.0) -> float | None:
     """The figure's fit when it passes every check a shown figure must pass, else None."""
@@ -374,6 +386,7 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
                 other.append((s, f.start, f))
                 continue
             scored.append((s, f.start, f))
+    scored = in_measure_word_asked(query, scored)
     scored.sort(key=lambda x: (-x[0], x[1]))
     figures = tuple(dict.fromkeys(f for _, _, f in scored))[:10]
     if figures:

@@ -243,6 +243,8 @@ def test_a_figure_whose_sentence_does_not_say_the_question_is_not_shown() -> Non
     # 个 counts anything, but 多少个问题 names what: not 13.6万家 of companies
     ("政府帮企业解决了多少个问题", "市场主体突破20万户,其中企业突破13.6万家。", None),
     ("光谷有几个人获得卓越工程师奖", "2名个人荣获国家卓越工程师奖。", "2名"),  # 几个人: people, in 名
+    # 多少家: a count in 家 beside one in the all-purpose 个 of the same sentence
+    ("工业互联网标识解析接入企业多少家", "工业互联网国家顶级节点标识注册量超185亿个、接入企业突破2.1万家。", "突破2.1万家"),
 ])
 def test_measure_words(question: str, passage: str, best: str | None) -> None:
     period = Period(2024, "targets") if "2024" in question else Period(2023, "results")
