@@ -51,7 +51,7 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     # how many hectares: an area, a measure of its own, not a count
     (r"how many (?:hectares|square|kilomet|km|metres|meters|tonnes|tons|mu)\b", ("measure", "amount")),
     (r"数量|总数|how many|number of", ("count",)),
-    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|how much|\bamount|\bvalue|\brevenue|\bsales"
+    (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|多少税|税收|补贴|how much|\bamount|\bvalue|\brevenue|\bsales"
      r"|\bturnover|\binvestment|\bgdp\b",
      ("amount", "measure")),
     (r"总量|规模", ("amount", "measure", "count")),  # a total of money, of things, of people

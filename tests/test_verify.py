@@ -58,6 +58,7 @@ WANTED = [
     ("How many new schools were built?", "count"),
     ("What share of the province's AEO firms are in Optics Valley?", "share"),
     ("How much foreign direct investment was attracted?", "amount"),
+    ("去年给企业减了多少税", "amount"),  # tax is money: not 13.6万家 of the companies it went to
     ("What was the rank of fixed-asset investment among high-tech zones?", "rank"),
 ]
 
