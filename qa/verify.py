@@ -404,10 +404,6 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         # its own; a total it does not give is still spoken of: 新增7家上市企业 for 上市企业总数)
         what = f"{query.indicators[0]}的{query.aspect}"
         return Verdict("not_found", (), reason=f"报告没有给出{what} / the report does not give it")
-    if other and not query.asked.explicit and query.form == "number" and not query.indicators:
-        # 社区警务室建多少个: no year asked, and the report gives it for one period only: that figure, with its
-        # period. Not for a statistical indicator: with no year it asks its latest value (高新技术产业增加值增长多少)
-        return Verdict("figure", tuple(dict.fromkeys(f for _, _, f in other))[:10])
     return Verdict("passage", (), other[0][2] if other else None)
 
 

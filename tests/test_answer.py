@@ -222,11 +222,6 @@ def test_a_measure_given_in_its_things_own_clause_is_answered_on_the_real_report
     assert answer.status == "figure" and answer.figures[0].text == "超20亿元", answer.text
 
 
-def test_no_year_asked_and_one_period_given_shows_that_figure_with_its_period(real_assistant):
-    # 2024 only: the figure answers, labelled as the target it is
-    answer = real_assistant.ask("社区警务室建多少个")
-    assert answer.status == "figure" and answer.figures[0].text == "94个", answer.text
-    assert answer.text.startswith("2024年目标：94个")
-    # 现在 asks what is: a target is not shown as the present number
+def test_now_asks_what_is_and_a_target_is_not_the_present_number(real_assistant):
     now = real_assistant.ask("光谷现在有多少高层次人才")
     assert now.status != "figure" or now.figures[0].period.kind == "results", now.text
