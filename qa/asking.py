@@ -1,6 +1,7 @@
 """What a question asks for, from its words alone: a number (and of which kinds and units), a list,
 yes/no or a name; the measure word after 多少 (多少根 -> 根); the aspect of an indicator (增速, 占比).
 
+Also the words that say how rather than what (is_form_word), and the aspects that answer an aspect (ASPECTS).
 Pure patterns and functions, read by qa.query.analyse once per question; nothing here knows the corpus.
 """
 from __future__ import annotations
@@ -152,6 +153,43 @@ def aspect_asked(text: str, kinds: tuple[str, ...]) -> str | None:
         if kinds[0] in ks:
             return aspect
     return None
+
+
+# --- aspects and form words ------------------------------------------------------------------------
+
+# the figure aspects that answer a question's aspect, best first
+ASPECTS: dict[str, tuple[str, ...]] = {
+    "总量": ("总量", "累计", "数量"),
+    "累计": ("累计", "总量", "数量"),
+    "数量": ("累计", "总量", "数量", "新增"),
+    "新增": ("新增",),
+    "增速": ("增速",),
+    "占比": ("占比",),
+    "排名": ("排名",),
+}
+
+
+# --- words that say how, not what -------------------------------------------------------------------
+_MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
+_RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
+_SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
+_REACH = ("达到", "达", "突破", "超过", "实现", "完成", "做到", "到达")  # 要达到多少: a level reached, not what is measured
+_SPEAKER = ("政府", "管委会", "区政府", "区里", "官方")  # who acts in a work report is its own government
+_WHEN = ("一年", "每年", "年度", "现在", "目前", "如今", "当前", "眼下")  # 一年营收, 现在有多少: when, not what
+_HOW = frozenset((*_MONEY_WORDS, *_RANK_WORDS, *_SPOKEN, *_REACH, *_SPEAKER, *_WHEN))
+
+
+def is_form_word(word: str) -> bool:
+    """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
+    measured; the figure's sentence need not repeat it (the other checks read it)."""
+    from .indicators import aspect_cues
+    from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
+
+    if (word in TARGETS_CUES or word in RESULTS_CUES or word in UNIT_WORDS or word in _HOW
+            or any(word in cue for cue, _ in YEAR_PARTS)):
+        return True
+    cues = aspect_cues(word)
+    return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)
 
 
 # --- the measure asked of a thing ------------------------------------------------------------------

@@ -9,38 +9,20 @@ cover it at all ("not_found"). A confident wrong number is the worst answer a �
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
-from .indicators import aspect_cues, find_indicators
-from .periods import RESULTS_CUES, TARGETS_CUES, YEAR_PARTS
-from .asking import UNIT_WORDS
-from .query import GENERIC, Query, everyday_count, grams
+from .asking import ASPECTS, UNIT_WORDS, is_form_word
+from .coverage import measure_unsaid, never_said, speaks_of
+from .query import GENERIC, Query, grams
 from .types import Figure
 
 STATUSES = ("figure", "passage", "not_found")
 _PERCENT_KINDS = ("growth", "decline", "share", "rate")
-# the figure aspects that answer a question's aspect, best first
-ASPECTS: dict[str, tuple[str, ...]] = {
-    "总量": ("总量", "累计", "数量"),
-    "累计": ("累计", "总量", "数量"),
-    "数量": ("累计", "总量", "数量", "新增"),
-    "新增": ("新增",),
-    "增速": ("增速",),
-    "占比": ("占比",),
-    "排名": ("排名",),
-}
 _PARTS = ("前三季度", "一季度", "上半年", "全年")
 _UNIT_FAMILY = {"元": "money", "美元": "money", "%": "percent", "个百分点": "percent", "倍": "multiple",
                 "米": "measure", "平方米": "measure", "P": "measure", "吨": "measure", "方": "measure"}
-_MONEY_WORDS = ("钱", "金额", "多少钱", "money")  # how much, in money: the unit, not the subject
-_RANK_WORDS = ("排", "排在", "居", "位列", "位居", "名列", "名次")  # 排全国第几: how, not what
-_SPOKEN = ("点", "涨", "想涨", "涨了", "跌", "跌了", "往上走", "往下走", "比", "较", "相比", "同比", "多了", "少了")  # 涨了几个点: everyday words for growth in per cent
-_REACH = ("达到", "达", "突破", "超过", "实现", "完成", "做到", "到达")  # 要达到多少: a level reached, not what is measured
-_SPEAKER = ("政府", "管委会", "区政府", "区里", "官方")  # who acts in a work report is its own government
-_WHEN = ("一年", "每年", "年度", "现在", "目前", "如今", "当前", "眼下")  # 一年营收, 现在有多少: when, not what
-NAME_COUNT = 100  # a word jieba's dictionary counts fewer times than this is a name (金控 0, 华星 18), not everyday speech
 FIT_MIN = 0.5  # Settings.figure_min_fit: a figure fitting less than this does not answer
 SUBJECT_MIN = 0.25  # Settings.subject_min: without an indicator, the subject must share this much (Dice)
 
@@ -213,16 +195,6 @@ def topic_of(text: str, figure: Figure, longest: int = 20) -> str:
     para = text.rfind("\n", 0, figure.start) + 1
     sentences = re.split(r"(?<=。)", text[para: figure.start])[:-1]
     return next((t for t in reversed(sentences) if len(t) <= longest), "")
-
-
-def is_form_word(word: str) -> bool:
-    """计划, 新建, 金额, 亿元: a word that says which period, aspect or unit is wanted, not what is
-    measured; the figure's sentence need not repeat it (the other checks read it)."""
-    if (word in TARGETS_CUES or word in RESULTS_CUES or word in _MONEY_WORDS or word in _RANK_WORDS or word in _WHEN
-            or word in _SPOKEN or word in _REACH or word in _SPEAKER or word in UNIT_WORDS or any(word in cue for cue, _ in YEAR_PARTS)):
-        return True
-    cues = aspect_cues(word)
-    return bool(cues) and cues[0][1] == 0 and cues[0][2] == len(word)
 
 
 def sentence_support(query: Query, weights: Sequence[float], sentence: str, unseen: float = 0.0,
@@ -405,104 +377,3 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
         what = f"{query.indicators[0]}的{query.aspect}"
         return Verdict("not_found", (), reason=f"报告没有给出{what} / the report does not give it")
     return Verdict("passage", (), other[0][2] if other else None)
-
-
-def never_said(query: Query, weights: Sequence[float]) -> bool:
-    """Whether no document says the word for what is measured (烽火通信有多少员工: 员工), nor any word
-    for it: the report cannot give that number, whatever it says of the rest."""
-    if not query.attribute:
-        return False
-    parts = [w for t, w in zip(query.terms, weights) if t[0] == query.attribute or t[0] in query.attribute]
-    if not parts or min(parts) > 0.0:
-        return False
-    # only when every other word of the question is the report's own: everyday speech (多少个院子改好了)
-    # has several words no document says, and the glossary not yet all of them
-    unseen = [t for t, w in zip(query.terms, weights) if w == 0.0 and not is_form_word(t[0])
-              and (len(t[0]) > 1 or query.is_english)]
-    return len(unseen) == len(parts)
-
-
-def speaks_of(query: Query, passages: Sequence[Any]) -> bool:
-    """Whether a sentence of the passages names the question's indicator with the aspect asked, in
-    words if not in figures (居民收入稳步增长 speaks of income growth; nothing speaks of GDP's rank)."""
-    wanted = set(ASPECTS.get(query.aspect or "", (query.aspect,)))
-    for p in passages:
-        for sentence in re.split(r"[。；;！？!?\n]", p.text):
-            named = [m for m in find_indicators(sentence) if m.indicator.name in query.indicators]
-            if named and (wanted & {a for a, _, _ in aspect_cues(sentence)} or wanted & {m.aspect for m in named}):
-                return True
-    return False
-
-
-def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str], most: int = 3) -> str:
-    """The thing the question names, when the report names it in a few sentences and none of them
-    says the measure asked (烽火通信有多少员工, 19号线有多长), else "". A broad topic (企业, 道路) is left
-    to the other checks: the report speaks of it in many words."""
-    m = query.measure
-    if m is None or query.scope.foreign or not weights:
-        return ""
-    text = query.text.lower()
-    thing = [(t, w) for t, w in zip(query.terms, weights)
-             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] != m.name and not _overlaps(text, t[0], m.cue)]
-    before, after = _beside(text, m.cue, query.tokens)
-    m = replace(m, words=(*m.words, *after))  # 工资收入: the words after the cue say the measure too
-    thing = [(t, w) for t, w in thing if t[0] not in after]
-    if not any(w in text for text in texts.values() for w in (*m.words, *before)):
-        # 光谷员工平均工资: no document speaks of wages at all, whatever it says of the rest
-        return "".join(t[0] for t, _ in thing) or (query.scope.place or "本区")
-    if not thing:
-        return ""
-    naming = _naming(texts, [t for t, _ in thing])
-    if not naming:  # 光谷金控管理的资产规模: the thing by its name (金控), the other words may be the asker's;
-        # a name is a word general Chinese rarely uses (起来, 骑车, 手机 are the asker's words, not names)
-        names = [(t, w) for t, w in thing if everyday_count(t[0]) < NAME_COUNT]
-        if not names:
-            return ""
-        thing = [max(names, key=lambda x: x[1])]
-        naming = _naming(texts, [thing[0][0]])
-    if not 1 <= len(naming) <= most:
-        return ""
-    thing_terms = [t for t, _ in thing]
-    # the clause that names it (建成光谷人民医院,…新增床位总数1250张: the beds are not the hospital's),
-    # or its whole sentence when the thing's words are spread over several clauses
-    clauses = [c for x in naming for c in re.split(r"[,，、:：]", x) if all(any(w in c for w in t) for t in thing_terms)]
-    if any(says_measure(x, m) for x in clauses or naming):
-        return ""
-    return "".join(t[0] for t in thing_terms)
-
-
-def _naming(texts: dict[str, str], thing: list[tuple[str, ...]]) -> list[str]:
-    """The sentences of the corpus that say every word of the thing (each in one of its forms)."""
-    return [x for text in texts.values() for x in _sentences(text) if all(any(w in x for w in t) for t in thing)]
-
-
-def _beside(text: str, cue: str, tokens: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The question's words right before the cue (平均 in 平均工资, or the thing: 项目 in 项目总投资) and
-    right after it (收入 in 工资收入: the same measure, named on)."""
-    at = text.find(cue)
-    if at < 0:
-        return (), ()
-    end = at + len(cue)
-    words = [t for t in tokens if len(t) > 1]  # 多少片: a measure word is no measure
-    return tuple(t for t in words if text.endswith(t, 0, at)), tuple(t for t in words if text.startswith(t, end))
-
-
-def _overlaps(text: str, word: str, cue: str) -> bool:
-    """Whether the word shares characters with the cue where the question says them (客流量 -> 客流, 流量:
-    the measure too; 平均工资 -> 平均 is not)."""
-    at = text.find(cue)
-    spans = [(i, i + len(word)) for i in range(len(text)) if text.startswith(word, i)]
-    return at >= 0 and any(a < at + len(cue) and at < b for a, b in spans)
-
-
-def says_measure(sentence: str, m: Any) -> bool:
-    """Whether a sentence speaks of the measure: one of its words, or a number in one of its units."""
-    if any(w in sentence for w in m.words):
-        return True
-    return bool(m.units) and re.search(r"\d(?:\.\d+)?(?:多|余)?[万亿千百]?(?:" + "|".join(map(re.escape, m.units)) + ")",
-                                       sentence) is not None
-
-
-@lru_cache(maxsize=64)
-def _sentences(text: str) -> tuple[str, ...]:
-    return tuple(x.lower() for x in re.split(r"[。；;！？!?\n]", text) if x.strip())
