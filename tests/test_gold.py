@@ -142,6 +142,7 @@ SET_RULES["trust5"] = {**SET_RULES["trust"], "id_prefix": "t5"}
 SET_RULES["trustdev4"] = {**SET_RULES["trustdev2"], "id_prefix": "ty"}
 # a development set shaped like the blind trust sets (to estimate them without running them)
 SET_RULES["trustdev5"] = {**SET_RULES["trust"], "id_prefix": "tv", "splits": {"tune"}}
+SET_RULES["trustdev6"] = {**SET_RULES["trust"], "id_prefix": "tu", "splits": {"tune"}}
 
 # Chinese numerals / fractions written in words: answers like 第四, 两倍, 五分之一, 前四
 CJK_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万]")
