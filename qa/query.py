@@ -30,7 +30,7 @@ STOPWORDS = set(
     "上 中 下 年 今年 去年 前年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 "
     "几款 几种 第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
     "那么 呢 是不是 能不能 才 又 再 刚 刚刚 曾 曾经 却 很 太 挺 真 真的 到底 究竟 听说 据说 呗 嘛 哦 "
-    "多长 多高 多远 多久 多重 好多 几多 咱们 咱 俺 "
+    "多长 多高 多远 多久 多重 好多 几多 咱们 咱 俺 得 着 "
     "the a an of in on for to what how many "
     "much is was are were did does do which and or by with at as its it this that these those there be been "
     "has have had will would can could should year years last next new zone optics valley donghu east lake "

@@ -390,3 +390,9 @@ def test_an_english_possessive_does_not_swallow_the_words_around_it() -> None:
     # the lone s of people's once made share, spending and livelihoods "compounds" of it, and dropped them
     words = {t[0] for t in analyse("What share of spending went to people's livelihoods?", vocab=VOCAB).terms}
     assert {"spending", "livelihoods"} <= words and "s" not in words
+
+
+@pytest.mark.parametrize("particle", ["得", "着"])
+def test_a_structural_particle_is_no_word_of_the_question(particle: str) -> None:
+    q = analyse(f"去年新能源车卖{particle}增长了多少", vocab=VOCAB)
+    assert particle not in {t[0] for t in q.terms}
