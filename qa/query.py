@@ -265,7 +265,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
             context: Query | None = None) -> Query:
     """Pure: from what the user typed (and the question before it) to a Query."""
     from .indicators import find_indicators
-    from .lexicon import expansions as lexical_expansions
+    from .lexicon import expansions as lexical_expansions, glossary
 
     vocab = vocab or Vocabulary()
     text, notes = validate(question, max_chars)
@@ -332,6 +332,9 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
                 extra.append((t, INDICATOR_WEIGHT))
         for t in tokenize(m.form):
             alts.setdefault(t, []).extend(forms_of)
+    # how many school places: the report's words for what is counted (学位)
+    counted_en = _COUNTED_EN.search(core) if latin > 2 * cjk and vocab.glossary_weight > 0 else None
+    counted_alt = [t for m in glossary().find(counted_en.group(1)) for t in m.entry.targets] if counted_en else []
     for e in lexical_expansions(own, core, vocab.known, vocab.glossary_weight, vocab.thesaurus_weight):
         if e.weight <= 0:
             continue
@@ -368,7 +371,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         kinds=kinds,
         units=unit_families(text),
         grams=subject_grams,
-        counted=_counted(core),
+        counted=_counted(core) | grams(" ".join(counted_alt)),
         classifier=measure_word(core),
         alt_grams=grams(" ".join(trusted) + (" " + " ".join(sorted(context.alt_grams)) if follows and context else "")),
         form="keywords" if keywords and not follows else answer_form(text, kinds),
@@ -415,6 +418,11 @@ _ENGLISH_NAME = re.compile(r"(?<=[A-Za-z,;:'\"] )([A-Z][A-Za-z]*[a-z][A-Za-z]*|[
 
 def _english_names(core: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _ENGLISH_NAME.findall(core))
+
+
+# how many (new) school places: the English noun counted, up to the verb
+_COUNTED_EN = re.compile(r"\bhow many (?:new |more |additional )?((?:[a-z-]+ ){0,2}?[a-z-]+?)(?: (?:are|is|were|was|will|did|do|does"
+                         r"|has|have|had|can|in|of|at|to|for|by|on)\b|[?.!,]|$)", re.I)
 
 
 def _counted(text: str) -> frozenset[str]:

@@ -301,7 +301,8 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     """What ranks figures of equal fit: their clause's words, what they count, the measure word, and
     a part after its whole (`before`: the clause of the figure before it in its passage)."""
     # the figure's own clause: 中小学…新增学位1.7万个 beside 幼儿园…新增学位1260个
-    s = 0.15 * dice(grams(clause), query.grams)
+    # (an English question is matched by the report's words for its words)
+    s = 0.15 * dice(grams(clause), query.alt_grams if query.is_english else query.grams)
     named = f.indicator is not None and f.indicator in query.indicators
     # the indicator asked, in the report's words for it (上市公司 -> 7家上市企业): its subject is the
     # question's, whatever words each uses (not 收购1家上市公司, which only shares the words) …

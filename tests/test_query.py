@@ -396,3 +396,9 @@ def test_an_english_possessive_does_not_swallow_the_words_around_it() -> None:
 def test_a_structural_particle_is_no_word_of_the_question(particle: str) -> None:
     q = analyse(f"去年新能源车卖{particle}增长了多少", vocab=VOCAB)
     assert particle not in {t[0] for t in q.terms}
+
+
+def test_what_an_english_question_counts_is_read_in_the_reports_words() -> None:
+    q = analyse("How many new school places will primary and middle schools add this year?", vocab=VOCAB)
+    assert "学位" in q.counted  # school places -> 学位 (the glossary)
+    assert not analyse("How much did GDP grow?", vocab=VOCAB).counted

@@ -379,3 +379,11 @@ def test_with_no_year_asked_a_target_is_the_other_periods_figure_and_now_asks_wh
     verdict = choose(analyse("社区警务室建多少个", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
     assert verdict.status == "passage" and verdict.other is not None and verdict.other.text == "94个"
     assert analyse("现在有多少个社区警务室", vocab=VOCAB).asked.explicit  # 现在: the latest result, said
+
+
+def test_an_english_question_tells_list_items_apart_by_the_reports_words() -> None:
+    text = "新开办幼儿园5所、新增学位1260个,中小学优质扩容12所、新增学位1.7万个。"
+    figures = tuple(resolved(text, Period(2024, "targets")))
+    q = analyse("How many new school places will primary and middle schools add this year?", vocab=VOCAB)
+    verdict = choose(q, [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.figures and verdict.figures[0].text == "1.7万个", [f.text for f in verdict.figures]
