@@ -97,6 +97,7 @@ class Query:
     follows: str | None = None  # the earlier question this one continues
     names: frozenset[str] = frozenset()  # English names the question writes (FiberHome), lower-cased
     attribute: str = ""  # the word for what is measured, beside the question word: 员工 (多少员工), 票价 (票价多少)
+    counted_noun: str = ""  # the noun after 多少/几, up to four characters (多少企业难题 -> 企业难题)
     measure: Measure | None = None  # what is asked of a thing (员工, 长度: qa/data/measures.tsv), how a report says it
 
     @property
@@ -384,6 +385,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         names=_english_names(core) if latin > 2 * cjk else frozenset(),
         attribute=_attribute(core, own) if kinds else "",
         measure=measure_asked(text) if kinds else None,
+        counted_noun=_counted_noun(core),
     )
 
 
@@ -425,12 +427,17 @@ _COUNTED_EN = re.compile(r"\bhow many (?:new |more |additional )?((?:[a-z-]+ ){0
                          r"|has|have|had|can|in|of|at|to|for|by|on)\b|[?.!,]|$)", re.I)
 
 
-def _counted(text: str) -> frozenset[str]:
+def _counted_noun(text: str) -> str:
+    """The noun after 多少/几 (多少个难题 -> 难题, 多少企业难题 -> 企业难题), "" when none."""
     m = _COUNTED.search(text)
     if m is None:
-        return frozenset()
+        return ""
     noun = re.split(r"[了的是呢吗啊在要能有]", m.group(1))[0]
-    return grams(noun) if len(noun) >= 2 else frozenset()
+    return noun if len(noun) >= 2 else ""
+
+
+def _counted(text: str) -> frozenset[str]:
+    return grams(_counted_noun(text))
 
 
 def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:

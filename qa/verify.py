@@ -235,11 +235,14 @@ def measure_words_differ(query: Query, f: Figure) -> bool:
     """多少件专利 is not answered by 5200万条: both name a specific measure word, and not the same kind."""
     asked = query.classifier
     have = f.unit.lstrip("万亿千百")
-    if f.kind == "count" and asked == "个" and have and have != "个" and have in UNIT_WORDS and query.counted:
+    noun = query.counted_noun
+    if (f.kind == "count" and asked == "个" and have and have != "个" and have in UNIT_WORDS and noun
+            and f.indicator not in query.indicators):
         # 多少个问题 is not 13.6万家企业: 个 counts anything, but not companies when it names 问题
-        if have in _MEASURE_GROUPS[0] and any(g.startswith("人") for g in query.counted):
+        if have in _MEASURE_GROUPS[0] and noun.startswith("人"):
             return False  # 几个人: people, whatever the word after
-        forms = query.counted | frozenset(g for t in query.terms if grams(t[0]) & query.counted for w in t[1:] for g in grams(w))
+        counted = grams(noun)
+        forms = counted | {g for t in query.terms if grams(t[0]) & counted for w in t[1:] for g in grams(w)}
         return not (forms & grams(f.subject))
     if f.kind != "count" or not asked or asked == "个" or not have or have == "个" or asked == have:
         return False
