@@ -56,6 +56,8 @@ _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
 _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
 _COUNTED = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|万|亿)*([\u4e00-\u9fff]{{2,4}})")
+# 花在民生上的钱: money spent on something is its spending (民生支出), as a report names it
+_SPENDING = re.compile(r"(?:花|用|投|砸)在([\u4e00-\u9fff]{1,8}?)(?:上面|上|方面)(?:的)?(?:钱|资金|经费)")
 # spoken words for "in all" that jieba cuts across the next word (一共建了 -> 一 / 共建 / 了): out before tokenizing
 # (the aspect is read from the text with them)
 _FILLERS = re.compile(r"一共|总共|加起来|合起来|加在一起|总计|合计"
@@ -272,7 +274,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     text, notes = validate(question, max_chars)
     cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    core = strip_own(text, vocab.own_forms, vocab.says)
+    core = _SPENDING.sub(r"\1支出", strip_own(text, vocab.own_forms, vocab.says))
     mentions = find_indicators(core)
     container = _CONTAINER.match(core)
     if container is not None and len(re.findall(r"\w", GENERIC.sub("", _Q_NOISE.sub("", core[container.end():])))) < 2:

@@ -402,3 +402,11 @@ def test_what_an_english_question_counts_is_read_in_the_reports_words() -> None:
     q = analyse("How many new school places will primary and middle schools add this year?", vocab=VOCAB)
     assert "学位" in q.counted  # school places -> 学位 (the glossary)
     assert not analyse("How much did GDP grow?", vocab=VOCAB).counted
+
+
+@pytest.mark.parametrize("question, indicator", [
+    ("光谷花在民生上的钱占多大比例", "民生支出"),  # money spent on X is X's spending
+    ("去年用在民生方面的资金有多少", "民生支出"),
+])
+def test_money_spent_on_something_is_its_spending(question: str, indicator: str) -> None:
+    assert indicator in analyse(question, vocab=VOCAB).indicators
