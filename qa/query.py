@@ -56,6 +56,7 @@ _WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
 _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
 _COUNTED = re.compile(rf"(?:多少|几)(?:{MEASURE_WORDS}|万|亿)*([\u4e00-\u9fff]{{2,4}})")
+_SHARE_OF = re.compile(r"占(?:全[市省国区])?$")
 # 花在民生上的钱: money spent on something is its spending (民生支出), as a report names it
 _SPENDING = re.compile(r"(?:花|用|投|砸)在([\u4e00-\u9fff]{1,8}?)(?:上面|上|方面)(?:的)?(?:钱|资金|经费)")
 # spoken words for "in all" that jieba cuts across the next word (一共建了 -> 一 / 共建 / 了): out before tokenizing
@@ -276,6 +277,8 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     latin = len(re.findall(r"[A-Za-z]", text))
     core = _SPENDING.sub(r"\1支出", strip_own(text, vocab.own_forms, vocab.says))
     mentions = find_indicators(core)
+    if len(mentions) > 1:  # 数字经济占GDP比重: the indicator after 占 is the base of the share, not what is asked
+        mentions = tuple(m for m in mentions if not (_SHARE_OF.search(core[:m.start]) and m.start > 0)) or mentions
     container = _CONTAINER.match(core)
     if container is not None and len(re.findall(r"\w", GENERIC.sub("", _Q_NOISE.sub("", core[container.end():])))) < 2:
         container = None  # 市场主体里面有多少: nothing named inside, the container is what is asked

@@ -282,7 +282,7 @@ def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_
         return None
     if not in_measure_units(query, f):
         return None
-    if query.indicators and f.indicator is None and not names_indicator(f, lead_of(text, f), query.indicators):
+    if query.indicators and f.indicator is None and not names_indicator(f, f"{lead_of(text, f)} {words_after(text, f)}", query.indicators):
         return None
     fit = figure_fit(query, f, own)
     if fit < fit_min:

@@ -410,3 +410,11 @@ def test_what_an_english_question_counts_is_read_in_the_reports_words() -> None:
 ])
 def test_money_spent_on_something_is_its_spending(question: str, indicator: str) -> None:
     assert indicator in analyse(question, vocab=VOCAB).indicators
+
+
+@pytest.mark.parametrize("question, indicators", [
+    ("数字经济占GDP比重今年要到多少", ("数字经济核心产业增加值",)),  # GDP after 占 is the base of the share
+    ("光谷GDP占武汉全市的比重是多少", ("地区生产总值",)),  # one indicator: it is what is asked
+])
+def test_the_indicator_after_zhan_is_the_base_of_a_share(question: str, indicators: tuple[str, ...]) -> None:
+    assert analyse(question, vocab=VOCAB).indicators == indicators
