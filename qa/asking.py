@@ -31,7 +31,8 @@ _ASKS = re.compile(
     r"|how (?:much|many|fast|large|big|long)|what (?:percentage|percent|share|proportion|rank|place)"
     r"|growth rate|\brank(?:ed|ing)?\b|what (?:was|is|were|are|will) the (?:[\w']+ )*?(?:total|value|amount|number|size"
     r"|scale|rate|share|growth|output|gdp|investment|subsid\w*|budget|funding|revenue|income|sales|turnover|power"
-    r"|capacity|length|area|population|volume|proportion|percentage|ratio|target|count)\b|what size|\bgdp\b",
+    r"|capacity|length|area|population|volume|proportion|percentage|ratio|target|count)\b|what size|\bgdp\b"
+    r"|what (?:[\w-]+ ){1,3}(?:figure|number|amount|target|level)\b",
     re.I)
 UNIT_WORDS = ("万亿元", "亿美元", "亿元", "万元", "元", "美元", "平方公里", "公里", "万个", "万家", "万人", "万户", "万套",
                "个百分点", "个点", "个", "家", "所", "名", "人次", "人", "项", "条", "座", "套", "场", "张", "件", "台", "辆",
@@ -40,7 +41,8 @@ _Q_UNIT = re.compile("(?:多少|几)(?P<unit>" + "|".join(map(re.escape, sorted(
                      .replace("个点", "个点(?![位子儿])") + ")")  # 几个点 is per cent, 几个点位 are places
 _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, re.I), k) for p, k in (
     # English words start at a word boundary: enterp-rise-s asks no growth
-    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|\bplace\b|\bposition", ("rank",)),
+    (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|(?:what|which|first|second|third|top|\d(?:st|nd|rd|th)) place\b"
+     r"|\bposition", ("rank",)),  # put in place is no rank
     (r"几番|几倍|多少倍|翻番|翻了|倍增|\btimes\b|fold\b|\bdoubl", ("multiple",)),
     (r"下降|减少|降低|降幅|回落|跌|\bdeclin|\bdecreas|\bdrop|\bfall|\bfell\b|\breduc", ("decline", "growth")),
     (r"增速|增幅|增长|涨|提高|提升|\bgrowth|\bgrow|\bincreas|\brises?\b|\brising\b|\brose\b", ("growth", "decline")),

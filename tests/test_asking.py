@@ -98,6 +98,9 @@ def test_measures_file_rows_are_checked() -> None:
     ("How long has Optics Valley ranked first?", "rank"),
     ("What is the name of the park?", None),  # no number asked
     ("How many hectares of green space were built in 2023?", "measure"),  # an area, not a count
+    ("What FDI figure is Optics Valley aiming for this year?", "amount"),  # what <words> figure
+    ("How much project funding was actually put in place last year?", "amount"),  # put in place is no rank
+    ("What place did Optics Valley take among high-tech zones?", "rank"),
 ])
 def test_english_number_questions(question: str, first: str | None) -> None:
     kinds = wanted_kinds(question)
