@@ -19,7 +19,6 @@ from .query import Query, everyday_count
 NAME_COUNT = 100  # a word jieba's dictionary counts fewer times than this is a name (金控 0, 华星 18), not everyday speech
 
 
-
 def never_said(query: Query, weights: Sequence[float]) -> bool:
     """Whether no document says the word for what is measured (烽火通信有多少员工: 员工), nor any word
     for it: the report cannot give that number, whatever it says of the rest."""
@@ -54,10 +53,10 @@ def measure_unsaid(query: Query, weights: Sequence[float], texts: dict[str, str]
     m = query.measure
     if m is None or query.scope.foreign or not weights:
         return ""
-    text = query.text.lower()
+    asked = query.text.lower()
     thing = [(t, w) for t, w in zip(query.terms, weights)
-             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] != m.name and not _overlaps(text, t[0], m.cue)]
-    before, after = _beside(text, m.cue, query.tokens)
+             if w > 0 and len(t[0]) > 1 and not is_form_word(t[0]) and t[0] != m.name and not _overlaps(asked, t[0], m.cue)]
+    before, after = _beside(asked, m.cue, query.tokens)
     m = replace(m, words=(*m.words, *after))  # 工资收入: the words after the cue say the measure too
     thing = [(t, w) for t, w in thing if t[0] not in after]
     if not any(w in text for text in texts.values() for w in (*m.words, *before)):
