@@ -286,9 +286,7 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         return "报告中没有找到这个问题的答案。以下段落可能相关。"
     if verdict.figures:
         best = verdict.figures[0]
-        # no year asked and the report gives it for one period only: say which (2024年目标：94个)
-        label = f"{best.period.label}：" if best.period and query.asked.period and best.period != query.asked.period else ""
-        return f"{label}{best.text} — “{sentence_of(index, best)}”"
+        return f"{best.text} — “{sentence_of(index, best)}”"
     if verdict.other is not None:
         o = verdict.other
         label = o.period.label if o.period else ""

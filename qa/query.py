@@ -365,6 +365,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         subject_grams = context.grams | grams(subject)
     else:
         subject_grams = grams(subject)
+    counted_noun = _counted_noun(core)
     return Query(
         original=question if isinstance(question, str) else "",
         text=text,
@@ -377,7 +378,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         kinds=kinds,
         units=unit_families(text),
         grams=subject_grams,
-        counted=_counted(core) | grams(" ".join(counted_alt)),
+        counted=grams(counted_noun) | grams(" ".join(counted_alt)),
         classifier=measure_word(core),
         alt_grams=grams(" ".join(trusted) + (" " + " ".join(sorted(context.alt_grams)) if follows and context else "")),
         form="keywords" if keywords and not follows else answer_form(text, kinds),
@@ -390,7 +391,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         names=_english_names(core) if latin > 2 * cjk else frozenset(),
         attribute=_attribute(core, own) if kinds else "",
         measure=measure_asked(text) if kinds else None,
-        counted_noun=_counted_noun(core),
+        counted_noun=counted_noun,
     )
 
 
@@ -439,10 +440,6 @@ def _counted_noun(text: str) -> str:
         return ""
     noun = re.split(r"[了的是呢吗啊在要能有]", m.group(1))[0]
     return noun if len(noun) >= 2 else ""
-
-
-def _counted(text: str) -> frozenset[str]:
-    return grams(_counted_noun(text))
 
 
 def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:

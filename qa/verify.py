@@ -146,9 +146,7 @@ def names_indicator(figure: Figure, lead: str, names: Sequence[str]) -> bool:
 
 @lru_cache(maxsize=1024)
 def _distinctive_grams(name: str) -> frozenset[str]:
-    from .indicators import aliases_of
-
-    return frozenset(g for g in grams(" ".join((name, *aliases_of(name)))) if _indicator_gram_count().get(g, 0) <= 3)
+    return frozenset(g for g in _indicator_grams(name) if _indicator_gram_count().get(g, 0) <= 3)
 
 
 @lru_cache(maxsize=1)
@@ -157,7 +155,15 @@ def _indicator_gram_count() -> dict[str, int]:
 
     from .indicators import load_indicators
 
-    return dict(Counter(g for i in load_indicators() for g in grams(" ".join((i.name, *i.aliases)))))
+    return dict(Counter(g for i in load_indicators() for g in _indicator_grams(i.name)))
+
+
+@lru_cache(maxsize=1024)
+def _indicator_grams(name: str) -> frozenset[str]:
+    """The bigrams of an indicator's name and every alias."""
+    from .indicators import aliases_of
+
+    return grams(" ".join((name, *aliases_of(name))))
 
 
 def clause_of(text: str, figure: Figure) -> str:
@@ -234,7 +240,7 @@ _MEASURE_GROUPS = ({"人", "名", "位", "人次"}, {"家", "户"})
 def measure_words_differ(query: Query, f: Figure) -> bool:
     """多少件专利 is not answered by 5200万条: both name a specific measure word, and not the same kind."""
     asked = query.classifier
-    have = f.unit.lstrip("万亿千百")
+    have = _bare(f.unit)
     noun = query.counted_noun
     if (f.kind == "count" and asked == "个" and have and have != "个" and have in UNIT_WORDS and noun
             and f.indicator not in query.indicators):
@@ -267,10 +273,15 @@ def in_measure_word_asked(query: Query, scored: list[tuple[float, int, Figure]])
     asked = query.classifier
     if not asked or asked == "个":
         return scored
-    exact = [x for x in scored if x[2].kind == "count" and x[2].unit.lstrip("万亿千百").endswith(asked)]
+    exact = [x for x in scored if x[2].kind == "count" and _bare(x[2].unit).endswith(asked)]
     if not exact:
         return scored
-    return [x for x in scored if x[2].kind != "count" or x in exact or not x[2].unit.lstrip("万亿千百").startswith("个")]
+    return [x for x in scored if x[2].kind != "count" or x in exact or not _bare(x[2].unit).startswith("个")]
+
+
+def _bare(unit: str) -> str:
+    """A unit without its order of magnitude: 万家 -> 家, 亿个 -> 个."""
+    return unit.lstrip("万亿千百")
 
 
 def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
@@ -291,13 +302,6 @@ def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_
                                             unseen, name) < support_min:
         return None
     return fit
-
-
-@lru_cache(maxsize=1024)
-def _indicator_grams(name: str) -> frozenset[str]:
-    from .indicators import aliases_of
-
-    return grams(" ".join((name, *aliases_of(name))))
 
 
 def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before: str | None) -> float:
