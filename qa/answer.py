@@ -249,14 +249,14 @@ def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
     """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
     an as-of year is set), the area of the newest report, the names of every report's area."""
     from .lexicon import vocabulary_predicate
-    from .places import area_of, forms_of, self_references
+    from .profile import profile_of
     from .query import tokenize
 
-    docs = sorted(index.documents.values(), key=lambda d: (d.year or 0, d.date or ""))
-    areas = [a for a in (area_of(d.title) for d in docs) if a is not None]
-    own_forms = tuple(dict.fromkeys([*(f for a in areas for f in forms_of(a)), *(self_references(areas[-1]) if areas else ())]))
-    newest = docs[-1].year if docs else None
-    return Vocabulary(settings.as_of or newest, areas[-1].name if areas else None, own_forms,
+    profiles = sorted((profile_of(d) for d in index.documents.values()), key=lambda p: (p.year or 0, p.doc))
+    areas = [p for p in profiles if p.area is not None]
+    own_forms = tuple(dict.fromkeys(f for p in areas for f in p.forms))
+    newest = profiles[-1].year if profiles else None
+    return Vocabulary(settings.as_of or newest, areas[-1].area if areas else None, own_forms,
                       vocabulary_predicate(index.vocab, tokenize), index.says,
                       settings.glossary_weight, settings.thesaurus_weight)
 

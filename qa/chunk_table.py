@@ -43,6 +43,7 @@ ARRAYS = {
     "pool_blob": np.dtype(np.uint8), "pool_offsets": np.dtype("<i8"),  # the strings
     "path_offsets": np.dtype("<i8"), "path_items": np.dtype("<i4"),  # heading paths, as string numbers
     "period_year": np.dtype("<i4"), "period_kind": np.dtype("<i4"),  # the periods
+    "period_first": np.dtype("<i4"),  # a span's first year (NONE for one year)
     "figure_offsets": np.dtype("<i8"),  # chunk i's figures are figures[figure_offsets[i]:figure_offsets[i + 1]]
 }
 # string fields by what they may hold besides a pool number: SLICE (texts), NONE (optional fields), nothing
@@ -154,8 +155,9 @@ class ChunkTable(Sequence[Chunk]):
         self._n = len(self._chunks)
         self._blob, self._offsets = self._a["pool_blob"], self._a["pool_offsets"]
         self._fo = self._a["figure_offsets"]
-        self._periods = tuple(Period(y, self._decode(k))  # type: ignore[arg-type]
-                              for y, k in zip(self._a["period_year"][:].tolist(), self._a["period_kind"][:].tolist()))
+        self._periods = tuple(Period(y, self._decode(k), None if f == NONE else f)  # type: ignore[arg-type]
+                              for y, k, f in zip(self._a["period_year"][:].tolist(), self._a["period_kind"][:].tolist(),
+                                                 self._a["period_first"][:].tolist()))
         # caches per table (not per class, which would keep every table alive): a search reads the same rows,
         # and shared strings (documents, units, headings) decode once
         self._row = lru_cache(maxsize=CACHE_ROWS)(self._build)
@@ -318,6 +320,7 @@ def arrays_of(chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> dic
         "path_offsets": np.asarray(path_offsets, dtype=np.int64), "path_items": np.asarray(path_items, dtype=np.int32),
         "period_year": np.asarray([p.year for p in periods], dtype=np.int32),
         "period_kind": np.asarray([s(p.kind) for p in periods], dtype=np.int32),
+        "period_first": np.asarray([NONE if p.first is None else p.first for p in periods], dtype=np.int32),
         "figure_offsets": np.asarray(figure_offsets, dtype=np.int64),
     }
     out["pool_blob"], out["pool_offsets"] = pool.arrays()  # last: the period kinds add strings too
@@ -387,7 +390,7 @@ def check_arrays(a: Mapping[str, np.ndarray], documents: Mapping[str, Document])
     n, f = len(a["chunks"]), len(a["figures"])
     n_strings = len(a["pool_offsets"]) - 1
     n_paths, n_periods = len(a["path_offsets"]) - 1, len(a["period_year"])
-    if n_strings < 0 or n_paths < 0 or len(a["period_kind"]) != n_periods:
+    if n_strings < 0 or n_paths < 0 or len(a["period_kind"]) != n_periods or len(a["period_first"]) != n_periods:
         raise TableError("string, path or period arrays of inconsistent lengths")
     if len(a["figure_offsets"]) != n + 1:
         raise TableError(f"figure_offsets has {len(a['figure_offsets'])} rows for {n} chunks")

@@ -190,9 +190,23 @@ def _print_indicators(args: argparse.Namespace, figures, documents) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.each:
+        return cmd_eval_each(args)
     from .evaluate import main as eval_main
 
     return eval_main(args, _settings(args))
+
+
+def cmd_eval_each(args: argparse.Namespace) -> int:
+    """Each gold document alone in its own corpus; per document, level and document split."""
+    from .eval_each import evaluate_each, write_report
+
+    s = _settings(args)
+    results = evaluate_each(s.corpus_dir, args.out / "work", s, args.docs, tuple(args.doc or ()))
+    text = write_report(args.out, results)
+    print(text.split("## By document\n")[0])
+    print(f"report: {args.out / 'report.md'}, chart: {args.out / 'report.png'}")
+    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -300,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--tune", nargs="?", const="fusion", choices=("fusion", "abstention", "verify"),
                    help="grid-search one group of settings on the tune split first (default: fusion)")
     e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting, e.g. --set fusion=weighted")
+    e.add_argument("--each", action="store_true",
+                   help="each gold document alone in its own corpus (e.g. --corpus corpus/reports); per document and level")
+    e.add_argument("--docs", default="tune", choices=("tune", "heldout", "all"),
+                   help="with --each: which documents of the corpus's split.tsv (default tune; held out only at the end)")
+    e.add_argument("--doc", action="append", help="with --each: only this document (repeatable)")
     e.set_defaults(func=cmd_eval)
 
     be = sub.add_parser("bench", parents=[common], help="speed, memory and scale benchmarks")

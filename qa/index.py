@@ -35,7 +35,7 @@ from .types import Chunk, Document, Figure, Period
 FORMAT_VERSION = 5
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
 PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
-                    "data/indicators.json")
+                    "data/indicators.json", "types.py", "profile.py", "places.py", "data/areas.json")
 CURRENT = "CURRENT"
 # the vectors live once, inside dense.faiss (builds before this wrote a copy to embeddings.npy, now ignored)
 FILES = ("manifest.json", "documents.jsonl", "chunks", "dense.faiss", "bm25", "bm25-ngrams")
@@ -301,7 +301,9 @@ def check_fresh(index: Index, documents: Iterable[Document], model_fingerprint: 
 
 
 def _period_json(p: Period | None) -> dict | None:
-    return {"year": p.year, "kind": p.kind} if p else None
+    if p is None:
+        return None
+    return {"year": p.year, "kind": p.kind} | ({"first": p.first} if p.first is not None else {})
 
 
 def chunk_to_json(c: Chunk) -> dict[str, Any]:
@@ -336,7 +338,8 @@ _SHARED_FIGURE_FIELDS = ("unit", "kind", "subject", "qualifier", "base_unit", "d
 def _period_of(value: Any, memo: dict) -> Period | None:
     if value is None:
         return None
-    key = ("period", value["year"], value["kind"]) if isinstance(value, dict) else ("period", str(value))
+    key = (("period", value["year"], value["kind"], value.get("first")) if isinstance(value, dict)
+           else ("period", str(value)))
     if key not in memo:
         memo[key] = Period.parse(value)
     return memo[key]

@@ -30,8 +30,14 @@ CHROME_PHRASES = ("扫一扫", "打印本页", "关闭窗口", "分享到", "【
 SENTENCE_END = set("。！？；!?;")
 OPEN_QUOTES, CLOSE_QUOTES = "“「『‘《（(", "”」』’》）)"
 
-RESULTS_WORDS = ("回顾", "总结", "完成情况", "成绩", "过去")
-TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算", "思路", "展望")
+RESULTS_WORDS = ("回顾", "总结", "完成情况", "成绩", "过去", "成就")
+TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算", "思路", "展望", "总体要求", "政策取向", "主要考虑",
+                 "总体部署")
+# a part on the government's own conduct (管委会自身建设, 政府治理效能) speaks of no year's figures
+SELF_WORDS = ("自身建设", "治理效能", "治理创新", "全面领导", "转作风", "政府建设")
+# “十四五”时期, 十三五: the five-year plans, numbered from 十一五 (2006-2010)
+PLAN_RE = re.compile(r"十([一二三四五六七八九])五")
+FIVE_YEARS_RE = re.compile(r"^(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年)")
 
 
 def cn_to_int(text: str) -> int:
@@ -70,9 +76,13 @@ def is_chrome(line: str) -> bool:
 
 
 def part_heading(line: str) -> tuple[int, str] | None:
-    """(number, title) for a part heading such as 一、2023年工作回顾 or 第二部分 重点工作."""
+    """(number, title) for a part heading such as 一、2023年工作回顾 or 第二部分 重点工作; an unnumbered
+    one (“十四五”时期工作回顾, 2026年重点工作) gets number 0."""
     s = line.strip()
     m = PART_RE.match(s)
+    if not m and len(s) <= 30 and not re.search(r"[。，,；;：:！？]", s) and (YEAR_RE.search(s) or PLAN_RE.search(s)) \
+            and any(w in s for w in (*RESULTS_WORDS, *TARGETS_WORDS)):
+        return 0, s
     if not m or len(s) > 40 or "。" in s[:-1]:
         return None
     number = cn_to_int(m.group(1) or m.group(2))
@@ -85,13 +95,34 @@ def section_number(paragraph: str) -> int | None:
     return cn_to_int(m.group(1)) if m else None
 
 
+def plan_years(text: str) -> tuple[int, int] | None:
+    """The years of the first five-year plan named: 十四五 -> (2021, 2025)."""
+    m = PLAN_RE.search(text)
+    if m is None:
+        return None
+    first = 2006 + 5 * (CN_DIGITS[m.group(1)] - 1)
+    return first, first + 4
+
+
+def plan_period(years: tuple[int, int], report_year: int | None, results: bool) -> Period:
+    """A plan's five years: reviewed once they are over, else planned."""
+    done = results or (report_year is not None and years[1] < report_year)
+    return Period(years[1], "results" if done else "targets", years[0])
+
+
 def part_period(title: str, report_year: int | None) -> Period | None:
-    """A part that reviews a year holds that year's results; one that plans a year, its targets."""
+    """A part that reviews a year holds that year's results; one that plans a year, its targets; a
+    five-year plan's part (“十五五”时期主要目标), the plan's years."""
     m = YEAR_RE.search(title)
     is_results = any(w in title for w in RESULTS_WORDS)
     is_targets = any(w in title for w in TARGETS_WORDS) and not is_results
+    plan = plan_years(title)
     if m:
         year = int(m.group(1))
+        if not (is_results or is_targets) and report_year is not None:  # 2026年主要工作, 2025年主要工作
+            return Period(year, "targets" if year >= report_year else "results")
+    elif plan is not None and len(PLAN_RE.findall(title)) == 1:
+        return plan_period(plan, report_year, is_results)
     elif report_year is not None and ("今年" in title or "过去一年" in title or "上一年" in title):
         year = report_year if "今年" in title else report_year - 1
     elif report_year is not None and (is_results or is_targets):
@@ -103,6 +134,20 @@ def part_period(title: str, report_year: int | None) -> Period | None:
     if is_targets:
         return Period(year, "targets")
     return None
+
+
+def paragraph_period(text: str, part: Period | None, report_year: int | None) -> Period | None:
+    """A paragraph of a review that opens on the five years (“十四五”时期…, 五年来) holds the plan's
+    results, not the last year's; one of a plan part that opens on a year (2026年是…) holds that year's."""
+    if part is None:
+        return None
+    if FIVE_YEARS_RE.match(text):
+        plan = plan_years(text[:8])
+        if plan is None and report_year is not None:  # 五年来: the five years before the report
+            plan = (report_year - 5, report_year - 1)
+        if plan is not None and part.kind == "results" and part.first is None:
+            return plan_period(plan, report_year, False)
+    return part
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -198,13 +243,18 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
     # a part whose sections are single paragraphs: paragraphs after its last section belong to the part
     single_para_parts = _single_paragraph_parts(body)
     part_idx = -1
+    plan_ahead: tuple[Section, Period] | None = None
     for ln in body:
         md = MD_HEADING_RE.match(ln.text)
         ph = part_heading(md.group(2) if md else ln.text)
         if ph or md:
             number, ptitle = ph if ph else (len([s for s in sections if s.level == 1]) + 1, md.group(2))  # type: ignore[union-attr]
             heading = md.group(2) if md else ln.text
-            part = Section(doc_id, 1, number, ptitle, heading, ln.start, ln.end, part_period(ptitle, report_year))
+            period = part_period(ptitle, report_year)
+            if period is None and part is not None and part.period is not None and part.period.kind == "targets" \
+                    and part.period.first is None and not any(w in ptitle for w in SELF_WORDS):
+                period = part.period  # 三、加大宏观政策实施力度: the year's work, after the part that set its targets
+            part = Section(doc_id, 1, number, ptitle, heading, ln.start, ln.end, period)
             sections.append(part)
             sec = None
             part_idx += 1
@@ -220,7 +270,11 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
         elif sec is not None and part_idx in single_para_parts:
             sec = None  # a closing paragraph of the part, not of its last section
         path = tuple(s.heading for s in (part, sec) if s is not None)
-        period = part.period if part else None
+        period = paragraph_period(ln.text, part.period if part else None, report_year)
+        if plan_ahead is not None and plan_ahead[0] is part:
+            period = plan_ahead[1]  # the paragraphs after a review's turn to the next plan are the plan's
+        elif period is not None and part is not None and period != part.period and period.kind == "targets":
+            plan_ahead = (part, period)
         sentences = tuple(split_sentences(ln.text, ln.start))
         paragraphs.append(Paragraph(doc_id, len(paragraphs), ln.text, ln.start, ln.end, path, period, sentences))
 
@@ -337,7 +391,8 @@ def corpus_files(corpus_dir: str | Path) -> list[Path]:
     root = Path(corpus_dir)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+    return sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+                  and p.stem.upper() != "README")
 
 
 def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[DocumentError]]:

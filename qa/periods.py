@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .ingest import plan_years
 from .types import Period
 
 RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
@@ -25,6 +26,7 @@ YEAR_PARTS = (("前三季度", "前三季度"), ("一季度", "一季度"), ("�
               ("全年", "全年"), ("first quarter", "一季度"), ("q1", "一季度"), ("first half", "上半年"),
               ("first three quarters", "前三季度"), ("full year", "全年"), ("whole year", "全年"))
 
+FIVE_YEAR_CUES = ("过去五年", "五年来", "这五年", "近五年", "past five years", "last five years")
 # 要达到多少, 还要建几所: 要 before a deed is a plan (not 需要, 重要, 主要, 只要, 要求)
 _WILL = re.compile(r"(?<![需重主只想必不])要(?![求素点闻害紧是])")
 _CN_YEAR = re.compile(r"([二〇零一三四五六七八九]{4})年")
@@ -65,6 +67,11 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     results = any(c in lowered for c in RESULTS_CUES)
     targets = any(c in lowered for c in TARGETS_CUES) or (wants_number and bool(_WILL.search(text)))
     kind = "results" if results and not targets else "targets" if targets and not results else None
+    plan = plan_years(text) or (((as_of - 5, as_of - 1) if as_of is not None else None)
+                                if any(c in lowered for c in FIVE_YEAR_CUES) else None)
+    if plan is not None:  # 十四五期间, 过去五年: the five years as one period
+        done = kind == "results" or (kind is None and as_of is not None and plan[1] < as_of)
+        return Asked(Period(plan[1], "results" if done else "targets", plan[0]), True, None, plan[1])
     years = read_years(text)
     relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)
     if part in ("一季度", "上半年", "前三季度"):

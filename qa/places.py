@@ -87,7 +87,14 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
         forms[name] = names[name] = Place(name, "region")
     for name in data["countries"]:
         forms[name] = names[name] = Place(name, "country")
+        for alias in data.get("country_aliases", {}).get(name, ()):
+            forms[alias.lower()] = names[name]
     return forms, names
+
+
+@lru_cache(maxsize=1)
+def _own_words() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in json.loads(DATA.read_text(encoding="utf-8")).get("own_words", {}).items()}
 
 
 def _pinyin(name: str) -> str:
@@ -175,9 +182,9 @@ def forms_of(p: Place) -> tuple[str, ...]:
 
 
 def self_references(p: Place) -> tuple[str, ...]:
-    """How a report names its own area without naming it: 全区, 本区, 我区 in a district's report."""
-    kind = p.name[-1:]
-    return tuple(f"{w}{kind}" for w in "全本我") if kind in ("区", "市", "省", "县") else ()
+    """How a report names its own area without naming it: 全区, 本区, 我区 in a district's report,
+    全国, 我国 in the country's (`own_words` in areas.json)."""
+    return _own_words().get(p.name[-1:], ())
 
 
 def area_of(title: str) -> Place | None:
@@ -191,8 +198,16 @@ def area_of(title: str) -> Place | None:
 
 
 def contains(outer: Place, inner: Place) -> bool:
-    """True when `outer` is `inner` or lies around it (武汉市 around 东湖高新区, 湖北省 around both)."""
+    """True when `outer` is `inner` or lies around it (武汉市 around 东湖高新区, 湖北省 around both, the
+    gazetteer's own country around every province, city, district and zone)."""
+    if outer.level == "country":
+        return outer == inner or (outer.name == _home_country() and inner.level != "country")
     return outer == inner or outer.name in (inner.city, inner.province)
+
+
+@lru_cache(maxsize=1)
+def _home_country() -> str:
+    return json.loads(DATA.read_text(encoding="utf-8")).get("home_country", "")
 
 
 # --- whose figure a question asks about ------------------------------------------------------------
@@ -234,6 +249,7 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
     is part of a name the report uses (武汉新城, 湖北实验室), modifies the report's own area (武汉光谷),
     or is the yardstick of a comparison (占全市, 在武汉排第几)."""
     home = place(own) if own else None
+    own_words = self_references(home) if home is not None else ()
     mentions = find_places(text)
     own_named = any(home is not None and m.place == home for m in mentions)
     related_end = -1  # where the last place that is a yardstick or destination ends
@@ -261,6 +277,8 @@ def read_scope(text: str, own: str | None, names_in_corpus: Callable[[str], bool
         return Scope()
     for word, level in _SCOPE_WORDS:
         i = text.lower().find(word)
+        if word in own_words:
+            continue  # 全国 in the country's own report, 全市 in a city's: the report's own area
         if i >= 0 and not _RELATION_BEFORE.search(text[:i]) and not _RELATION_AFTER.match(text[i + len(word):]):
             after = text[i + len(word):]
             if level == "world" and not _WORLD_FIGURE.match(after):

@@ -22,7 +22,7 @@ from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measur
                      measure_asked, measure_word, unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
-from .places import Scope, contains, find_places, place, read_scope, short_name
+from .places import _SCOPE_WORDS, Scope, contains, find_places, place, read_scope, short_name
 
 STOPWORDS = set(
     "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
@@ -265,6 +265,17 @@ def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = l
     return text
 
 
+def without_indicator_places(text: str) -> str:
+    """The question with the indicator names that hold a place word blanked (国内生产总值 is GDP, not a
+    figure of 国内), so that the scope reader sees only the places the asker named."""
+    from .indicators import find_indicators
+
+    for m in find_indicators(text):
+        if find_places(m.form) or any(w in m.form for w, _ in _SCOPE_WORDS):
+            text = text[: m.start] + "·" * (m.end - m.start) + text[m.end:]
+    return text
+
+
 def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = None,
             context: Query | None = None) -> Query:
     """Pure: from what the user typed (and the question before it) to a Query."""
@@ -310,7 +321,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     asked = read_period(text, vocab.as_of, wants_number)
     if inherit and context is not None and not asked.explicit:
         asked = context.asked
-    scope = read_scope(text, vocab.own, vocab.says)
+    scope = read_scope(without_indicator_places(text), vocab.own, vocab.says)
     if inherit and context is not None and scope == Scope():
         scope = context.scope
 

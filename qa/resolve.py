@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
+from .profile import profile_of
 from .types import Chunk, Document, Figure, Period
 
 _HARD = set(",，;；。！!？?：:()（）\n")
@@ -157,9 +158,10 @@ def _aspect(figure: Figure, ind: Indicator | None, mention: Mention | None, s: s
 _STRONG_SCOPE = re.compile(r"^(?:全|.+[市省]$|国内|我国|世界|全球)")
 
 
-def _scope(s: str, a: int, after: int = 0) -> str:
+def _scope(s: str, a: int, after: int = 0, home: frozenset[str] = frozenset()) -> str:
     """Another area's scope only where the figure's clause (from `after`, the end of the figure
-    before it) opens with that area (全省10家…)."""
+    before it) opens with that area (全省10家…); `home` are the words by which the report names its
+    own area (全省 in a province's report, 全国 in the country's): those are local."""
     clause_start = max(_stops(s, _HARD, a), after)
     prefix = s[clause_start:a]
     lead = _LEAD.match(prefix)
@@ -171,7 +173,7 @@ def _scope(s: str, a: int, after: int = 0) -> str:
             break
         if any(m.start <= cue.start < m.end for m in mentions) or not _STRONG_SCOPE.match(cue.form):
             break
-        if cue.scope != "local" and not is_field(prefix, cue):
+        if cue.scope != "local" and not is_field(prefix, cue) and cue.form.lower() not in home:
             return cue.scope
         break
     return "local"
@@ -189,9 +191,11 @@ def _verbless(prefix: str) -> bool:
 _DEAL = re.compile(r"(?:收购|并购|兼并|控股|参股|入股|重组)(?:了)?$")
 
 
-def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> tuple[Figure, ...]:
+def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
+                     home: frozenset[str] = frozenset()) -> tuple[Figure, ...]:
     """The figures of one sentence (document offsets; `offset` is the sentence's start) resolved in
-    order, so a topic named before carries to the figures after it."""
+    order, so a topic named before carries to the figures after it. `home`: the report's names of
+    its own area (DocumentProfile.forms)."""
     mentions = find_indicators(sentence)
     out: list[Figure] = []
     prev: tuple[int, Indicator | None, str] | None = None  # (position, indicator, scope) of the previous figure
@@ -202,7 +206,7 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> t
         carried_scope = "local"
         if ind is None and f.kind != "duration" and not _EMPTY.sub("", f.subject):
             # the subject names nothing: carry the nearest topic (and whose it is) before the figure
-            before = [(m.end, m.indicator, _scope(sentence, m.start)) for m in mentions
+            before = [(m.end, m.indicator, _scope(sentence, m.start, 0, home)) for m in mentions
                       if m.end <= a and fits(m.indicator, f)]
             cands = before + ([prev] if prev is not None else [])
             if cands:
@@ -218,7 +222,7 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure]) -> t
         if deal:
             ind = None  # 收购1家上市公司 counts a deal of the year, not the area's listed companies
         aspect = "新增" if deal else _aspect(f, ind, mention, sentence, a, carry and bool(out) and out[-1].kind == f.kind)
-        scope = _scope(sentence, a, out[-1].end - offset if out else 0)
+        scope = _scope(sentence, a, out[-1].end - offset if out else 0, home)
         if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
             scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
         out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
@@ -239,6 +243,17 @@ def _figures_before(sentence: str, offset: int, figure: Figure) -> list[Figure]:
     return [f for f in extract_figures(sentence, offset) if f.end <= figure.start]
 
 
+_BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
+
+
+def long_range(before: str, period: Period | None, report_year: int | None) -> Period | None:
+    """到2030年…: a figure set for a later year than the report's is that year's target."""
+    years = [int(y) for y in _BY_YEAR.findall(before)]
+    if period is None or not years or report_year is None or years[-1] <= report_year:
+        return period
+    return Period(years[-1], "targets")
+
+
 def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
     """Every chunk's figures resolved within their whole sentence (a chunk may cut a sentence)."""
     sentences = sorted(s for p in doc.paragraphs for s in p.sentences)
@@ -250,10 +265,12 @@ def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
             span = sentences[k] if k >= 0 and sentences[k][0] <= f.start < sentences[k][1] else (c.start, c.end)
             by_sentence.setdefault(span, []).append(f)
     resolved: dict[tuple[int, int], Figure] = {}
+    profile = profile_of(doc)
+    home = frozenset(f.lower() for f in profile.forms)
     for (a, b), figs in by_sentence.items():
         figs.sort(key=lambda f: f.start)
-        for f in resolve_sentence(doc.text[a:b], a, figs):
-            resolved[(f.start, f.end)] = f
+        for f in resolve_sentence(doc.text[a:b], a, figs, home):
+            resolved[(f.start, f.end)] = replace(f, period=long_range(doc.text[a:f.start], f.period, profile.year))
     return [replace(c, figures=tuple(resolved.get((f.start, f.end), f) for f in c.figures)) if c.figures else c
             for c in chunks]
 

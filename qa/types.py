@@ -5,6 +5,7 @@ document's source text, so any span can be shown, highlighted and cited exactly 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -15,16 +16,21 @@ PeriodKind = Literal["results", "targets"]
 class Period:
     """The year a span speaks about and whether it reports results (实绩) or sets targets (目标)."""
 
-    year: int
+    year: int  # the year, or the last year of a span (十四五: 2025)
     kind: PeriodKind
+    first: int | None = None  # a span's first year: a five-year review (2021-2025年实绩) or plan
+
+    @property
+    def years(self) -> str:
+        return f"{self.first}-{self.year}" if self.first is not None else str(self.year)
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{'实绩' if self.kind == 'results' else '目标'}"
+        return f"{self.years}年{'实绩' if self.kind == 'results' else '目标'}"
 
     @property
     def label_en(self) -> str:
-        return f"{self.year} {'results' if self.kind == 'results' else 'targets'}"
+        return f"{self.years} {'results' if self.kind == 'results' else 'targets'}"
 
     def __str__(self) -> str:
         return self.label
@@ -35,14 +41,20 @@ class Period:
         if value in (None, ""):
             return None
         if isinstance(value, dict):
-            return cls(int(value["year"]), value["kind"])
+            first = value.get("first")
+            return cls(int(value["year"]), value["kind"], int(first) if first is not None else None)
         text = str(value).strip()
-        year = int(text[:4])
+        span = re.match(r"(\d{4})\s*[-–—至到]\s*(\d{4})", text)
         kind: PeriodKind = "targets" if ("目标" in text or "target" in text) else "results"
-        return cls(year, kind)
+        if span:
+            return cls(int(span.group(2)), kind, int(span.group(1)))
+        return cls(int(text[:4]), kind)
 
     def to_json(self) -> dict[str, Any]:
-        return {"year": self.year, "kind": self.kind, "label": self.label}
+        d: dict[str, Any] = {"year": self.year, "kind": self.kind, "label": self.label}
+        if self.first is not None:
+            d["first"] = self.first
+        return d
 
 
 @dataclass(frozen=True)
