@@ -292,8 +292,28 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
     if query.form == "number" and passages:
+        if (near := asked_indicator_figure(query, passages)) is not None:
+            # never "no number" above a quote that holds the indicator's figure of another period or aspect
+            return f"报告只给出{figure_label(near, query)}：{near.text} — “{sentence_of(index, near)}”"
         return f"报告未给出具体数字。报告原文：“{best_clause(query, best_sentence(query, passages[0], index))}”"
     return passages[0].text if passages else ""
+
+
+def asked_indicator_figure(query: Query, passages: tuple[Passage, ...]) -> Figure | None:
+    """The first figure of the top passages that measures the indicator asked in the report's own
+    area, when none answered: it is of another period or aspect than the one asked."""
+    if not query.indicators or query.scope.foreign:
+        return None
+    return next((f for p in passages[:3] for f in p.figures
+                 if f.indicator in query.indicators and f.scope == "local" and f.period is not None), None)
+
+
+def figure_label(f: Figure, query: Query) -> str:
+    """What a figure of the asked indicator is, said against what was asked: 2023年实绩, 2024年目标的增速."""
+    label = f.period.label if f.period else ""
+    if f.aspect and query.aspect and f.aspect != query.aspect:
+        label += f"的{f.aspect}"
+    return label
 
 
 def best_sentence(query: Query, passage: Passage, index: Index) -> str:

@@ -11,6 +11,7 @@ import json
 import math
 import statistics
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -121,7 +122,8 @@ def figure_correct(item: GoldItem, figure: tuple[float, str] | None) -> bool:
         return False
     value, unit = figure
     same_value = math.isclose(value, float(item.value), rel_tol=1e-6, abs_tol=1e-9)
-    gold_unit = (item.unit or "").strip()
+    gold_unit = unicodedata.normalize("NFKC", (item.unit or "").strip())  # ％ is %
+    unit = unicodedata.normalize("NFKC", unit)
     return same_value and (not gold_unit or gold_unit == unit or gold_unit in unit or unit in gold_unit)
 
 

@@ -51,6 +51,11 @@ _UNITS: dict[str, tuple[str, str, float]] = {
     "吨/日": ("measure", "吨/日", 1.0), "千伏安": ("measure", "伏安", 1e3), "千伏": ("measure", "伏", 1e3),
     "千瓦": ("measure", "瓦", 1e3), "兆瓦": ("measure", "瓦", 1e6), "千瓦时": ("measure", "千瓦时", 1.0),
     "P": ("measure", "P", 1.0),  # 算力 in PFLOPS
+    "Eflops": ("measure", "P", 1e3), "EFLOPS": ("measure", "P", 1e3),
+    "斤": ("measure", "吨", 5e-4), "公斤": ("measure", "吨", 1e-3), "千克": ("measure", "吨", 1e-3),  # 粮食产量838.6亿斤
+    "岁": ("measure", "岁", 1.0),  # 人均预期寿命80岁
+    "标准箱": ("count", "标准箱", 1.0), "标箱": ("count", "标准箱", 1.0), "列": ("count", "列", 1.0),
+    "微克/立方米": ("measure", "微克/立方米", 1.0),
 }
 _FAMILY_KIND = {"money": "amount", "count": "count", "measure": "measure", "duration": "duration",
                 "multiple": "multiple", "rank": "rank"}

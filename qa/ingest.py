@@ -36,7 +36,7 @@ TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算
 # a part on the government's own conduct (管委会自身建设, 政府治理效能) speaks of no year's figures
 SELF_WORDS = ("自身建设", "治理效能", "治理创新", "全面领导", "转作风", "政府建设")
 # “十四五”时期, 十三五: the five-year plans, numbered from 十一五 (2006-2010)
-PLAN_RE = re.compile(r"十([一二三四五六七八九])五")
+PLAN_RE = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
 FIVE_YEARS_RE = re.compile(r"^(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年)")
 
 
@@ -100,7 +100,7 @@ def plan_years(text: str) -> tuple[int, int] | None:
     m = PLAN_RE.search(text)
     if m is None:
         return None
-    first = 2006 + 5 * (CN_DIGITS[m.group(1)] - 1)
+    first = 2006 + 5 * (CN_DIGITS[m.group(1) or m.group(2)] - 1)
     return first, first + 4
 
 
@@ -121,7 +121,7 @@ def part_period(title: str, report_year: int | None) -> Period | None:
         year = int(m.group(1))
         if not (is_results or is_targets) and report_year is not None:  # 2026年主要工作, 2025年主要工作
             return Period(year, "targets" if year >= report_year else "results")
-    elif plan is not None and len(PLAN_RE.findall(title)) == 1:
+    elif plan is not None:  # “十三五”时期发展成就和“十四五”时期主要目标: the first plan's, the paragraphs say the rest
         return plan_period(plan, report_year, is_results)
     elif report_year is not None and ("今年" in title or "过去一年" in title or "上一年" in title):
         year = report_year if "今年" in title else report_year - 1
@@ -141,11 +141,14 @@ def paragraph_period(text: str, part: Period | None, report_year: int | None) ->
     results, not the last year's; one of a plan part that opens on a year (2026年是…) holds that year's."""
     if part is None:
         return None
-    if FIVE_YEARS_RE.match(text):
+    if part.first is not None and part.kind == "results" and re.search(
+            rf"^.{{0,8}}(?:{part.year}年|过去一年|一年来|去年)", text):
+        return Period(part.year, "results")  # 刚刚过去的2025年… in a review of the five years: that year's
+    if FIVE_YEARS_RE.match(text) and part.kind == "results":
         plan = plan_years(text[:8])
         if plan is None and report_year is not None:  # 五年来: the five years before the report
             plan = (report_year - 5, report_year - 1)
-        if plan is not None and part.kind == "results" and part.first is None:
+        if plan is not None:
             return plan_period(plan, report_year, False)
     return part
 
@@ -251,6 +254,8 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
             number, ptitle = ph if ph else (len([s for s in sections if s.level == 1]) + 1, md.group(2))  # type: ignore[union-attr]
             heading = md.group(2) if md else ln.text
             period = part_period(ptitle, report_year)
+            if period is None and part is None and report_year is not None:
+                period = Period(report_year - 1, "results")  # a report opens with the review of its last year
             if period is None and part is not None and part.period is not None and part.period.kind == "targets" \
                     and part.period.first is None and not any(w in ptitle for w in SELF_WORDS):
                 period = part.period  # 三、加大宏观政策实施力度: the year's work, after the part that set its targets

@@ -84,7 +84,7 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     if relative is not None and as_of is not None:
         year = as_of + relative
         kind = kind or ("results" if relative < 0 else "targets")
-        if relative == 0 and part is not None:  # 今年一季度: not yet reported
+        if relative == 0 and part not in (None, "全年"):  # 今年一季度: not yet reported
             kind = "results"
         return Asked(Period(year, kind), True, part, year)
     if kind is not None and as_of is not None:

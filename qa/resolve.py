@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
+from .ingest import plan_period, plan_years
 from .profile import profile_of
 from .types import Chunk, Document, Figure, Period
 
@@ -246,12 +247,24 @@ def _figures_before(sentence: str, offset: int, figure: Figure) -> list[Figure]:
 _BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
 
 
+_FIVE_YEARS = re.compile(r"十[一二三四五六七八九]五|五年来|过去五年|这五年|五年间")  # anywhere before, in the sentence
+_FIVE_YEARS_CLAUSE = re.compile(r"年均|五年累计|累计五年|五年共")  # in the figure's own clause
+
+
 def long_range(before: str, period: Period | None, report_year: int | None) -> Period | None:
-    """到2030年…: a figure set for a later year than the report's is that year's target."""
+    """到2030年…: a figure set for a later year than the report's is that year's target; 五年来…,
+    年均… in a review of last year: the five years' result, not the year's."""
     years = [int(y) for y in _BY_YEAR.findall(before)]
-    if period is None or not years or report_year is None or years[-1] <= report_year:
+    if period is None or report_year is None:
         return period
-    return Period(years[-1], "targets")
+    if years and years[-1] > report_year:
+        return Period(years[-1], "targets")
+    clause = re.split(r"[，,；;：:]", before)[-1]
+    if period.kind == "results" and period.first is None and (_FIVE_YEARS.search(before)
+                                                                or _FIVE_YEARS_CLAUSE.search(clause)):
+        plan = plan_years(before) or (period.year - 4, period.year)
+        return plan_period(plan, report_year, False)
+    return period
 
 
 def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
