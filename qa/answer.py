@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .batching import batcher_for
+from .decide import WITHHELD, Evidence, features, load_decision
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
@@ -169,6 +170,7 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest, ranking.rarest) if covered
                    else Verdict("not_found", ()))
+        verdict, probability, x = decide_shown(verdict, query, passages, ranking.confidence, s.decision)
         shown = verdict.figures[0] if verdict.figures else verdict.other
         if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first
             passages = answer_first(passages, shown)
@@ -180,7 +182,8 @@ class Assistant:
             log.info("question %r: status=%s top=%s %.0f ms", question[:2000], verdict.status,
                      passages[0].chunk_id if passages else "-", elapsed)
         return Answer(question, verdict.status != "not_found", passages, verdict.figures, text, mode, elapsed,
-                      ranking.confidence, notes, verdict.status, query, related_questions(query, verdict, passages))
+                      ranking.confidence, notes, verdict.status, query, related_questions(query, verdict, passages),
+                      probability, x)
 
     def _texts(self) -> dict[str, str]:
         return {d: doc.text for d, doc in self.index.documents.items()}
@@ -261,6 +264,27 @@ def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
                       settings.glossary_weight, settings.thesaurus_weight)
 
 
+def decide_shown(verdict: Verdict, query: Query, passages: tuple[Passage, ...], confidence: float,
+                 use: bool = True) -> tuple[Verdict, float | None, tuple[float, ...]]:
+    """The verdict after the learned decision: its best figure is shown only when likely right;
+    else the passages answer, without a number (qa/decide.py). Also the probability and features."""
+    if verdict.status != "figure" or not verdict.scores:
+        return verdict, None, ()
+    best = verdict.figures[0]
+    rank = next((i for i, p in enumerate(passages) if best in p.figures), len(passages))
+    top = max(passages[0].score, 1e-9) if passages else 1.0
+    share = passages[rank].score / top if rank < len(passages) else 0.0
+    x = features(Evidence(query, best, verdict.scores[0], verdict.scores[1] if len(verdict.scores) > 1 else 0.0,
+                          len(verdict.scores), rank, share, confidence))
+    decision = load_decision() if use else None
+    if decision is None:
+        return verdict, None, x
+    p = decision.probability(x)
+    if p >= decision.threshold:
+        return verdict, p, x
+    return Verdict("passage", (), reason=WITHHELD), p, x
+
+
 def answer_first(passages: tuple[Passage, ...], figure: Figure) -> tuple[Passage, ...]:
     """The passages with the one holding `figure` first (the re-rank after verification)."""
     at = next((i for i, p in enumerate(passages) if figure in p.figures), 0)
@@ -291,12 +315,20 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         o = verdict.other
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
+    if verdict.reason == WITHHELD and passages:
+        return f"{WITHHELD.split(' / ')[0]}：“{best_clause(query, best_sentence(query, passages[0], index))}”"
     if query.form == "number" and passages:
         if (near := asked_indicator_figure(query, passages)) is not None:
             # never "no number" above a quote that holds the indicator's figure of another period or aspect
             return f"报告只给出{figure_label(near, query)}：{near.text} — “{sentence_of(index, near)}”"
-        return f"报告未给出具体数字。报告原文：“{best_clause(query, best_sentence(query, passages[0], index))}”"
+        clause = best_clause(query, best_sentence(query, passages[0], index))
+        if query.indicators and any(f.indicator in query.indicators and f.text in clause for f in passages[0].figures):
+            return f"{RELATED_FIGURE}。报告原文：“{clause}”"  # the quote holds the indicator's figure: no denial
+        return f"报告未给出具体数字。报告原文：“{clause}”"
     return passages[0].text if passages else ""
+
+
+RELATED_FIGURE = "未能确认这一数字即所问，请核对报告原文中的相关数字"
 
 
 def asked_indicator_figure(query: Query, passages: tuple[Passage, ...]) -> Figure | None:
@@ -304,8 +336,10 @@ def asked_indicator_figure(query: Query, passages: tuple[Passage, ...]) -> Figur
     area, when none answered: it is of another period or aspect than the one asked."""
     if not query.indicators or query.scope.foreign:
         return None
+    asked = query.asked.period
     return next((f for p in passages[:3] for f in p.figures
-                 if f.indicator in query.indicators and f.scope == "local" and f.period is not None), None)
+                 if f.indicator in query.indicators and f.scope == "local" and f.period is not None
+                 and (f.period != asked or (query.aspect and f.aspect and f.aspect != query.aspect))), None)
 
 
 def figure_label(f: Figure, query: Query) -> str:

@@ -209,6 +209,12 @@ def cmd_eval_each(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_decision(args: argparse.Namespace) -> int:
+    from .train_decision import main as train_main
+
+    return train_main(args, _settings(args))
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
@@ -320,6 +326,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --each: which documents of the corpus's split.tsv (default tune; held out only at the end)")
     e.add_argument("--doc", action="append", help="with --each: only this document (repeatable)")
     e.set_defaults(func=cmd_eval)
+
+    from .train_decision import ROWS
+    from .decide import DECISION
+
+    td = sub.add_parser("train-decision", parents=[common],
+                        help="learn when a figure is shown, from the tune documents' gold (qa/data/decision.json)")
+    td.add_argument("--out", type=Path, default=DECISION)
+    td.add_argument("--rows", type=Path, default=ROWS, help="the training rows (written, then fitted)")
+    td.add_argument("--work", type=Path, default=Path("artifacts/train-decision"), help="indexes and the PR curve")
+    td.add_argument("--refit", action="store_true", help="fit the rows already collected, without running the gold")
+    td.set_defaults(func=cmd_train_decision)
 
     be = sub.add_parser("bench", parents=[common], help="speed, memory and scale benchmarks")
     be.add_argument("--out", type=Path, default=Path("artifacts/bench"))

@@ -66,6 +66,9 @@ class Settings:
     # the grid's best is 0.7; 0.6 scores 0.013 less and keeps 3 trust and 6 everyday-wording figures
     # that 0.7 withholds, both within the trust targets on every development set (README, Evaluation)
     support_min: float = 0.6
+    # a figure is shown when the learned decision (qa/decide.py, qa/data/decision.json) says it is
+    # likely right; off, the verifier's best figure is always shown (how `qa train-decision` collects)
+    decision: bool = True
     support_unseen: float = 0.25
     # weights of added words beside the user's own (1.0): the 政务 glossary (qa/data/glossary.tsv) is
     # curated, the general thesaurus (Cilin = groups) is noisy (公司 sits with 商店), so it weighs least

@@ -213,6 +213,8 @@ class Answer:
     status: str = ""
     query: Any = None  # the qa.query.Query the question was read into (a follow-up's context)
     related: tuple[str, ...] = ()  # questions to ask next
+    probability: float | None = None  # how likely the figure shown is right (qa/decide.py), None without one
+    features: tuple[float, ...] = ()  # what that was computed from (qa.decide.FEATURES), for training
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -231,4 +233,5 @@ class Answer:
             "figures": [f.to_dict() for f in self.figures],
             "passages": [p.to_dict() for p in self.passages],
             "related": list(self.related),
+            "probability": None if self.probability is None else round(self.probability, 4),
         }

@@ -33,6 +33,7 @@ class Verdict:
     figures: tuple[Figure, ...]  # the figures that answer, best first (empty unless status is figure)
     other: Figure | None = None  # the other period's figure, when only that one exists
     reason: str | None = None  # why not found
+    scores: tuple[float, ...] = ()  # the verifier's scores of `figures`, best first (qa/decide.py reads them)
 
 
 def _family(f: Figure) -> str:
@@ -368,9 +369,12 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
             scored.append((s, f.start, f))
     scored = in_measure_word_asked(query, scored)
     scored.sort(key=lambda x: (-x[0], x[1]))
-    figures = tuple(dict.fromkeys(f for _, _, f in scored))[:10]
+    best: dict[Figure, float] = {}
+    for s, _, f in scored:
+        best.setdefault(f, s)
+    figures = tuple(best)[:10]
     if figures:
-        return Verdict("figure", figures)
+        return Verdict("figure", figures, scores=tuple(best[f] for f in figures))
     if query.scope.foreign:  # 武汉市GDP: the report gives only its own area's
         where = query.scope.place or query.scope.level
         return Verdict("not_found", (), reason=f"报告没有给出{where}的数据 / the report gives no figure for {where}")
