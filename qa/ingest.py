@@ -37,7 +37,7 @@ TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算
 SELF_WORDS = ("自身建设", "治理效能", "治理创新", "全面领导", "转作风", "政府建设")
 # “十四五”时期, 十三五: the five-year plans, numbered from 十一五 (2006-2010)
 PLAN_RE = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
-FIVE_YEARS_RE = re.compile(r"^(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年)")
+FIVE_YEARS_RE = re.compile(r"^(?:——)?(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年)")
 
 
 def cn_to_int(text: str) -> int:
@@ -136,13 +136,17 @@ def part_period(title: str, report_year: int | None) -> Period | None:
     return None
 
 
+def opens_the_year(text: str, year: int) -> bool:
+    """2025年是…, 过去一年…, 刚刚过去的一年: a paragraph that opens the review of one year."""
+    return bool(re.search(rf"^.{{0,14}}(?:{year}年|过去一年|一年来|刚刚过去的一年|去年)", text))
+
+
 def paragraph_period(text: str, part: Period | None, report_year: int | None) -> Period | None:
     """A paragraph of a review that opens on the five years (“十四五”时期…, 五年来) holds the plan's
     results, not the last year's; one of a plan part that opens on a year (2026年是…) holds that year's."""
     if part is None:
         return None
-    if part.first is not None and part.kind == "results" and re.search(
-            rf"^.{{0,8}}(?:{part.year}年|过去一年|一年来|去年)", text):
+    if part.kind == "results" and opens_the_year(text, part.year):
         return Period(part.year, "results")  # 刚刚过去的2025年… in a review of the five years: that year's
     if FIVE_YEARS_RE.match(text) and part.kind == "results":
         plan = plan_years(text[:8])
@@ -247,6 +251,7 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
     single_para_parts = _single_paragraph_parts(body)
     part_idx = -1
     plan_ahead: tuple[Section, Period] | None = None
+    five_years: tuple[Section, Period] | None = None
     for ln in body:
         md = MD_HEADING_RE.match(ln.text)
         ph = part_heading(md.group(2) if md else ln.text)
@@ -280,6 +285,14 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
             period = plan_ahead[1]  # the paragraphs after a review's turn to the next plan are the plan's
         elif period is not None and part is not None and period != part.period and period.kind == "targets":
             plan_ahead = (part, period)
+        elif period is not None and period.first is not None and part is not None and part.period is not None \
+                and part.period.first is None:
+            five_years = (part, period)  # a year's review turned to the five years: they go on …
+        elif five_years is not None and five_years[0] is part and period == part.period \
+                and not opens_the_year(ln.text, part.period.year):
+            period = five_years[1]  # … until a paragraph opens the year again
+        elif five_years is not None and opens_the_year(ln.text, part.period.year if part and part.period else 0):
+            five_years = None
         sentences = tuple(split_sentences(ln.text, ln.start))
         paragraphs.append(Paragraph(doc_id, len(paragraphs), ln.text, ln.start, ln.end, path, period, sentences))
 
