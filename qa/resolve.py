@@ -248,7 +248,12 @@ _BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
 
 
 _FIVE_YEARS = re.compile(r"十[一二三四五六七八九]五|五年来|过去五年|这五年|五年间")  # anywhere before, in the sentence
-_FIVE_YEARS_CLAUSE = re.compile(r"年均|五年累计|累计五年|五年共")  # in the figure's own clause
+_FIVE_YEARS_CLAUSE = re.compile(r"年均|五年累计|累计五年|五年共")  # in the figure's own clause: the five years' flow
+_FLOW = re.compile(r"年均|累计|共计|合计|五年")  # in a five-year review: a flow of the five years, not a level
+# a level reached at the end of the five years (达到, 提高到), and the one they started from (从…)
+_LEVEL = re.compile(r"(?:达到|达|提高到|提升到|提升至|提高至|增加到|增至|升至|跃升至|突破|超过|迈上|跨上|由.{0,12}?[到至]"
+                    r"|从.{0,12}?[到至]|[到至])[^，,；;]{0,3}$")
+_FROM = re.compile(r"(?:从|由)[^，,；;到至]{0,12}$")
 
 
 def long_range(before: str, period: Period | None, report_year: int | None) -> Period | None:
@@ -259,11 +264,16 @@ def long_range(before: str, period: Period | None, report_year: int | None) -> P
         return period
     if years and years[-1] > report_year:
         return Period(years[-1], "targets")
-    clause = re.split(r"[，,；;：:]", before)[-1]
+    clause = re.split(r"[，,；;：:。]", before)[-1]
     if period.kind == "results" and period.first is None and (_FIVE_YEARS.search(before)
                                                                 or _FIVE_YEARS_CLAUSE.search(clause)):
         plan = plan_years(before) or (period.year - 4, period.year)
-        return plan_period(plan, report_year, False)
+        period = plan_period(plan, report_year, False)
+    if period.kind == "results" and period.first is not None and not _FLOW.search(clause):
+        if _FROM.search(clause):  # 从874.6亿元增加到…: the level before the five years
+            return Period(period.first - 1, "results")
+        if _LEVEL.search(clause):  # 达到13697.5亿元, 增加到1112.4亿元: the level at their end, last year's
+            return Period(period.year, "results")
     return period
 
 
