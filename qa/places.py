@@ -210,6 +210,16 @@ def _home_country() -> str:
     return json.loads(DATA.read_text(encoding="utf-8")).get("home_country", "")
 
 
+def home_country() -> Place | None:
+    """The country every place of the gazetteer lies in (中国): a national report's area."""
+    return place(_home_country()) if _home_country() else None
+
+
+@lru_cache(maxsize=1)
+def issuers() -> dict[str, str]:
+    return json.loads(DATA.read_text(encoding="utf-8")).get("issuers", {})
+
+
 # --- whose figure a question asks about ------------------------------------------------------------
 
 

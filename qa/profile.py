@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .places import LEVELS, Place, area_of, find_places, forms_of, place, self_references
+from .places import LEVELS, Place, area_of, find_places, forms_of, home_country, issuers, self_references
 from .types import Document, Period
 
 _HEAD_CHARS = 400  # the title, dateline and speaker stand in the first lines
@@ -41,19 +41,21 @@ def _head(doc: Document) -> str:
 def area_from_head(head: str, title: str) -> Place | None:
     """The congress or government the report is delivered to or by, else the area its title names."""
     for m in _CONGRESS.finditer(head):
-        if "全国" in m.group(1):
-            return place("中国")
-        named = find_places(m.group(1))
-        if named:
-            return min(named, key=lambda x: LEVELS.index(x.place.level)).place
+        if "全国" in m.group(1):  # 第十三届全国人民代表大会
+            return home_country()
+        if named := _smallest(m.group(1)):
+            return named
     if _NATIONAL.search(head):
-        return place("中国")
-    for pattern in (_GOVERNMENT,):
-        for m in pattern.finditer(head):
-            named = find_places(m.group(1))
-            if named:
-                return min(named, key=lambda x: LEVELS.index(x.place.level)).place
+        return home_country()
+    for m in _GOVERNMENT.finditer(head):  # 我代表海南省人民政府
+        if named := _smallest(m.group(1)):
+            return named
     return area_of(title) or next((m.place for m in find_places(head)), None)
+
+
+def _smallest(text: str) -> Place | None:
+    named = find_places(text)
+    return min(named, key=lambda x: LEVELS.index(x.place.level)).place if named else None
 
 
 def level_of(p: Place | None) -> str:
@@ -68,13 +70,11 @@ def level_of(p: Place | None) -> str:
 
 
 def issuer_of(p: Place | None, head: str) -> str:
-    if p is not None and p.level == "country":
-        return "国务院"
+    """国务院, 广东省人民政府, 东湖高新区管委会 (`issuers` in areas.json, by level)."""
     if p is None:
         return ""
-    if p.level == "zone" or "管委会" in head:
-        return f"{p.name}管委会"
-    return f"{p.name}人民政府"
+    level = "zone" if "管委会" in head else p.level
+    return issuers().get(level, issuers().get("default", "{area}")).format(area=p.name)
 
 
 def profile_of(doc: Document) -> DocumentProfile:
