@@ -6,9 +6,10 @@ figure; the label is whether that figure is the gold one (`evaluate.figure_corre
 for a question the report does not answer with one is wrong). Held-out documents and blind sets are
 never read.
 
-Folds are grouped by document, so no fold is scored on a document it was fitted on; the threshold
-is the lowest probability at which the leave-documents-out precision of shown figures is at least
-`precision` (0.98). The rows are kept in `qa/data/decision_rows.tsv`, so the shipped
+Folds are grouped by document, so no fold is scored on a document it was fitted on. The threshold
+is the one at which the leave-documents-out probabilities give the most value, a right figure
+counting 1 and a wrong one `evaluate.WRONG_FIGURE_COST` (a confident wrong number costs three
+refusals); the threshold at which precision would reach `PRECISION` (0.98) is reported beside it. The rows are kept in `qa/data/decision_rows.tsv`, so the shipped
 `qa/data/decision.json` can be checked to be what `fit` makes of them (tests/test_decide.py).
 """
 from __future__ import annotations
@@ -116,12 +117,25 @@ def operating_point(p, y, precision: float = PRECISION) -> float:
     return float(p[order][ok[-1]]) if len(ok) else 1.0
 
 
+def best_value_point(p, y, cost: float) -> float:
+    """The threshold that shows the figures worth most: +1 a right one, -cost a wrong one."""
+    import numpy as np
+
+    order = np.argsort(-p, kind="stable")
+    value = np.cumsum(np.where(y[order] == 1, 1.0, -cost))
+    best = int(np.argmax(value))
+    return float(p[order][best]) if value[best] > 0 else 1.0
+
+
 def fit(rows: Sequence[dict[str, Any]], precision: float = PRECISION) -> tuple[Decision, dict[str, Any]]:
     """The decision fitted on every row, with its threshold from the out-of-fold probabilities."""
     import numpy as np
 
+    from .evaluate import WRONG_FIGURE_COST
+
     p, y, groups = out_of_fold(rows)
-    threshold = operating_point(p, y, precision)
+    threshold = best_value_point(p, y, WRONG_FIGURE_COST)
+    at_precision = operating_point(p, y, precision)
     x = np.array([[r[n] for n in NAMES] for r in rows])
     mean, scale = x.mean(0), x.std(0) + 1e-9
     model = _model((x - mean) / scale, y)
@@ -132,6 +146,9 @@ def fit(rows: Sequence[dict[str, Any]], precision: float = PRECISION) -> tuple[D
         "precision_at_threshold": round(float(y[shown].mean()), 4) if shown.any() else None,
         "kept_right": round(float((shown & (y == 1)).sum() / max(y.sum(), 1)), 4),
         "brier_out_of_fold": round(float(np.mean((p - y) ** 2)), 4),
+        "threshold_rule": f"most value, a wrong figure costing {WRONG_FIGURE_COST:g} right ones",
+        "threshold_at_precision": round(at_precision, 4),
+        "kept_right_at_precision": round(float(((p >= at_precision) & (y == 1)).sum() / max(y.sum(), 1)), 4),
         "per_document": {d: {"rows": int((groups == d).sum()),
                              "precision": round(float(y[(groups == d) & shown].mean()), 3) if ((groups == d) & shown).any() else None,
                              "kept_right": round(float(((groups == d) & shown & (y == 1)).sum() / max(((groups == d) & (y == 1)).sum(), 1)), 3)}
@@ -182,8 +199,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     decision, report = fit(rows)
     args.out.write_text(json.dumps(decision.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{report['rows']} rows from {report['documents']} documents; shown figures right before: "
-          f"{report['precision_before']}, at threshold {decision.threshold:.3f}: {report['precision_at_threshold']} "
-          f"(right figures kept {report['kept_right']}); Brier (out of fold) {report['brier_out_of_fold']}")
+          f"{report['precision_before']}, at threshold {decision.threshold:.3f} ({report['threshold_rule']}): "
+          f"{report['precision_at_threshold']} (right figures kept {report['kept_right']}); precision {PRECISION} "
+          f"would need threshold {report['threshold_at_precision']} and keep {report['kept_right_at_precision']} "
+          f"of the right figures; Brier (out of fold) {report['brier_out_of_fold']}")
     print("| document | rows | precision | right kept |\n|---|---|---|---|")
     for d, r in report["per_document"].items():
         print(f"| {d} | {r['rows']} | {r['precision']} | {r['kept_right']} |")

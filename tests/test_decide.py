@@ -10,7 +10,7 @@ import pytest
 
 from qa.decide import DECISION, NAMES, Decision, DecisionFileError, Evidence, features, load_decision, parse_decision
 from qa.query import Vocabulary, analyse
-from qa.train_decision import ROWS, fit, operating_point, read_rows
+from qa.train_decision import ROWS, best_value_point, fit, operating_point, read_rows
 from qa.types import Figure, Period
 
 VOCAB = Vocabulary(as_of=2026, own="广东省", own_forms=("广东省", "广东", "全省"))
@@ -56,6 +56,15 @@ def test_margin_and_candidates():
 ])
 def test_operating_point(p, y, precision, threshold):
     assert operating_point(np.array(p), np.array(y), precision) == threshold
+
+
+@pytest.mark.parametrize("p, y, cost, threshold", [
+    ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 3.0, 0.8),  # the wrong one at 0.7 costs more than the right one after it
+    ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1], 0.5, 0.6),
+    ([0.9, 0.8], [0, 1], 3.0, 1.0),  # nothing is worth showing
+])
+def test_best_value_point(p, y, cost, threshold):
+    assert best_value_point(np.array(p), np.array(y), cost) == threshold
 
 
 def test_a_file_of_other_features_is_refused():
