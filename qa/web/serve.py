@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     # Gradio wraps every call in "switch matplotlib to agg, then back": with the backend left to
     # matplotlib, the first question imports pyplot to resolve it (~1 s); named here, it is a no-op
     os.environ.setdefault("MPLBACKEND", "agg")
+    # the first start converts and exports the model (qa/embedding.py, qa/onnx_encoder.py), each step
+    # logged with its time; transformers' own "Loading weights" / "Writing model shards" bars are noise
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     pool = ThreadPoolExecutor(1, thread_name_prefix="qa-load")
     pending = pool.submit(_load, settings)
     pool.shutdown(wait=False)
