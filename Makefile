@@ -35,11 +35,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	@fc-list :lang=zh 2>/dev/null | grep -q . || apt-get install -y --no-install-recommends fonts-wqy-microhei
 
+# flags for the page: make run ARGS="--port 8080 --host 0.0.0.0"
 run: $(RUN_STAMP)
-	$(BIN)/python ui.py
+	$(BIN)/python ui.py $(ARGS)
 
+# both cores (pytest-xdist), a test file per worker at a time; TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= 2
 test: $(TEST_STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 eval: $(TEST_STAMP)
 	$(BIN)/qa eval --mode all --out artifacts/eval
