@@ -69,12 +69,14 @@ def _load(settings: Settings) -> Assistant:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # the handler prints INFO and up: bm25s sets its own logger to DEBUG when imported, so a handler with
+    # no level would print "Building index from tokens" for each BM25 index. onnxruntime's quantiser
+    # logs a hint to pre-process the graph on the root logger when the question encoder is made
+    # (qa/query_int8.py quantises the graph as exported, on purpose)
+    shown = logging.StreamHandler()
+    shown.setLevel(logging.INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[shown])
     logging.getLogger("qa").setLevel(logging.INFO)
-    # bm25s sets its own logger to DEBUG, so the root handler above would print "Building index from
-    # tokens" for each BM25 index; onnxruntime's quantiser logs a hint to pre-process the graph on the
-    # root logger when the question encoder is made (qa/query_int8.py quantises as is, on purpose)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     logging.getLogger().addFilter(lambda r: not r.getMessage().startswith("Please consider to run pre-processing"))
     settings = server_settings(args)
     print(f"正在准备索引 / preparing the index: {settings.corpus_dir} -> {settings.index_dir}", flush=True)
