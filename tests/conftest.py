@@ -36,3 +36,16 @@ def real_assistant(real_model, tmp_path_factory):
     from qa import Assistant
 
     return Assistant.load(corpus_dir=ROOT / "corpus", index_dir=tmp_path_factory.mktemp("index"), model=real_model)
+
+
+# `make test` runs the suite on two workers (pytest-xdist: -n 2 --dist loadfile --no-loadscope-reorder), each
+# file on one worker so that its module fixtures (a Ray cluster, a server, a browser) are set up once. The
+# files that take longest are queued first: started last, one of them would run alone at the end. The order
+# within a file is kept; a file not named here keeps its place after them.
+LONGEST_FIRST = ("test_cluster.py", "test_reliability.py", "test_onnx_encoder.py", "test_embedding.py",
+                 "test_ui_page.py", "test_answer.py", "test_query_int8.py", "test_ui_browser.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -50,6 +50,13 @@ def texts() -> dict[str, list[str]]:
     return {"questions": questions, "chunks": chunks}
 
 
+@pytest.fixture(scope="module")
+def torch_vectors(torch_model, texts) -> dict[str, np.ndarray]:
+    """torch's vectors of the texts, computed once for both ONNX encoders."""
+    return {"questions": torch_model.encode_queries(texts["questions"]),
+            "chunks": torch_model.encode_documents(texts["chunks"])}
+
+
 def test_tokens_equal_sentence_transformers(torch_model, onnx_model, texts):
     """Prompt, normalisation and truncation as sentence-transformers does them (odd spacing,
     full-width forms, emoji and a text past 512 tokens included)."""
@@ -62,15 +69,13 @@ def test_tokens_equal_sentence_transformers(torch_model, onnx_model, texts):
             assert ours == theirs, text[:40]
 
 
-def test_vectors_agree_with_torch(torch_model, onnx_model, texts):
+def test_vectors_agree_with_torch(torch_vectors, onnx_model, texts):
     """fp32: cosine >= 0.999 on every question and chunk. int8: >= 0.99 (its retrieval is checked
     with `qa eval`: README, Benchmarks)."""
     bar = 0.999 if onnx_model.config.encoder == "onnx" else 0.99
     for kind, rows in texts.items():
-        if kind == "questions":
-            ours, theirs = onnx_model.encode_queries(rows), torch_model.encode_queries(rows)
-        else:
-            ours, theirs = onnx_model.encode_documents(rows), torch_model.encode_documents(rows)
+        theirs = torch_vectors[kind]
+        ours = onnx_model.encode_queries(rows) if kind == "questions" else onnx_model.encode_documents(rows)
         assert ours.shape == theirs.shape and ours.dtype == np.float32
         assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-4)
         cosine = (ours * theirs).sum(axis=1)

@@ -69,14 +69,24 @@ def _load(settings: Settings) -> Assistant:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # the handler prints INFO and up: bm25s sets its own logger to DEBUG when imported, so a handler with
+    # no level would print "Building index from tokens" for each BM25 index. onnxruntime's quantiser
+    # logs a hint to pre-process the graph on the root logger when the question encoder is made
+    # (qa/query_int8.py quantises the graph as exported, on purpose)
+    shown = logging.StreamHandler()
+    shown.setLevel(logging.INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[shown])
     logging.getLogger("qa").setLevel(logging.INFO)
+    logging.getLogger().addFilter(lambda r: not r.getMessage().startswith("Please consider to run pre-processing"))
     settings = server_settings(args)
     print(f"正在准备索引 / preparing the index: {settings.corpus_dir} -> {settings.index_dir}", flush=True)
     t0 = time.perf_counter()
     # Gradio wraps every call in "switch matplotlib to agg, then back": with the backend left to
     # matplotlib, the first question imports pyplot to resolve it (~1 s); named here, it is a no-op
     os.environ.setdefault("MPLBACKEND", "agg")
+    # the first start converts and exports the model (qa/embedding.py, qa/onnx_encoder.py), each step
+    # logged with its time; transformers' own "Loading weights" / "Writing model shards" bars are noise
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     pool = ThreadPoolExecutor(1, thread_name_prefix="qa-load")
     pending = pool.submit(_load, settings)
     pool.shutdown(wait=False)
