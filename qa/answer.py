@@ -18,6 +18,7 @@ import numpy as np
 from .batching import batcher_for
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
+from .followup import chain, follow_up, keep_indicator
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
 from .query import Query, Vocabulary, analyse
@@ -126,14 +127,18 @@ class Assistant:
             self._vocabulary = (key, vocabulary_of(self.index, s))
         return self._vocabulary[1]
 
-    def analyse(self, question: object, context: Query | str | None = None) -> Query:
-        """The question read once, against this corpus (its newest year, its area, its words)."""
+    def analyse(self, question: object, context: Query | str | list[str] | None = None) -> Query:
+        """The question read once, against this corpus (its newest year, its area, its words); a
+        follow-up takes what it does not say from `context` (qa/followup.py): the previous Query, its
+        text, or a conversation's earlier questions, oldest first."""
+        if isinstance(context, (list, tuple)):
+            context = chain(self.analyse, [q for q in context if isinstance(q, str)])
         if isinstance(context, str):
             try:
                 context = self.analyse(context) if context.strip() else None
             except QAError:
                 context = None
-        return analyse(question, self.settings.max_question_chars, self.vocabulary, context)
+        return follow_up(analyse(question, self.settings.max_question_chars, self.vocabulary), context)
 
     @property
     def documents(self) -> list[Document]:
@@ -169,6 +174,7 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest, ranking.rarest) if covered
                    else Verdict("not_found", ()))
+        verdict = keep_indicator(query, verdict)  # a follow-up answers with its own indicator's figure only
         shown = verdict.figures[0] if verdict.figures else verdict.other
         if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first
             passages = answer_first(passages, shown)
