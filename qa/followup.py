@@ -20,16 +20,20 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
-from .indicators import aspect_of
+from .asking import wanted_kinds
+from .indicators import aspect_of, indicator_named
 from .places import Scope
 from .query import Query, tokenize
+from .types import Figure
 from .verify import Verdict
 
 FOLLOWUP_PATH = Path(__file__).resolve().parent / "data" / "followup.tsv"
 ROLES = ("lean", "ask", "yardstick")
 MAX_CHARS = 24  # a follow-up is short: a longer question says what it asks
+MAX_CHARS_EN = 64  # … in English words too (What about the target for this year?)
+DEFAULT_ASPECT = ("总量", None)  # what 是多少 asks when it names no aspect
 _NUMBER = re.compile(r"[\d.%]+")
 _LEANS = re.compile(r"^(?:那么?|还有|另外|然后|再问|and\b|what about|how about|also\b)|呢[?？。!！]?$", re.I)
 
@@ -82,9 +86,20 @@ def names_subject(query: Query) -> bool:
 
 def is_follow_up(query: Query, previous: Query | None) -> bool:
     """Short, and either names nothing to measure (去年实际是多少) or leans on the question before (高企呢)."""
-    if previous is None or len(query.text) > MAX_CHARS:
+    if previous is None or len(query.text) > (MAX_CHARS_EN if query.is_english else MAX_CHARS):
         return False
-    return not names_subject(query) or leans(query)
+    return not names_subject(query) or leans(query) or refines(query)
+
+
+def refines(query: Query) -> bool:
+    """A count or an amount asked of no noun (今年计划竣工多少个？, 那今年计划入库多少家？): what is counted is
+    the previous question's thing, done another way; the question's own words narrow it."""
+    return bool(query.classifier) and not query.counted_noun and not query.indicators
+
+
+def names_own_area(query: Query) -> bool:
+    """The question named the report's own area (那光谷呢？): the reader took its names out of `core`."""
+    return len(re.sub(r"\s", "", query.core)) < len(re.sub(r"\s", "", query.text))
 
 
 def follow_up(query: Query, previous: Query | None) -> Query:
@@ -95,23 +110,39 @@ def follow_up(query: Query, previous: Query | None) -> Query:
     (高企呢) keeps only how and when the previous question asked."""
     if previous is None or not is_follow_up(query, previous):
         return query
-    said_aspect = aspect_of(query.text) is not None
-    said_number = said_aspect or bool(query.units) or bool(query.classifier)
+    said_aspect = query.aspect is not None  # from its words (增速, 排第几, 建成率), never a default
+    said_number = bool(query.kinds) and (said_aspect or bool(query.units) or bool(query.classifier))
+    new_subject = names_subject(query) and not refines(query)
+    asked = query.asked if query.asked.explicit else previous.asked
+    aspect, kinds = query.aspect, query.kinds
+    if not said_aspect:
+        aspect, kinds = previous.aspect, previous.kinds or query.kinds
+        # 今年的目标呢 after a total: a target is often a growth (增长8%); not the other way round (a share
+        # is no result of a total's target)
+        to_target = (asked.period is not None and previous.asked.period is not None
+                     and asked.period.kind == "targets" != previous.asked.period.kind)
+        # 公园呢 after 绿道多少公里: counted in 座, not 公里 (the kinds a unit asked belong to its thing)
+        if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in DEFAULT_ASPECT):
+            aspect = None if to_target else previous.aspect
+            kinds = query.kinds or (wanted_kinds("多少") if previous.wants_number else ())
+    elif not query.kinds and previous.wants_number:  # 引进亿元以上项目呢: asked the way the last one was
+        kinds = wanted_kinds("多少")
     merged = replace(
         query,
-        aspect=query.aspect if said_aspect else previous.aspect,
-        kinds=query.kinds if said_number or not previous.kinds else previous.kinds,
-        units=query.units or previous.units,
-        form=query.form if (said_number or not previous.wants_number) else previous.form,
-        asked=query.asked if query.asked.explicit else previous.asked,
-        scope=query.scope if query.scope != Scope() else previous.scope,
+        aspect=aspect,
+        kinds=query.kinds if said_number else kinds,
+        units=query.units or (frozenset() if new_subject else previous.units),
+        classifier=query.classifier or ("" if new_subject else previous.classifier),
+        form=query.form if (query.form == "number" or not previous.wants_number) else previous.form,
+        asked=asked,
+        scope=query.scope if query.scope != Scope() or names_own_area(query) else previous.scope,
     )
-    if names_subject(query):
+    if new_subject:
         return merged
     # the previous question's subject, without the words that said how or when it was asked (目标, 实际),
     # and the follow-up's words that say what is asked of it now (增速, 全国高新区)
     old_tokens, old_terms, old_dropped = _asked_part(previous, keep_aspect=not said_aspect)
-    new_tokens, new_terms, new_dropped = _asked_part(query, keep_aspect=True)
+    new_tokens, new_terms, new_dropped = _asked_part(query, keep_aspect=True)  # with a refinement's own words
     dropped = old_dropped | new_dropped
     tokens = tuple(dict.fromkeys((*old_tokens, *new_tokens)))
     return replace(
@@ -121,12 +152,11 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         expansions=_merged_expansions(previous.expansions, query.expansions, tokens, dropped),
         terms=tuple(dict.fromkeys((*old_terms, *new_terms))),
         indicators=previous.indicators,
-        grams=previous.grams,
+        grams=previous.grams | (query.grams if refines(query) else frozenset()),
         alt_grams=previous.alt_grams,
         counted=query.counted or previous.counted,
         counted_noun=query.counted_noun if query.counted_noun and role(query.counted_noun) is None
         else previous.counted_noun,
-        classifier=query.classifier or previous.classifier,
         measure=query.measure or previous.measure,
         attribute=next((a for a in (query.attribute, previous.attribute) if a and role(a) is None), ""),
         names=previous.names | query.names,
@@ -181,16 +211,43 @@ def chain(read: Callable[[str, Query | None], Query], questions: Sequence[str]) 
     return context
 
 
-def keep_indicator(query: Query, verdict: Verdict) -> Verdict:
-    """A follow-up that kept the previous question's indicator is answered by a figure of that indicator
-    only: a figure resolved to another one is dropped (a figure with no indicator was checked against the
-    question's words by the verifier). With none left, the report gives no number for it."""
-    if not query.follows or not query.indicators or verdict.status != "figure":
+def keep_indicator(query: Query, verdict: Verdict, texts: Mapping[str, str] | None = None) -> Verdict:
+    """A follow-up is answered by a figure of what it asks only. When it kept the previous question's
+    indicator, a figure resolved to another indicator is dropped, unless its own sentence names the one
+    asked before it (产业项目到位资金646亿元、外商直接投资6.8亿美元,均为全市第一); a figure with no indicator was
+    checked against the question's words by the verifier. A rank or share follow-up that names its field
+    (在全国排第几) is not answered by a rank in another field (全省第一). With none left, the report gives no
+    number for it."""
+    if not query.follows or verdict.status != "figure":
         return verdict
+    texts = texts or {}
+    fields = [w for w in _words_of(query.text) if role(w) == "yardstick"] if query.aspect in ("排名", "占比") else []
     wanted = set(query.indicators)
-    figures = tuple(f for f in verdict.figures if f.indicator is None or f.indicator in wanted)
+    forms = [f for name in wanted if (ind := indicator_named(name)) for f in (ind.name, *ind.aliases)]
+
+    def fits(f: Figure) -> bool:
+        before = _sentence_before(texts.get(f.doc, ""), f)
+        if fields and not any(w in before for w in fields):
+            return False
+        return not wanted or f.indicator is None or f.indicator in wanted or any(x in before for x in forms)
+
+    figures = tuple(f for f in verdict.figures if fits(f))
     if figures == verdict.figures:
         return verdict
     if figures:
         return replace(verdict, figures=figures)
     return Verdict("passage", (), other=verdict.other, reason=verdict.reason)
+
+
+def _words_of(text: str) -> list[str]:
+    """The follow-up words written in `text` (a yardstick is read from the follow-up itself)."""
+    low = text.lower()
+    return [w for w in roles() if w in low]
+
+
+def _sentence_before(text: str, f: Figure) -> str:
+    """The figure's sentence up to and with the figure (where its field and its indicator are said)."""
+    if not text:
+        return ""
+    start = max(text.rfind(c, 0, f.start) for c in "。；;!！?？\n") + 1
+    return text[start:f.end]

@@ -13,15 +13,16 @@ the: the question reader's stop words), which keyboard mashing (qwerty, asdkjfh)
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Iterable
 
 from .followup import role
 from .lexicon import synonyms
 from .places import Scope
-from .query import STOPWORDS, Query, everyday_count
+from .query import STOPWORDS, Query, everyday_count, tokenize
 
 UNCLEAR = "没能理解这个问题，请换个说法 / the question could not be understood, please rephrase it"
-# an HTML or XML tag, a comment or an entity: residents do not type markup
+# an HTML or XML tag, a comment or an entity: residents do not type markup (what is left of a question
+# around it is read on its own)
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>|&(?:[A-Za-z]+|#\d+|#x[0-9a-f]+);", re.I)
 _NUMBER = re.compile(r"[\d.%]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -34,20 +35,26 @@ def is_markup(text: str) -> bool:
 
 def known_words(query: Query, known: Callable[[str], bool]) -> list[str]:
     """The question's own words that the corpus or a dictionary knows (numbers do not count)."""
+    return _knows_any(query.tokens, query.text, known)
+
+
+def _knows_any(tokens: Iterable[str], text: str, known: Callable[[str], bool]) -> list[str]:
     def knows(t: str) -> bool:
         if known(t) or role(t) is not None:
             return True
         return bool(_CJK.search(t)) and (everyday_count(t) > 0 or bool(synonyms(t)))
 
-    words = [t for t in query.tokens if not _NUMBER.fullmatch(t) and knows(t)]
-    return words + [w for w in re.findall(r"[a-z]+", query.text.lower()) if w in _ENGLISH_FUNCTION]
+    words = [t for t in tokens if not _NUMBER.fullmatch(t) and knows(t)]
+    return words + [w for w in re.findall(r"[a-z]+", text.lower()) if w in _ENGLISH_FUNCTION]
 
 
 def unclear(query: Query, known: Callable[[str], bool]) -> str | None:
     """`UNCLEAR` when the question cannot be understood, else None. `known` is the index's vocabulary
     (Vocabulary.known)."""
-    if is_markup(query.original or query.text):
-        return UNCLEAR
+    text = query.original or query.text
+    if is_markup(text):  # what is left without the markup must be a question of its own
+        rest = _MARKUP.sub(" ", re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text))
+        return None if _knows_any(tokenize(rest), rest, known) else UNCLEAR
     if query.indicators or query.expansions or query.scope != Scope():
         return None
     if query.asked.explicit or query.aspect or query.follows:

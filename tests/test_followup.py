@@ -109,7 +109,7 @@ def _figure(text: str, indicator: str | None, start: int) -> Figure:
 def test_a_follow_up_never_answers_with_another_indicators_figure():
     q = conversation("今年光谷地区生产总值预期增长多少？", "增速呢")
     other, own, free = _figure("30%", "中小企业首贷率", 10), _figure("7%左右", "地区生产总值", 20), _figure("8%", None, 30)
-    assert keep_indicator(q, Verdict("figure", (other,))).status == "passage"
+    assert keep_indicator(q, Verdict("figure", (other,)), {}).status == "passage"
     assert keep_indicator(q, Verdict("figure", (other, own))).figures == (own,)
     assert keep_indicator(q, Verdict("figure", (free,))).figures == (free,)
     alone = analyse("增速呢", vocab=VOCAB)  # no indicator kept: nothing to guard

@@ -20,7 +20,7 @@ def read(q: str):
 
 
 @pytest.mark.parametrize("question", ["asdkjfh qwpoeiru zxmcnv", "<script>alert(1)</script>", "qwerty 123", "asdf",
-                                      "zxcv zxcv", "<b>GDP</b>", "&lt;img&gt;", "的的的", "123456"])
+                                      "zxcv zxcv", "<b>qwerty</b>", "&lt;img&gt;", "<img src=x onerror=alert(1)>", "的的的", "123456"])
 def test_nonsense_is_not_understood(question):
     assert unclear(read(question), VOCAB.known) == UNCLEAR
 

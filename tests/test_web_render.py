@@ -274,7 +274,7 @@ def test_three_states_have_their_own_look(gdp):
     assert "报告未给出具体数字" in passage and "报告原文是这样说的" in passage and ">[1]</a>" in passage
     assert "qa-state-not_found" in missing and "qa-notfound" in missing and "qa-direct" not in missing
     assert CONTACT in missing and "可能相关" in missing  # where to ask instead, and the closest passages
-    assert missing.count('class="qa-cite"') == len(answer.passages)
+    assert missing.count('class="qa-cite"') == min(3, len(answer.passages))  # 可能相关: at most three
     # the other period's figure: the answer's own sentence leads the passage look
     other = render_answer(replace(answer, status="passage", figures=(), text="报告只给出2024年目标：增长7%左右"), "zh", docs)
     assert 'qa-nonumber">报告只给出2024年目标：增长7%左右<' in other
