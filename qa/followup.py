@@ -124,9 +124,12 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         # 公园呢 after 绿道多少公里: counted in 座, not 公里 (the kinds a unit asked belong to its thing)
         if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in DEFAULT_ASPECT):
             aspect = None if to_target else previous.aspect
-            kinds = query.kinds or (wanted_kinds("多少") if previous.wants_number else ())
+            kinds = query.kinds or (wanted_kinds(query.text + " 多少") if previous.wants_number else ())
+        if new_subject and aspect and query.indicators and not _takes(query.indicators[0], aspect):
+            # 失业率呢 after 新增就业: a rate has no 新增; the new indicator is asked as it is given
+            aspect, kinds = None, query.kinds or wanted_kinds(query.text + " 多少")
     elif not query.kinds and previous.wants_number:  # 引进亿元以上项目呢: asked the way the last one was
-        kinds = wanted_kinds("多少")
+        kinds = wanted_kinds(query.text + " 多少")
     merged = replace(
         query,
         aspect=aspect,
@@ -141,7 +144,10 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         return merged
     # the previous question's subject, without the words that said how or when it was asked (目标, 实际),
     # and the follow-up's words that say what is asked of it now (增速, 全国高新区)
-    old_tokens, old_terms, old_dropped = _asked_part(previous, keep_aspect=not said_aspect)
+    # a rank or share of what was asked before keeps its aspect's words: 在全国排第几 after 增速呢 asks the
+    # growth's rank (增速居全国第5位), not the total's
+    of_aspect = query.aspect in ("排名", "占比") and previous.aspect not in DEFAULT_ASPECT
+    old_tokens, old_terms, old_dropped = _asked_part(previous, keep_aspect=not said_aspect or of_aspect)
     new_tokens, new_terms, new_dropped = _asked_part(query, keep_aspect=True)  # with a refinement's own words
     dropped = old_dropped | new_dropped
     tokens = tuple(dict.fromkeys((*old_tokens, *new_tokens)))
@@ -162,6 +168,11 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         names=previous.names | query.names,
         follows=_context_text(previous),
     )
+
+
+def _takes(indicator: str, aspect: str) -> bool:
+    ind = indicator_named(indicator)
+    return ind is None or not ind.aspects or aspect in ind.aspects
 
 
 def _asked_part(query: Query, keep_aspect: bool) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], frozenset[str]]:
