@@ -306,14 +306,15 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                 gr.update(label=t(lang, "settings")), gr.update(label=t(lang, "top_k")),
                 gr.update(label=t(lang, "mode"), choices=c["mode"]), gr.update(label=t(lang, "doc"), choices=c["doc"]),
                 footer(lang, assistant.settings.contact_line), confirm_html(lang), gr.update(value=t(lang, "clear_yes")),
-                gr.update(value=t(lang, "clear_no")),
+                gr.update(value=t(lang, "clear_no")), gr.update(visible=False), "",  # a rating's prompt was in the other language
             ]
 
         english.change(
             relabel, [english, fquery, fperiod, fsection],
             [top, a11y, head, elder, tab_chat, tab_data, tab_source, chatbot, question, send, clear, fb_text,
              fb_send, notice, keys_box, keys, fquery, fperiod, fsection, ftable, fcount, source, examples_title,
-             *example_buttons, settings_box, top_k, mode, doc, foot, confirm_text, confirm_yes, confirm_no],
+             *example_buttons, settings_box, top_k, mode, doc, foot, confirm_text, confirm_yes, confirm_no, fb_box,
+             fb_prompt],
             queue=False, **private,
         )
         # 长者模式, the language, scrolling to a new answer and restoring both toggles: page.js, the one
