@@ -12,6 +12,7 @@ period), so after the first few answers a suggestion costs no search.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import weakref
@@ -23,6 +24,7 @@ from typing import Any, Iterable
 from .indicators import indicator_named
 from .types import Answer, Figure, Period
 
+log = logging.getLogger("qa")
 RELATED_PATH = Path(__file__).resolve().parent / "data" / "related.tsv"
 MAX_OFFERED = 3  # chips under an answer
 MAX_CHECKED = 8  # questions asked per answer at most (each costs one search when not cached)
@@ -131,7 +133,8 @@ class Suggester:
         try:
             answer = self._assistant.ask(question, top_k=3, related=False)
             figure = answer.figures[0] if answer.status == "figure" and answer.figures else None
-        except ValueError:
+        except Exception:  # noqa: BLE001 - a suggestion is offered only when checked; it never costs the answer
+            log.debug("checking the related question %r failed", question, exc_info=True)
             figure = None
         with self._lock:
             if len(self._checked) > 4096:
