@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +20,9 @@ from .batching import batcher_for
 from .decide import WITHHELD, Evidence, features, load_decision
 from .config import Settings
 from .errors import CorruptIndexError, QAError, StaleIndexError
+from .followup import chain, follow_up, keep_indicator
+from .related import starters, suggest
+from .understand import unclear
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
 from .query import Query, Vocabulary, analyse
@@ -127,14 +131,18 @@ class Assistant:
             self._vocabulary = (key, vocabulary_of(self.index, s))
         return self._vocabulary[1]
 
-    def analyse(self, question: object, context: Query | str | None = None) -> Query:
-        """The question read once, against this corpus (its newest year, its area, its words)."""
+    def analyse(self, question: object, context: Query | str | list[str] | None = None) -> Query:
+        """The question read once, against this corpus (its newest year, its area, its words); a
+        follow-up takes what it does not say from `context` (qa/followup.py): the previous Query, its
+        text, or a conversation's earlier questions, oldest first."""
+        if isinstance(context, (list, tuple)):
+            context = chain(self.analyse, [q for q in context if isinstance(q, str)])
         if isinstance(context, str):
             try:
                 context = self.analyse(context) if context.strip() else None
             except QAError:
                 context = None
-        return analyse(question, self.settings.max_question_chars, self.vocabulary, context)
+        return follow_up(analyse(question, self.settings.max_question_chars, self.vocabulary), context)
 
     @property
     def documents(self) -> list[Document]:
@@ -143,10 +151,11 @@ class Assistant:
     # --- asking ---------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int | None = None, mode: str | None = None, doc: str | None = None,
-            context: Query | str | None = None) -> Answer:
+            context: Query | str | list[str] | None = None, related: bool = True) -> Answer:
         """Answer `question` from the report; `context` is the question before it (its Query or its
         text), from which a follow-up (那去年呢？) takes what it does not say. Raises QuestionError
-        (a ValueError) for a question that cannot be asked: empty, only symbols, not text."""
+        (a ValueError) for a question that cannot be asked: empty, only symbols, not text. `related`:
+        offer questions to ask next (qa/related.py), each checked by asking it."""
         t0 = time.perf_counter()
         s = self.settings
         try:
@@ -158,6 +167,10 @@ class Assistant:
             doc = None
         # analyse -> retrieve -> re-rank -> choose and verify -> answer
         query = self.analyse(question, context)
+        if (reason := unclear(query, self.vocabulary.known)) is not None:  # qa/understand.py: nothing to search
+            return Answer(question, False, (), text=reason.split(" / ")[0], mode=mode, notes=query.notes + (reason,),
+                          status="not_found", query=query, related=starters(self, query) if related else (),
+                          elapsed_ms=(time.perf_counter() - t0) * 1000)
         qvec = self.embed_query(query.search_text) if mode != "bm25" else None
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
@@ -170,6 +183,7 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest, ranking.rarest) if covered
                    else Verdict("not_found", ()))
+        verdict = keep_indicator(query, verdict, self._texts())  # a follow-up: its own indicator's figure only
         verdict, probability, x = decide_shown(verdict, query, passages, ranking.confidence, s.decision)
         shown = verdict.figures[0] if verdict.figures else verdict.other
         if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first
@@ -181,9 +195,9 @@ class Assistant:
         if s.log_questions:  # off by default: a question may say who asks; %r keeps odd Unicode loggable
             log.info("question %r: status=%s top=%s %.0f ms", question[:2000], verdict.status,
                      passages[0].chunk_id if passages else "-", elapsed)
-        return Answer(question, verdict.status != "not_found", passages, verdict.figures, text, mode, elapsed,
-                      ranking.confidence, notes, verdict.status, query, related_questions(query, verdict, passages),
-                      probability, x)
+        answer = Answer(question, verdict.status != "not_found", passages, verdict.figures, text, mode, elapsed,
+                        ranking.confidence, notes, verdict.status, query, probability=probability, features=x)
+        return replace(answer, related=suggest(self, answer)) if related else answer
 
     def _texts(self) -> dict[str, str]:
         return {d: doc.text for d, doc in self.index.documents.items()}
@@ -377,28 +391,3 @@ def best_clause(query: Query, sentence: str) -> str:
     if best == 0 or sum(score == best for score, _ in scored) > 1:
         return sentence
     return next(c for score, c in scored if score == best).rstrip(",，;；:：")
-
-
-def related_questions(query: Query, verdict: Verdict, passages: tuple[Passage, ...]) -> tuple[str, ...]:
-    """Questions a reader may ask next: the same indicator's other aspects and periods, then the
-    other figures of the passage that answered."""
-    from .indicators import load_indicators
-
-    out: list[str] = []
-    by_name = {i.name: i for i in load_indicators()}
-    asked = query.asked.period
-    for name in query.indicators[:1]:
-        ind = by_name.get(name)
-        for aspect in (ind.aspects if ind else ()):
-            if aspect != query.aspect and aspect in ("总量", "增速", "占比", "排名", "新增"):
-                out.append(f"{name}{aspect}是多少？")
-        if asked is not None:
-            other = "今年" if asked.kind == "results" else "去年"
-            out.append(f"{other}{name}是多少？" if other == "去年" else f"今年{name}目标是多少？")
-    shown = {f.start for f in verdict.figures[:1]}
-    for p in passages[:1]:
-        for f in p.figures:
-            label = f.indicator or f.subject
-            if f.start not in shown and label and len(label) <= 16 and label not in query.indicators:
-                out.append(f"{label}是多少？")
-    return tuple(dict.fromkeys(out))[:5]

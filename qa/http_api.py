@@ -1,4 +1,4 @@
-"""A lean JSON endpoint beside the page: POST /api/ask {"question", "top_k", "mode"} -> the answer.
+"""A lean JSON endpoint beside the page: POST /api/ask {"question", "top_k", "mode", "context"} -> the answer.
 
 Why: under 20 clients, ~85% of the server's time per request through Gradio's queue (/gradio_api/call/ask)
 went to Gradio itself, not to answering: a session state built from the config of every block of
@@ -27,8 +27,10 @@ def _error(zh: str, en: str) -> dict[str, str]:
     return {"error": f"{zh} / {en}", "error_zh": zh, "error_en": en}
 
 
-def parse_request(body: bytes, max_top_k: int = 50) -> tuple[str, int, str]:
-    """(question, top_k, mode) from a JSON body, or QuestionError with a bilingual message."""
+def parse_request(body: bytes, max_top_k: int = 50) -> tuple[str, int, str, str | list[str] | None]:
+    """(question, top_k, mode, context) from a JSON body, or QuestionError with a bilingual message.
+    `context` is what a follow-up leans on, as for the page's /ask: the previous question, or the
+    conversation's earlier questions, oldest first (a third question after 那增速呢 still knows GDP)."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
@@ -41,7 +43,13 @@ def parse_request(body: bytes, max_top_k: int = 50) -> tuple[str, int, str]:
     mode = data.get("mode", "hybrid")
     if mode not in MODES:
         raise QuestionError(f"mode 须为 {'/'.join(MODES)} 之一", f"mode must be one of {', '.join(MODES)}")
-    return data["question"], top_k, mode
+    context = data.get("context")
+    if isinstance(context, list) and all(isinstance(c, str) for c in context) and len(context) <= 20:
+        context = context or None
+    elif context is not None and not isinstance(context, str):
+        raise QuestionError("context 须为上一个问题（文字）或此前问题的列表",
+                            "context must be the previous question (text) or a list of the earlier questions")
+    return data["question"], top_k, mode, context
 
 
 def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32) -> list[Any]:
@@ -62,13 +70,13 @@ def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32)
         return Response(data if isinstance(data, bytes) else body(data), status_code=status,
                         media_type="application/json; charset=utf-8")
 
-    def answer(question: str, top_k: int, mode: str) -> bytes:
+    def answer(question: str, top_k: int, mode: str, context: str | list[str] | None) -> bytes:
         # the JSON is made in the worker too: the event loop only moves bytes (an answer is ~20 kB)
-        return body(assistant.ask(question, top_k=top_k, mode=mode).to_dict())
+        return body(assistant.ask(question, top_k=top_k, mode=mode, context=context).to_dict())
 
     async def ask(request: Request) -> Response:
         try:
-            question, top_k, mode = parse_request(await request.body())
+            question, top_k, mode, context = parse_request(await request.body())
         except QuestionError as e:
             return reply(_error(e.zh, e.en), 400)
         with lock:
@@ -78,7 +86,7 @@ def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32)
         try:
             if not limiter:
                 limiter.append(anyio.CapacityLimiter(max(1, concurrency)))
-            data = await anyio.to_thread.run_sync(answer, question, top_k, mode, limiter=limiter[0])
+            data = await anyio.to_thread.run_sync(answer, question, top_k, mode, context, limiter=limiter[0])
         except QuestionError as e:
             return reply(_error(e.zh, e.en), 400)
         finally:

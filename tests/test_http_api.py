@@ -100,3 +100,30 @@ def test_refusals_on_the_wire_and_busy(assistant):
         gate.set()
         assistant.ask = real_ask
         app.close()
+
+
+def test_context_is_read_like_the_pages():
+    assert parse_request(json.dumps({"question": "那增速呢？"}).encode())[3] is None
+    assert parse_request(json.dumps({"question": "那增速呢？", "context": "2023年GDP是多少？"}).encode())[3] == "2023年GDP是多少？"
+    assert parse_request(json.dumps({"question": "今年呢？", "context": ["2023年GDP是多少？", "那增速呢？"]}).encode())[3] \
+        == ["2023年GDP是多少？", "那增速呢？"]
+    for bad in (3, {"q": 1}, [1, 2], ["x"] * 21):
+        with pytest.raises(QuestionError, match="context"):
+            parse_request(json.dumps({"question": "那增速呢？", "context": bad}).encode())
+
+
+def test_follow_up_over_json(assistant):
+    app, url = _serve(assistant)
+    try:
+        with httpx.Client(timeout=60) as c:
+            for context in ("2023年光谷GDP是多少？", ["2023年光谷GDP是多少？"]):
+                r = c.post(f"{url}/api/ask", json={"question": "那增速呢？", "context": context})
+                assert r.status_code == 200
+                want = assistant.ask("那增速呢？", context="2023年光谷GDP是多少？").to_dict()
+                assert r.json()["text"] == want["text"] and r.json()["status"] == want["status"]
+            third = c.post(f"{url}/api/ask", json={"question": "今年呢？",
+                                                   "context": ["2023年光谷GDP是多少？", "那增速呢？"]}).json()
+            want = assistant.ask("今年呢？", context=assistant.analyse("那增速呢？", "2023年光谷GDP是多少？")).to_dict()
+            assert third["text"] == want["text"]
+    finally:
+        app.close()

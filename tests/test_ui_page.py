@@ -218,7 +218,7 @@ def test_feedback_with_comment_is_stored(sized, server, feedback_store):
     ask(pg, TARGET)
     pg.locator('#qa-chat button[aria-label="没帮助"]').last.click()
     pg.locator("#qa-feedback").wait_for(state="visible", timeout=10_000)
-    assert "感谢" in pg.locator("#qa-feedback").inner_text()
+    assert "哪里不对" in pg.locator("#qa-feedback").inner_text()  # after 👎: what was wrong
     pg.locator("#qa-fb-text textarea, #qa-fb-text input").first.fill(f"数字不对 {pg.size}")
     pg.locator("#qa-fb-send").click()
     pg.wait_for_function("() => document.querySelector('#qa-fb-done').innerText.includes('意见已收到')", timeout=10_000)
@@ -247,6 +247,7 @@ def test_history_survives_a_reload_and_clears(sized, server):
     ask(pg, "那去年呢？")  # the restored conversation is the context of a follow-up
     assert status(pg.locator(ANSWERS).last) in ("figure", "passage")
     pg.locator("#qa-clear").click()
+    pg.locator("#qa-clear-yes").click()  # 清空记录 asks first
     pg.wait_for_function(f"() => document.querySelectorAll('{ANSWERS}').length === 0", timeout=10_000)
     open_page(pg, server)
     pg.wait_for_timeout(1500)

@@ -274,7 +274,7 @@ def test_three_states_have_their_own_look(gdp):
     assert "报告未给出具体数字" in passage and "报告原文是这样说的" in passage and ">[1]</a>" in passage
     assert "qa-state-not_found" in missing and "qa-notfound" in missing and "qa-direct" not in missing
     assert CONTACT in missing and "可能相关" in missing  # where to ask instead, and the closest passages
-    assert missing.count('class="qa-cite"') == len(answer.passages)
+    assert missing.count('class="qa-cite"') == min(3, len(answer.passages))  # 可能相关: at most three
     # the other period's figure: the answer's own sentence leads the passage look
     other = render_answer(replace(answer, status="passage", figures=(), text="报告只给出2024年目标：增长7%左右"), "zh", docs)
     assert 'qa-nonumber">报告只给出2024年目标：增长7%左右<' in other
@@ -388,3 +388,49 @@ def test_key_indicators_table(fake_assistant):
     bad = source.render_indicator_table(hostile, "en")
     assert_safe(bad)
     assert "&lt;script&gt;" in bad and "Indicator" in bad
+
+
+# --- issue 23: short answers, notes in the page's language, the state of a question not understood ----
+
+
+def test_three_sources_then_more_and_the_quote_not_repeated(gdp):
+    answer, docs = gdp
+    out = render_answer(answer, "zh", docs, CONTACT)
+    assert_safe(out)
+    shown, _, more = out.partition('<details class="qa-more">')
+    assert shown.count('class="qa-cite"') == 3 and more.count('class="qa-cite"') == len(answer.passages) - 3
+    assert "更多出处（2 条）" in out
+    quote = out.split('<blockquote class="qa-quote">', 1)[1].split("</blockquote>", 1)[0]
+    first = shown.split('<div class="qa-cite-text">', 1)[1].split("</div>", 1)[0]
+    assert "即上方引用的原句" in first and "7%左右" not in first and "7%左右" in quote
+
+
+def test_notes_are_shown_in_the_pages_language(gdp):
+    answer, docs = gdp
+    noted = replace(answer, notes=("报告没有给出地区生产总值的排名 / the report does not give it",))
+    zh, en = render_answer(noted, "zh", docs, CONTACT), render_answer(noted, "en", docs, CONTACT)
+    assert "报告没有给出地区生产总值的排名" in zh and "the report does not give it" not in zh
+    assert "the report does not give it" in en and "报告没有给出" not in en
+    assert "the report does not give it" not in plain_text(noted, "zh", docs)
+
+
+def test_a_question_not_understood_shows_examples_not_passages(gdp):
+    from qa.understand import UNCLEAR
+
+    answer, docs = gdp
+    unclear = replace(answer, status="not_found", found=False, figures=(), passages=(), notes=(UNCLEAR,),
+                      text="没能理解这个问题，请换个说法", related=("2023年地区生产总值是多少？",))
+    out = render_answer(unclear, "zh", docs, CONTACT)
+    assert_safe(out)
+    assert "没能理解这个问题" in out and "您可以这样问" in out and "qa-cite" not in out
+    assert "报告中没有找到" not in out and "the question could not be understood" not in out
+    assert "The question could not be understood" in render_answer(unclear, "en", docs, CONTACT)
+
+
+def test_the_default_contact_line_has_an_english_version():
+    from qa.config import Settings
+    from qa.web.labels import contact
+
+    assert "12345" in contact("en", Settings.contact_line) and contact("en", Settings.contact_line).isascii()
+    assert contact("zh", Settings.contact_line) == Settings.contact_line
+    assert contact("en", "请拨打 88888888") == "请拨打 88888888"  # a deployment's own line, as written

@@ -21,6 +21,7 @@ from ..types import Document
 from . import DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUE
 from .handlers import Handlers
 from .labels import EXAMPLES, GRADIO_LITERALS_ZH, GRADIO_ZH_BUILTIN, L, MODES, TITLE, i18n_tables, lang_of, t
+from .labels import contact as contact_of
 from .render import esc, period_label
 from .security import SecurityHeaders
 from .source import render_indicator_table, render_source
@@ -43,8 +44,8 @@ def make_theme() -> gr.themes.Base:
 
 def head_html() -> str:
     """<head> additions: a description, the labels page.js needs, and page.js itself."""
-    labels = {"zh": GRADIO_LITERALS_ZH, "builtin": GRADIO_ZH_BUILTIN, "page": {lang: {k: L[lang][k] for k in ("copied", "where_side",
-                                                                             "where_below")} for lang in L}}
+    labels = {"zh": GRADIO_LITERALS_ZH, "builtin": GRADIO_ZH_BUILTIN, "page": {lang: {k: L[lang][k] for k in ("copied", "where_side", "where_below",
+                                                                             "empty_hint")} for lang in L}}
     data = json.dumps(labels, ensure_ascii=False).replace("</", "<\\/")
     script = (STATIC / "page.js").read_text(encoding="utf-8")
     return (f'<meta name="description" content="光谷智能问答：从政府工作报告中查找原文和数据，逐条注明出处">\n'
@@ -94,15 +95,16 @@ class QABlocks(gr.Blocks):
 
 def banner(lang: str, documents: Sequence[Document]) -> str:
     titles = "、".join(d.title for d in documents[:3]) + ("…" if len(documents) > 3 else "")
-    return (f'<a class="qa-skip" href="#qa-question">{esc(t(lang, "skip"))}</a>'
-            f'<div class="qa-banner" role="banner"><div class="qa-org">{esc(t(lang, "org"))}</div>'
+    return (f'<div class="qa-banner" role="banner"><div class="qa-org">{esc(t(lang, "org"))}</div>'
             f'<h1>{esc(t(lang, "title"))}</h1><p>{esc(t(lang, "subtitle"))}</p>'
             f'<p class="qa-doc-list">{esc(titles)}</p></div>')
 
 
 def topbar(lang: str) -> str:
-    """The top bar's own control: 无障碍浏览 opens the accessibility aids (page.js)."""
-    return (f'<nav class="qa-topnav" aria-label="{esc(t(lang, "nav_ask"))}">'
+    """The top bar: the skip link (the page's first tab stop) and 无障碍浏览, which opens the accessibility
+    aids (page.js)."""
+    return (f'<a class="qa-skip" href="#qa-question">{esc(t(lang, "skip"))}</a>'
+            f'<nav class="qa-topnav" aria-label="{esc(t(lang, "nav_ask"))}">'
             f'<button type="button" class="qa-nav-btn" data-qa-action="a11y" aria-expanded="false" '
             f'aria-controls="qa-a11y-panel">♿ {esc(t(lang, "nav_a11y"))}</button></nav>')
 
@@ -114,6 +116,16 @@ def a11y_panel(lang: str) -> str:
             f'<a class="qa-a11y-btn" href="#qa-question">{esc(t(lang, "skip"))}</a>'
             f'<button type="button" class="qa-a11y-btn" data-qa-action="a11y-close">{esc(t(lang, "a11y_close"))}'
             f'</button></section>')
+
+
+def footer(lang: str, contact: str) -> str:
+    """Always on the page: where else to ask, who runs the service, what a rating keeps."""
+    return (f'<div class="qa-footer" role="contentinfo"><p class="qa-foot-contact">{esc(contact_of(lang, contact))}</p>'
+            f'<p>{esc(t(lang, "foot_org"))}</p><p>{esc(t(lang, "foot_feedback"))}</p></div>')
+
+
+def confirm_html(lang: str) -> str:
+    return f'<span class="qa-confirm-text" role="alert">{esc(t(lang, "clear_ask"))}</span>'
 
 
 def welcome(lang: str) -> str:
@@ -190,6 +202,11 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                                              min_width=64)
                             clear = gr.Button(t("zh", "clear"), variant="secondary", elem_id="qa-clear", scale=1,
                                               min_width=64)
+                        with gr.Row(visible=False, elem_id="qa-confirm", equal_height=True) as confirm_box:
+                            confirm_text = gr.HTML(confirm_html("zh"), padding=False, min_width=0)
+                            confirm_yes = gr.Button(t("zh", "clear_yes"), variant="stop", elem_id="qa-clear-yes",
+                                                    min_width=0, scale=0)
+                            confirm_no = gr.Button(t("zh", "clear_no"), elem_id="qa-clear-no", min_width=0, scale=0)
                         with gr.Column(visible=False, elem_id="qa-feedback") as fb_box:
                             fb_prompt = gr.HTML("", padding=False)
                             with gr.Row(equal_height=True):
@@ -226,15 +243,20 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                     mode = gr.Radio(zh["mode"], value="hybrid", label=t("zh", "mode"), elem_id="qa-mode")
                     doc = gr.Dropdown(zh["doc"], value="", label=t("zh", "doc"), elem_id="qa-doc",
                                       visible=len(documents) > 1)
+        foot = gr.HTML(footer("zh", assistant.settings.contact_line), padding=False, elem_id="qa-footer")
 
         # --- events ---
         private = dict(api_visibility="private")
-        asked = dict(outputs=[question, chatbot, turns, context, stored], concurrency_id="qa", **private)
+        # the question shows at once with the page's own pending state (no queue), then the answer
+        pend = dict(outputs=[chatbot], queue=False, show_progress="hidden", **private)
+        asked = dict(outputs=[question, chatbot, turns, context, stored], concurrency_id="qa", show_progress="hidden",
+                     **private)
         rest = [turns, context, top_k, mode, doc, english]
         for trigger in (question.submit, send.click):
-            trigger(h.respond, [question, *rest], **asked)
+            trigger(h.pending, [question, turns, english], **pend).then(h.respond, [question, *rest], **asked)
         for b in example_buttons:
-            b.click(h.respond, [b, *rest], **asked)
+            b.click(h.pending, [b, turns, english], **pend).then(h.respond, [b, *rest], **asked)
+
         def example(tr: Any, ctx: Any, k: Any, m: Any, d: Any, en: Any, evt: gr.SelectData):
             return h.respond(_example_text(evt), tr, ctx, k, m, d, en)
 
@@ -242,8 +264,11 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
             return h.rate(tr, en, evt.index, evt.liked)
 
         chatbot.example_select(example, rest, **asked)
-        clear_out = [question, chatbot, turns, context, stored, fb_box]
-        clear.click(h.clear, None, clear_out, queue=False, **private)
+        # 清空记录 asks first; only 确定清空 wipes the history (Gradio's own trash button is hidden: page.css)
+        clear_out = [question, chatbot, turns, context, stored, fb_box, confirm_box]
+        clear.click(lambda: gr.update(visible=True), None, [confirm_box], queue=False, **private)
+        confirm_no.click(lambda: gr.update(visible=False), None, [confirm_box], queue=False, **private)
+        confirm_yes.click(h.clear, None, clear_out, queue=False, **private)
         chatbot.clear(h.clear, None, clear_out, queue=False, **private)
         chatbot.like(rate, [turns, english],
                      [turns, stored, feedback_id, fb_box, fb_prompt], **private)
@@ -280,13 +305,16 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                 *[gr.update(value=x) for x in EXAMPLES[lang]],
                 gr.update(label=t(lang, "settings")), gr.update(label=t(lang, "top_k")),
                 gr.update(label=t(lang, "mode"), choices=c["mode"]), gr.update(label=t(lang, "doc"), choices=c["doc"]),
+                footer(lang, assistant.settings.contact_line), confirm_html(lang), gr.update(value=t(lang, "clear_yes")),
+                gr.update(value=t(lang, "clear_no")), gr.update(visible=False), "",  # a rating's prompt was in the other language
             ]
 
         english.change(
             relabel, [english, fquery, fperiod, fsection],
             [top, a11y, head, elder, tab_chat, tab_data, tab_source, chatbot, question, send, clear, fb_text,
              fb_send, notice, keys_box, keys, fquery, fperiod, fsection, ftable, fcount, source, examples_title,
-             *example_buttons, settings_box, top_k, mode, doc],
+             *example_buttons, settings_box, top_k, mode, doc, foot, confirm_text, confirm_yes, confirm_no, fb_box,
+             fb_prompt],
             queue=False, **private,
         )
         # 长者模式, the language, scrolling to a new answer and restoring both toggles: page.js, the one

@@ -70,6 +70,20 @@ class Handlers:
 
     # --- asking ---
 
+    def pending(self, question: Any, turns: Any, english: Any):
+        """The chat with the question shown at once and the page's own pending state under it, while the
+        answer is computed (the box's Enter and 发送 run this first, without the queue). An empty box
+        changes nothing: page.js shows its hint inline."""
+        history = turns_of(turns)
+        messages = messages_of(history)
+        if isinstance(question, str) and question.strip():
+            lang = lang_of(english)
+            messages += [{"role": "user", "content": render_question(question)},
+                         {"role": "assistant", "content": f'<div class="qa-pending" role="status">'
+                                                          f'<span class="qa-dots" aria-hidden="true"></span>'
+                                                          f'{esc(t(lang, "pending"))}</div>'}]
+        return messages
+
     def respond(self, question: Any, turns: Any, context: Any, top_k: Any, mode: Any, doc: Any, english: Any):
         """One question from the page: (question box, chat, turns, context, browser copy of turns)."""
         lang = lang_of(english)
@@ -81,6 +95,8 @@ class Handlers:
         try:
             answer = self.assistant.ask(question, top_k=int(top_k or 5), mode=mode if mode in MODES else "hybrid",
                                         doc=doc or None, context=context)
+            if lang == "en" and answer.query is not None and not answer.query.is_english:
+                answer = replace(answer, related=self._related_en(answer))  # chips in the page's language
             html = render_answer(answer, lang, self.docs, self.settings.contact_line)
             status, top = answer.status, (answer.passages[0].chunk_id if answer.passages else "")
             new_context = answer.query if answer.query is not None else question
@@ -92,6 +108,14 @@ class Handlers:
             html = render_error(t(lang, "internal"), lang)
         history = (history + [Turn(question, html, status, top)])[-MAX_TURNS:]
         return "", messages_of(history), dump(history), new_context, dump(history)
+
+    def _related_en(self, answer: Any) -> tuple[str, ...]:
+        from ..related import starters, suggest
+        from ..understand import UNCLEAR
+
+        if UNCLEAR in answer.notes:
+            return starters(self.assistant, lang="en")
+        return suggest(self.assistant, answer, "en")
 
     def api(self, question: str, top_k: int = 5, mode: str = "hybrid", context: str | None = None) -> dict:
         """Answer a question from the report. Returns the answer as JSON: found, status, text (the
@@ -118,8 +142,8 @@ class Handlers:
                     "error_zh": "系统暂时无法回答,请稍后再试", "error_en": "the service cannot answer right now"}
 
     def clear(self):
-        """(question box, chat, turns, context, browser copy, feedback box hidden)."""
-        return "", [], [], None, [], self.hide_feedback()
+        """(question box, chat, turns, context, browser copy, feedback box hidden, confirmation hidden)."""
+        return "", [], [], None, [], self.hide_feedback(), self.hide_feedback()
 
     def restore(self, stored: Any):
         """The conversation kept in this browser, on page load: (chat, turns, context)."""
@@ -147,7 +171,9 @@ class Handlers:
             log.exception("could not store a rating")
             return dump(history), dump(history), None, self.hide_feedback(), ""
         history[i // 2] = replace(turn, feedback=row_id)
-        prompt = f'<div class="qa-fb-ask">{esc(t(lang, "fb_thanks"))} {esc(t(lang, "fb_ask"))}</div>'
+        # after 👎 ask what was wrong; after 👍 thank, and leave room for a suggestion
+        ask = t(lang, "fb_ask_down") if rating == "down" else f'{t(lang, "fb_thanks")} {t(lang, "fb_ask_up")}'
+        prompt = f'<div class="qa-fb-ask" role="status">{esc(ask)}</div>'
         return dump(history), dump(history), row_id, self.show_feedback(), prompt
 
     def comment(self, row_id: Any, text: Any, english: Any):

@@ -24,9 +24,9 @@ EXAMPLES = {
         "What is the GDP growth target for 2024?",
         "What was the GDP of Optics Valley in 2023?",
         "How much tax relief was given in 2023?",
-        "2023年固定资产投资多少？",
-        "已建、在建国家大科学装置有几个？",
-        "今年新增城镇就业人数目标是多少？",
+        "How much was fixed-asset investment in 2023?",
+        "How many major national science facilities are built or being built?",
+        "What is this year's target for new urban jobs?",
     ],
 }
 
@@ -42,8 +42,8 @@ L: dict[str, dict[str, str]] = {
         "nav_a11y": "无障碍浏览",
         "nav_elder": "长者专区",
         "a11y_title": "无障碍浏览",
-        "a11y_body": "键盘：Tab 键移动，回车键提问，出处编号 [1] [2] 可用回车打开原文。长者模式放大字体并提高对比度；"
-                     "屏幕阅读器会朗读每条回答的文字。",
+        "a11y_body": "键盘：Tab 键移动，回车键提问；在提问框中按 ↓ 键直接跳到最新回答的出处，出处编号 [1] [2] "
+                     "可用回车打开原文。长者模式放大字体并提高对比度；屏幕阅读器会朗读每条回答的文字。",
         "a11y_bigger": "放大字体（长者模式）",
         "a11y_close": "关闭",
         "tab_chat": "智能问答",
@@ -55,9 +55,20 @@ L: dict[str, dict[str, str]] = {
         "where_side": "右侧",
         "where_below": "下方",
         "question": "您的问题",
-        "placeholder": "请输入您想了解的问题，按回车键发送",
+        "placeholder": "输入问题，按回车发送",
         "send": "发送",
         "clear": "清空记录",
+        "clear_ask": "确定清空全部问答记录吗？清空后无法恢复。",
+        "clear_yes": "确定清空",
+        "clear_no": "取消",
+        "pending": "正在从报告中查找…",
+        "empty_hint": "请先输入问题，例如：今年光谷地区生产总值预期增长多少？",
+        "unclear": "没能理解这个问题，请换个说法。",
+        "try_these": "您可以这样问",
+        "more_sources": "更多出处（{n} 条）",
+        "quoted_above": "即上方引用的原句",
+        "foot_org": "主办：武汉东湖新技术开发区管理委员会 · 内容摘自政府工作报告原文",
+        "foot_feedback": "意见反馈只保存问题、回答类型、首条出处、评价和您填写的意见，不保存IP地址、账号或浏览器信息。",
         "examples": "热门问题",
         "settings": "检索设置",
         "top_k": "引用段落数",
@@ -101,6 +112,8 @@ L: dict[str, dict[str, str]] = {
         "notice": "提示：答案直接引自报告原文，点击 [1] [2] 等出处编号可在“原文”中查看上下文。",
         "busy": "系统繁忙，请稍后再试。",
         "fb_ask": "这条回答有帮助吗？可以留下意见（选填，请勿填写姓名、电话等个人信息）",
+        "fb_ask_down": "抱歉没能帮上忙。哪里不对？数字不对、答非所问，还是找不到想要的内容？（选填，请勿填写姓名、电话等个人信息）",
+        "fb_ask_up": "感谢您的肯定！还有什么建议？（选填，请勿填写姓名、电话等个人信息）",
         "fb_comment": "意见（选填）",
         "fb_ph": "例如：答案的数字不对，或没有回答我的问题",
         "fb_send": "提交意见",
@@ -118,7 +131,8 @@ L: dict[str, dict[str, str]] = {
         "nav_a11y": "Accessibility",
         "nav_elder": "Seniors",
         "a11y_title": "Accessibility",
-        "a11y_body": "Keyboard: Tab moves, Enter asks, and a source number such as [1] opens the report with Enter. "
+        "a11y_body": "Keyboard: Tab moves, Enter asks; in the question box ↓ jumps to the newest answer's sources, "
+                     "and a source number such as [1] opens the report with Enter. "
                      "Senior mode enlarges the text and raises the contrast; screen readers read each answer's text.",
         "a11y_bigger": "Larger text (senior mode)",
         "a11y_close": "Close",
@@ -132,9 +146,22 @@ L: dict[str, dict[str, str]] = {
         "where_side": "on the right",
         "where_below": "below",
         "question": "Your question",
-        "placeholder": "Type your question and press Enter",
+        "placeholder": "Ask a question",
         "send": "Send",
         "clear": "Clear history",
+        "clear_ask": "Clear the whole conversation? This cannot be undone.",
+        "clear_yes": "Clear",
+        "clear_no": "Cancel",
+        "pending": "Searching the report…",
+        "empty_hint": "Please type a question first, e.g. What is the GDP growth target for 2024?",
+        "unclear": "The question could not be understood. Please rephrase it.",
+        "try_these": "You could ask",
+        "more_sources": "More sources ({n})",
+        "quoted_above": "the sentence quoted above",
+        "foot_org": "Run by the Wuhan East Lake High-Tech Zone Administrative Committee · quoted from the government work report",
+        "foot_feedback": "Feedback keeps only the question, the kind of answer, its first source, your rating and your comment; "
+                         "no IP address, account or browser data.",
+        "contact": "For more help, call the 12345 government service hotline or leave a message on the government website.",
         "examples": "Popular questions",
         "settings": "Search settings",
         "top_k": "Passages to cite",
@@ -178,6 +205,9 @@ L: dict[str, dict[str, str]] = {
         "notice": "Answers are quoted from the report. Click a source number such as [1] to see it in the report.",
         "busy": "The service is busy, please try again.",
         "fb_ask": "Was this answer helpful? Tell us more if you like (optional; no names or phone numbers, please)",
+        "fb_ask_down": "Sorry this did not help. What was wrong: a wrong figure, the wrong question answered, or nothing "
+                       "found? (optional; no names or phone numbers, please)",
+        "fb_ask_up": "Thank you! Anything we could do better? (optional; no names or phone numbers, please)",
         "fb_comment": "Comment (optional)",
         "fb_ph": "e.g. the figure is wrong, or the question was not answered",
         "fb_send": "Send comment",
@@ -204,9 +234,24 @@ GRADIO_ZH: dict[str, dict[str, str]] = {
 # Labels Gradio writes without i18n (English for everyone), with what page.js shows instead.
 GRADIO_LITERALS_ZH = {"Scroll down": "滚动到最新", "Copy message": "复制消息", "Copied message": "已复制",
                       "Clear": "清空", "Like": "有帮助", "Dislike": "没帮助", "Loading...": "加载中…",
-                      "Error": "错误", "Copy": "复制", "Copied": "已复制"}
+                      "Error": "错误", "Copy": "复制", "Copied": "已复制",
+                      "chatbot conversation": "问答记录"}
 # Gradio's own zh-CN words for the same controls (shown to zh-CN browsers), with their English.
 GRADIO_ZH_BUILTIN = {"赞": "Like", "踩": "Dislike", "清空对话": "Clear", "复制消息": "Copy message"}
+
+
+def contact(lang: str, line: str) -> str:
+    """The contact line in the page's language: the default one has an English version; a line set for
+    a deployment (Settings.contact_line) is shown as written."""
+    from ..config import Settings
+
+    return t("en", "contact") if lang == "en" and line == Settings.contact_line else line
+
+
+def note(lang: str, text: str) -> str:
+    """A note in the page's language: the core writes notes as '<中文> / <English>'."""
+    zh, sep, en = text.partition(" / ")
+    return (en if lang == "en" else zh).strip() if sep else text
 
 
 def lang_of(english: bool | str | None) -> str:

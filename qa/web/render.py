@@ -11,7 +11,12 @@ import re
 from typing import Any, Iterable
 
 from ..types import Answer, Document, Figure, Passage, Period
-from .labels import MODES, t
+from ..understand import UNCLEAR
+from .labels import MODES, note, t
+from .labels import contact as contact_of
+
+SHOWN_CITES = 3  # citations under an answer; the rest behind 更多出处
+MAYBE_CITES = 3  # closest passages under a not-found answer
 
 # Numbers with a unit, highlighted in a passage only when the figure extractor gave it no figures.
 _UNITS = sorted(
@@ -120,9 +125,13 @@ def _cite_link(i: int, p: Passage, lang: str) -> str:
             f'title="{esc(t(lang, "view_source"))}">[{i}]</a>')
 
 
-def render_passage(i: int, p: Passage, lang: str, answer: Answer | None = None, doc_title: str | None = None) -> str:
+def render_passage(i: int, p: Passage, lang: str, answer: Answer | None = None, doc_title: str | None = None,
+                   quoted: tuple[int, int] | None = None) -> str:
+    """One citation. `quoted` is the document span the answer already quotes: inside this passage it
+    is not shown again in full, only its place (即上方引用的原句), with the passage's other words."""
     best = answer.figures[0] if answer and answer.figures else None
-    body = highlight(p.text, p.start, p.figures, p.matched, best, numbers=not p.figures)
+    body = _body_without(p, quoted, lang, best) if quoted else None
+    body = body if body is not None else highlight(p.text, p.start, p.figures, p.matched, best, numbers=not p.figures)
     head = [_cite_link(i, p, lang)]
     if doc_title:
         head.append(f'<span class="qa-doc-name">{esc(doc_title)}</span>')
@@ -143,6 +152,17 @@ def render_passage(i: int, p: Passage, lang: str, answer: Answer | None = None, 
                 f'<div class="qa-para-text">{inner}</div></details>')
     return (f'<li class="qa-cite" value="{i}"><div class="qa-cite-head">{" ".join(h for h in head if h)}</div>'
             f'<div class="qa-cite-text">{body}</div>{para}</li>')
+
+
+def _body_without(p: Passage, quoted: tuple[int, int], lang: str, best: Figure | None) -> str | None:
+    """The passage with the quoted sentence folded to a marker; None when the quote is not inside it."""
+    a, b = max(quoted[0], p.start) - p.start, min(quoted[1], p.end) - p.start
+    if not 0 <= a < b <= len(p.text):
+        return None
+    before, after = p.text[:a], p.text[b:]
+    mark = f'<span class="qa-quoted">〔{esc(t(lang, "quoted_above"))}〕</span>'
+    return (highlight(before, p.start, [f for f in p.figures if f.end <= p.start + a], p.matched, best)
+            + mark + highlight(after, p.start + b, [f for f in p.figures if f.start >= p.start + b], p.matched, best))
 
 
 def _best_sentence(answer: Answer, documents: dict[str, Document]) -> tuple[str, str]:
@@ -182,12 +202,18 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
     documents = documents or {}
     status = answer.status
     passages = answer.passages
-    out = [f'<div class="qa-answer qa-state-{esc(status)}">']
-    if status == "figure" and answer.figures:
+    unclear = UNCLEAR in answer.notes
+    quoted: tuple[int, int] | None = None  # the span the answer quotes, not repeated in its citation
+    out = [f'<div class="qa-answer qa-state-{esc(status)}{" qa-unclear" if unclear else ""}">']
+    if unclear:
+        out.append(f'<div class="qa-notfound qa-notunderstood" role="status"><strong>{esc(t(lang, "unclear"))}'
+                   f'</strong></div>')
+    elif status == "figure" and answer.figures:
         best = answer.figures[0]
         sentence, _ = _best_sentence(answer, documents)
         cite_no = _cite_of(answer, best)
         link = _cite_link(cite_no, passages[cite_no - 1], lang) if cite_no else ""
+        quoted = sentence_span(documents.get(best.doc), best.start)
         subject = f'<span class="qa-subject">{esc(best.subject)}</span>' if best.subject else ""
         out.append(
             f'<div class="qa-direct"><span class="qa-direct-label" aria-hidden="true">{esc(t(lang, "answer"))}</span>'
@@ -199,6 +225,7 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
         p = passages[0]
         text = highlight(p.text, p.start, p.figures, p.matched, numbers=not p.figures)
         lead = passage_lead(answer, lang)
+        quoted = (p.start, p.end)
         out.append(
             f'<div class="qa-direct qa-direct-passage"><span class="qa-direct-label" aria-hidden="true">ⓘ</span>'
             f'<div class="qa-direct-body"><div class="qa-headline qa-nonumber">{esc(lead)}</div>'
@@ -206,23 +233,20 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
             f'<blockquote class="qa-quote">“{text}” {_cite_link(1, p, lang)}</blockquote></div></div>'
         )
     else:
-        contact_html = f'<div class="qa-contact">{esc(contact)}</div>' if contact else ""
+        contact_html = f'<div class="qa-contact">{esc(contact_of(lang, contact))}</div>' if contact else ""
         out.append(f'<div class="qa-notfound" role="status"><strong>{esc(t(lang, "not_found"))}</strong>'
                    f'{contact_html}</div>')
-    for note in answer.notes:
+    for n in answer.notes:
+        if n == UNCLEAR:
+            continue
         out.append(f'<div class="qa-note" role="note"><span class="qa-note-title">{esc(t(lang, "note_title"))}</span>'
-                   f'{esc(note)}</div>')
+                   f'{esc(note(lang, n))}</div>')
     if passages:
-        title = t(lang, "maybe") if status == "not_found" else t(lang, "sources")
-        out.append(f'<div class="qa-cites-title">{esc(title)}</div><ol class="qa-cites">')
-        multi = len(documents) > 1
-        for i, p in enumerate(passages, 1):
-            d = documents.get(p.doc)
-            out.append(render_passage(i, p, lang, answer, d.title if (multi and d) else None))
-        out.append("</ol>")
+        out.append(_citations(answer, lang, documents, quoted))
     if answer.related:
         chips = "".join(f'<button type="button" class="qa-chip">{esc(q)}</button>' for q in answer.related[:6])
-        out.append(f'<div class="qa-related"><span class="qa-related-title">{esc(t(lang, "related"))}</span>'
+        title = t(lang, "try_these") if unclear else t(lang, "related")
+        out.append(f'<div class="qa-related"><span class="qa-related-title">{esc(title)}</span>'
                    f'<span class="qa-chips">{chips}</span></div>')
     mode = t(lang, f"mode_{answer.mode}") if answer.mode in MODES else answer.mode
     copy = "".join(f'<span class="qa-copy-line">{esc(line)}</span>'
@@ -234,6 +258,26 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
         f'<span class="qa-copy-text">{copy}</span></div>'
     )
     out.append("</div>")
+    return "".join(out)
+
+
+def _citations(answer: Answer, lang: str, documents: dict[str, Document], quoted: tuple[int, int] | None) -> str:
+    """The numbered citations: three in view, the rest behind 更多出处; at most three closest passages
+    (可能相关) under a not-found answer."""
+    not_found = answer.status == "not_found"
+    passages = answer.passages[:MAYBE_CITES] if not_found else answer.passages
+    title = t(lang, "maybe") if not_found else t(lang, "sources")
+    multi = len(documents) > 1
+    items = []
+    for i, p in enumerate(passages, 1):
+        d = documents.get(p.doc)
+        items.append(render_passage(i, p, lang, answer, d.title if (multi and d) else None,
+                                    quoted))
+    shown, more = items[:SHOWN_CITES], items[SHOWN_CITES:]
+    out = [f'<div class="qa-cites-title">{esc(title)}</div><ol class="qa-cites">{"".join(shown)}</ol>']
+    if more:
+        out.append(f'<details class="qa-more"><summary>{esc(t(lang, "more_sources", n=len(more)))}</summary>'
+                   f'<ol class="qa-cites" start="{SHOWN_CITES + 1}">{"".join(more)}</ol></details>')
     return "".join(out)
 
 
@@ -256,9 +300,11 @@ def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] 
         p = answer.passages[0]
         lines.append(f"{t(lang, 'answer')}: {passage_lead(answer, lang)}")
         lines.append(f"“{p.text.strip()}” [1]")
+    elif UNCLEAR in answer.notes:
+        lines.append(t(lang, "unclear"))
     else:
         lines.append(t(lang, "not_found") + (f" {contact}" if contact else ""))
-    lines.extend(answer.notes)
+    lines.extend(note(lang, n) for n in answer.notes if n != UNCLEAR)
     if answer.passages:
         lines.append("")
         lines.append(t(lang, "maybe") if status == "not_found" else t(lang, "sources"))

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable, Sequence
 
 from ..indicators import aliases_of
+from ..related import report_name
 from ..types import Document, Figure, Period
 from .labels import KINDS, t
 from .render import anchor, badge, esc, period_label, section_anchor
@@ -93,6 +94,22 @@ def _same_number(word: str, f: Figure) -> bool:
     return any(float(m) == wanted for m in _NUM.findall(f.text))
 
 
+_PART = re.compile(r"^(一季度|二季度|三季度|四季度|前三季度|上半年|下半年|全年)")
+_PART_EN = {"一季度": "Q1", "二季度": "Q2", "三季度": "Q3", "四季度": "Q4", "前三季度": "first three quarters",
+            "上半年": "first half", "下半年": "second half", "全年": "full year"}
+
+
+def figure_period(f: Figure, lang: str = "zh") -> str:
+    """The period of a figure, with the part of the year its own words give (2023年实绩 · 一季度): the
+    quarterly figures of a year are not four answers for the same year."""
+    label = period_label(f.period, lang)
+    m = _PART.match(f.subject or "")
+    if not m or m.group(1) == "全年":
+        return label
+    part = _PART_EN[m.group(1)] if lang == "en" else m.group(1)
+    return f"{label} · {part}" if label else part
+
+
 def figure_rows(
     figures: Sequence[Figure],
     documents: dict[str, Document],
@@ -118,7 +135,8 @@ def figure_rows(
             continue
         ctx = figure_context(documents.get(f.doc), f)
         kind = KINDS[lang].get(f.kind, f.kind)
-        measures = " · ".join(x for x in (f.indicator, f.aspect) if x) if f.indicator else f.subject
+        measures = (" · ".join(x for x in (report_name(f.indicator, ctx), f.aspect) if x) if f.indicator
+                    else f.subject)
         hay = " ".join((f.text, f.subject, f.section, ctx, kind, plabel, f.kind)).lower()
         own = f"{f.text} {f.subject} {f.indicator or ''}".lower()
         if any(w not in hay and not any(x in own for x in fs) for w, fs in zip(words, forms)):
@@ -129,7 +147,7 @@ def figure_rows(
             rank = 1
         else:
             rank = 2
-        row = [f.text, measures, kind, period_label(f.period, lang), f.section.replace(" > ", " › "), ctx]
+        row = [f.text, measures, kind, figure_period(f, lang), f.section.replace(" > ", " › "), ctx]
         ranked.append((rank, n, row))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [row for _, _, row in ranked]
@@ -162,7 +180,8 @@ def render_indicator_table(rows: Sequence[Any], lang: str = "zh") -> str:
         tds = "".join(
             f'<td class="qa-kv" title="{esc(cells[p].sentence)}">{esc(cells[p].figure.text)}</td>' if p in cells
             else '<td class="qa-kv qa-none">—</td>' for p in periods)
-        body.append(f'<tr><th scope="row">{esc(indicator)}<span class="qa-aspect">{esc(aspect)}</span></th>{tds}</tr>')
+        name = report_name(indicator, " ".join(c.sentence for c in cells.values()))  # as the report writes it
+        body.append(f'<tr><th scope="row">{esc(name)}<span class="qa-aspect">{esc(aspect)}</span></th>{tds}</tr>')
     return (f'<div class="qa-keytable-wrap"><table class="qa-keytable"><thead><tr>'
             f'<th scope="col">{esc(t(lang, "key_indicator"))}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')

@@ -126,11 +126,65 @@
     if (ev.key === 'Escape') { var p = document.getElementById('qa-a11y-panel'); if (p && !p.hidden) { panel(false); } }
   });
 
+  // --- an empty question gets an inline hint instead of a request ---
+  function hint(show) {
+    var row = document.getElementById('qa-ask-row');
+    if (!row) { return; }
+    var h = document.getElementById('qa-empty-hint');
+    if (!h) {
+      h = document.createElement('div');
+      h.id = 'qa-empty-hint';
+      h.className = 'qa-empty-hint';
+      h.setAttribute('role', 'alert');
+      h.hidden = true;
+      row.parentNode.insertBefore(h, row.nextSibling);
+    }
+    h.textContent = (labels.page[lang()] || {}).empty_hint || '';
+    h.hidden = !show;
+  }
+  function emptyBox() { var b = box(); return !!b && !b.value.trim(); }
+  document.addEventListener('keydown', function (ev) {
+    var b = box();
+    if (!b || ev.target !== b) { return; }
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && emptyBox()) {
+      ev.preventDefault(); ev.stopImmediatePropagation(); hint(true); return;
+    }
+    // one key from the box to the newest answer's sources
+    if (ev.key === 'ArrowDown' && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+      var answers = document.querySelectorAll('#qa-chat .qa-answer');
+      var last = answers[answers.length - 1];
+      var cite = last && last.querySelector('.qa-cites .qa-cite-link');
+      if (cite) { ev.preventDefault(); cite.focus(); cite.scrollIntoView({ block: 'nearest' }); }
+    }
+  }, true);
+  document.addEventListener('click', function (ev) {
+    var send = ev.target && ev.target.closest && ev.target.closest('#qa-send');
+    if (send && emptyBox()) { ev.preventDefault(); ev.stopImmediatePropagation(); hint(true); var b = box(); if (b) { b.focus(); } }
+  }, true);
+  document.addEventListener('input', function (ev) {
+    if (ev.target === box()) { var h = document.getElementById('qa-empty-hint'); if (h && !h.hidden) { hint(false); } }
+  }, true);
+
+  // --- feedback: the comment box opens in view, ready to type ---
+  var fbShown = false;
+  new MutationObserver(function () {
+    var fb = document.getElementById('qa-feedback');
+    var shown = !!fb && fb.offsetParent !== null && getComputedStyle(fb).display !== 'none';
+    if (shown && !fbShown) {
+      setTimeout(function () {
+        fb.scrollIntoView({ block: 'nearest' });
+        var input = fb.querySelector('textarea, input');
+        if (input) { try { input.focus({ preventScroll: true }); } catch (e) {} }
+      }, 60);
+    }
+    fbShown = shown;
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'style'] });
+
   // --- Gradio's own labels in the page's language; screen readers get an answer's text ---
   var busy = 'This application is currently busy';
   function relabel(root) {
     var zh = lang() === 'zh';
-    root.querySelectorAll('#qa-root button[aria-label], #qa-root button[title]').forEach(function (el) {
+    root.querySelectorAll('#qa-root button[aria-label], #qa-root button[title], #qa-root [role="log"][aria-label]').forEach(function (el) {
       ['aria-label', 'title'].forEach(function (attr) {
         var v = el.getAttribute(attr);
         if (!v) { return; }
@@ -201,7 +255,7 @@
   // --- a new answer: show its start (its question on top), not its end ---
   var answers = -1;
   new MutationObserver(function () {
-    var n = document.querySelectorAll('#qa-chat .qa-answer').length;
+    var n = document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-pending').length;
     if (answers >= 0 && n > answers) { window.qaPage.showNewest(); }
     answers = n;
   }).observe(document.documentElement, { childList: true, subtree: true });

@@ -1,0 +1,265 @@
+"""A follow-up question, read with the one before it: it takes from the previous `Query` what it does
+not say itself, field by field (indicator, aspect, period, area, thing counted).
+
+Why a module of its own: a conversation is how residents ask (2023年光谷GDP是多少？ then 那增速呢？), and
+the question alone names nothing to measure. The question reader (`qa.query.analyse`) reads each question
+on its own; this module decides, from those two frozen records, what the follow-up keeps:
+
+* 那增速呢 names no subject: it keeps GDP and the period, and asks the growth;
+* 今年的目标呢 keeps GDP and asks this year's target; 去年实际是多少 keeps the indicator, last year's result;
+* 在全国高新区排第几 asks that indicator's rank (全国高新区 is the field of the rank, not a subject);
+* 高企呢 names a subject of its own: it keeps how (aspect, kind of number) and when the last one was asked.
+
+Which words lean on the question before, or only say how or when something is asked, is data
+(qa/data/followup.tsv). A follow-up that kept the previous indicator never answers with a figure of another
+indicator (`keep_indicator`): 增速呢 after a GDP question is not answered by 中小企业首贷率增长30%.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .asking import wanted_kinds
+from .indicators import aspect_of, indicator_named
+from .places import Scope
+from .query import Query, tokenize
+from .types import Figure
+from .verify import Verdict
+
+FOLLOWUP_PATH = Path(__file__).resolve().parent / "data" / "followup.tsv"
+ROLES = ("lean", "ask", "yardstick")
+MAX_CHARS = 24  # a follow-up is short: a longer question says what it asks
+MAX_CHARS_EN = 64  # … in English words too (What about the target for this year?)
+DEFAULT_ASPECT = ("总量", None)  # what 是多少 asks when it names no aspect
+_NUMBER = re.compile(r"[\d.%]+")
+_LEANS = re.compile(r"^(?:那么?|还有|另外|然后|再问|and\b|what about|how about|also\b)|呢[?？。!！]?$", re.I)
+
+
+def parse_roles(text: str, path: str = "followup.tsv") -> dict[str, str]:
+    """word -> role from the lines of followup.tsv; a malformed line or an unknown role is an error."""
+    out: dict[str, str] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 2 or parts[1].strip() not in ROLES or not parts[0].strip():
+            raise ValueError(f"{path} line {n}: expected 'word<TAB>{'|'.join(ROLES)}', got {raw!r}")
+        out[parts[0].strip().lower()] = parts[1].strip()
+    return out
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, str]:
+    return parse_roles(FOLLOWUP_PATH.read_text(encoding="utf-8"))
+
+
+def role(word: str) -> str | None:
+    """lean | ask | yardstick for a word of qa/data/followup.tsv, else None (the word names something)."""
+    return roles().get(word.lower())
+
+
+def leans(query: Query) -> bool:
+    """The question leans on the one before: 那…, …呢, 还有…, what about …"""
+    return bool(_LEANS.search(query.text.strip())) or any(role(t) == "lean" for t in query.tokens)
+
+
+def subject_words(query: Query) -> list[str]:
+    """The question's own words that name what is asked about: not the follow-up words, not numbers, and,
+    in a rank or share question, not the field it is measured against (全国, 高新区)."""
+    ranked = query.aspect in ("排名", "占比")
+    out = []
+    for t in query.tokens:
+        r = role(t)
+        if r in ("lean", "ask") or (r == "yardstick" and ranked) or _NUMBER.fullmatch(t):
+            continue
+        out.append(t)
+    return out
+
+
+def names_subject(query: Query) -> bool:
+    return bool(query.indicators) or bool(subject_words(query))
+
+
+def is_follow_up(query: Query, previous: Query | None) -> bool:
+    """Short, and either names nothing to measure (去年实际是多少) or leans on the question before (高企呢)."""
+    if previous is None or len(query.text) > (MAX_CHARS_EN if query.is_english else MAX_CHARS):
+        return False
+    return not names_subject(query) or leans(query) or refines(query)
+
+
+def refines(query: Query) -> bool:
+    """A count or an amount asked of no noun (今年计划竣工多少个？, 那今年计划入库多少家？): what is counted is
+    the previous question's thing, done another way; the question's own words narrow it."""
+    return bool(query.classifier) and not query.counted_noun and not query.indicators
+
+
+def names_own_area(query: Query) -> bool:
+    """The question named the report's own area (那光谷呢？): the reader took its names out of `core`."""
+    return len(re.sub(r"\s", "", query.core)) < len(re.sub(r"\s", "", query.text))
+
+
+def follow_up(query: Query, previous: Query | None) -> Query:
+    """`query` with what it does not say taken from `previous` (unchanged when it is no follow-up).
+
+    A follow-up that names no subject keeps the previous one whole (its indicators, words, bigrams, the
+    thing counted) and sets `follows`, so the search reads both questions; one that names its own subject
+    (高企呢) keeps only how and when the previous question asked."""
+    if previous is None or not is_follow_up(query, previous):
+        return query
+    said_aspect = query.aspect is not None  # from its words (增速, 排第几, 建成率), never a default
+    said_number = bool(query.kinds) and (said_aspect or bool(query.units) or bool(query.classifier))
+    new_subject = names_subject(query) and not refines(query)
+    asked = query.asked if query.asked.explicit else previous.asked
+    aspect, kinds = query.aspect, query.kinds
+    if not said_aspect:
+        aspect, kinds = previous.aspect, previous.kinds or query.kinds
+        # 今年的目标呢 after a total: a target is often a growth (增长8%); not the other way round (a share
+        # is no result of a total's target)
+        to_target = (asked.period is not None and previous.asked.period is not None
+                     and asked.period.kind == "targets" != previous.asked.period.kind)
+        # 公园呢 after 绿道多少公里: counted in 座, not 公里 (the kinds a unit asked belong to its thing)
+        if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in DEFAULT_ASPECT):
+            aspect = None if to_target else previous.aspect
+            kinds = query.kinds or (wanted_kinds(query.text + " 多少") if previous.wants_number else ())
+        if new_subject and aspect and query.indicators and not _takes(query.indicators[0], aspect):
+            # 失业率呢 after 新增就业: a rate has no 新增; the new indicator is asked as it is given
+            aspect, kinds = None, query.kinds or wanted_kinds(query.text + " 多少")
+    elif not query.kinds and previous.wants_number:  # 引进亿元以上项目呢: asked the way the last one was
+        kinds = wanted_kinds(query.text + " 多少")
+    merged = replace(
+        query,
+        aspect=aspect,
+        kinds=query.kinds if said_number else kinds,
+        units=query.units or (frozenset() if new_subject else previous.units),
+        classifier=query.classifier or ("" if new_subject else previous.classifier),
+        form=query.form if (query.form == "number" or not previous.wants_number) else previous.form,
+        asked=asked,
+        scope=query.scope if query.scope != Scope() or names_own_area(query) else previous.scope,
+    )
+    if new_subject:
+        return merged
+    # the previous question's subject, without the words that said how or when it was asked (目标, 实际),
+    # and the follow-up's words that say what is asked of it now (增速, 全国高新区)
+    # a rank or share of what was asked before keeps its aspect's words: 在全国排第几 after 增速呢 asks the
+    # growth's rank (增速居全国第5位), not the total's
+    of_aspect = query.aspect in ("排名", "占比") and previous.aspect not in DEFAULT_ASPECT
+    old_tokens, old_terms, old_dropped = _asked_part(previous, keep_aspect=not said_aspect or of_aspect)
+    new_tokens, new_terms, new_dropped = _asked_part(query, keep_aspect=True)  # with a refinement's own words
+    dropped = old_dropped | new_dropped
+    tokens = tuple(dict.fromkeys((*old_tokens, *new_tokens)))
+    return replace(
+        merged,
+        core=f"{previous.core} {query.core}",
+        tokens=tokens,
+        expansions=_merged_expansions(previous.expansions, query.expansions, tokens, dropped),
+        terms=tuple(dict.fromkeys((*old_terms, *new_terms))),
+        indicators=previous.indicators,
+        grams=previous.grams | (query.grams if refines(query) else frozenset()),
+        alt_grams=previous.alt_grams,
+        counted=query.counted or previous.counted,
+        counted_noun=query.counted_noun if query.counted_noun and role(query.counted_noun) is None
+        else previous.counted_noun,
+        measure=query.measure or previous.measure,
+        attribute=next((a for a in (query.attribute, previous.attribute) if a and role(a) is None), ""),
+        names=previous.names | query.names,
+        follows=_context_text(previous),
+    )
+
+
+def _takes(indicator: str, aspect: str) -> bool:
+    ind = indicator_named(indicator)
+    return ind is None or not ind.aspects or aspect in ind.aspects
+
+
+def _asked_part(query: Query, keep_aspect: bool) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], frozenset[str]]:
+    """A question's words (tokens, terms) without those that lean on another question or say how or when
+    it asks (目标, 实际); aspect words (增速) and a rank's field (全国高新区) stay when `keep_aspect`.
+    Also the words left out, with the words the reader added for them, so their expansions go too."""
+    def keeps(word: str) -> bool:
+        r = role(word)
+        if r is None:
+            return True
+        return keep_aspect and (r == "yardstick" or (r == "ask" and aspect_of(word) is not None))
+
+    tokens = tuple(t for t in query.tokens if keeps(t))
+    terms = tuple(term for term in query.terms if keeps(term[0]))
+    dropped = {w for term in query.terms if not keeps(term[0]) for w in term}
+    dropped |= {p for w in list(dropped) for p in tokenize(w)}
+    return tokens, terms, frozenset(dropped - set(tokens))
+
+
+def _merged_expansions(first: Iterable[tuple[str, float]], second: Iterable[tuple[str, float]],
+                       own: Sequence[str], dropped: frozenset[str]) -> tuple[tuple[str, float], ...]:
+    """Both questions' added words, each once at its highest weight: none the user's words already say,
+    none that stood for a word left out."""
+    out: dict[str, float] = {}
+    mine = set(own)
+    for word, weight in (*first, *second):
+        if word not in mine and word not in dropped:
+            out[word] = max(out.get(word, 0.0), weight)
+    return tuple(out.items())
+
+
+def _context_text(previous: Query) -> str:
+    """What the search reads before the follow-up: the previous question, with the one it continued."""
+    return f"{previous.follows} {previous.text}" if previous.follows else previous.text
+
+
+def chain(read: Callable[[str, Query | None], Query], questions: Sequence[str]) -> Query | None:
+    """The context of the next question from a conversation's earlier questions, oldest first: each is
+    read with the ones before it (so a third question after 那增速呢 still knows GDP). A question that
+    cannot be read (`ValueError`: empty, only symbols) is passed over."""
+    context: Query | None = None
+    for q in questions:
+        try:
+            context = read(q, context)
+        except ValueError:
+            continue
+    return context
+
+
+def keep_indicator(query: Query, verdict: Verdict, texts: Mapping[str, str] | None = None) -> Verdict:
+    """A follow-up is answered by a figure of what it asks only. When it kept the previous question's
+    indicator, a figure resolved to another indicator is dropped, unless its own sentence names the one
+    asked before it (产业项目到位资金646亿元、外商直接投资6.8亿美元,均为全市第一); a figure with no indicator was
+    checked against the question's words by the verifier. A rank or share follow-up that names its field
+    (在全国排第几) is not answered by a rank in another field (全省第一). With none left, the report gives no
+    number for it."""
+    if not query.follows or verdict.status != "figure":
+        return verdict
+    texts = texts or {}
+    fields = [w for w in _words_of(query.text) if role(w) == "yardstick"] if query.aspect in ("排名", "占比") else []
+    wanted = set(query.indicators)
+    forms = [f for name in wanted if (ind := indicator_named(name)) for f in (ind.name, *ind.aliases)]
+
+    def fits(f: Figure) -> bool:
+        before = _sentence_before(texts.get(f.doc, ""), f)
+        if fields and not any(w in before for w in fields):
+            return False
+        return not wanted or f.indicator is None or f.indicator in wanted or any(x in before for x in forms)
+
+    figures = tuple(f for f in verdict.figures if fits(f))
+    if figures == verdict.figures:
+        return verdict
+    if figures:  # the verifier's scores of the figures kept (qa/decide.py reads the first two)
+        scores = tuple(x for f, x in zip(verdict.figures, verdict.scores) if f in figures)
+        return replace(verdict, figures=figures, scores=scores)
+    return Verdict("passage", (), other=verdict.other, reason=verdict.reason)
+
+
+def _words_of(text: str) -> list[str]:
+    """The follow-up words written in `text` (a yardstick is read from the follow-up itself)."""
+    low = text.lower()
+    return [w for w in roles() if w in low]
+
+
+def _sentence_before(text: str, f: Figure) -> str:
+    """The figure's sentence up to and with the figure (where its field and its indicator are said)."""
+    if not text:
+        return ""
+    start = max(text.rfind(c, 0, f.start) for c in "。；;!！?？\n") + 1
+    return text[start:f.end]
