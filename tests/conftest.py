@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# No machine here reaches a model hub: a test that names a model not on disk fails at once, instead of
+# retrying the hub for ~20 s from a loader thread that outlives the test (tests/test_ui.py's empty
+# corpus) and logging its retries into later tests' closed streams. Tests of the offline path set it too.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "corpus" / "donghu-2024-work-report.txt"
