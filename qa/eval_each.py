@@ -42,6 +42,15 @@ def document_splits(corpus_dir: Path) -> dict[str, str]:
     return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
 
 
+def alone(source: Path, work: Path) -> Path:
+    """A corpus folder holding only `source` (under `work/corpora`), made once."""
+    folder = work / "corpora" / source.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / source.name).exists():
+        shutil.copyfile(source, folder / source.name)
+    return folder
+
+
 def figure_precision(items: Sequence[GoldItem], results: dict[str, Any]) -> float | None:
     """Of the figures shown for figure questions, the share that is the right one (a stated figure is right)."""
     from .evaluate import figure_correct
@@ -69,11 +78,7 @@ def evaluate_each(corpus_dir: Path, work: Path, settings: Settings, which: str =
     out = []
     for n, stem in enumerate(stems, 1):
         source = corpus_dir / f"{stem}.txt"
-        folder = work / "corpora" / stem
-        folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / source.name).exists():
-            shutil.copyfile(source, folder / source.name)
-        assistant = Assistant.load(corpus_dir=folder, index_dir=work / "index" / stem, model=model, settings=settings)
+        assistant = Assistant.load(corpus_dir=alone(source, work), index_dir=work / "index" / stem, model=model, settings=settings)
         items = by_doc[stem]
         ev = run_systems(assistant, items, {"hybrid": assistant_system(assistant, "hybrid")}, progress=False)
         summary = summarize(items, ev.systems["hybrid"], ev.per_q["hybrid"])

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -32,7 +31,7 @@ FOLDS = 5
 def collect(settings: Settings, work: Path, progress: bool = True) -> list[dict[str, Any]]:
     """One row per tune question on which a figure is shown: id, doc, label, features."""
     from .answer import Assistant, _load_model
-    from .eval_each import document_splits
+    from .eval_each import alone, document_splits
     from .evaluate import figure_correct, load_gold
 
     settings = settings.with_(decision=False)
@@ -45,11 +44,7 @@ def collect(settings: Settings, work: Path, progress: bool = True) -> list[dict[
         if splits.get(item.doc, "tune") == "tune":
             by_doc.setdefault(item.doc, []).append(item)
     for stem, items in sorted(by_doc.items()):
-        folder = work / "corpora" / stem
-        folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / f"{stem}.txt").exists():
-            shutil.copyfile(reports / f"{stem}.txt", folder / f"{stem}.txt")
-        corpora.append((stem, folder, items))
+        corpora.append((stem, alone(reports / f"{stem}.txt", work), items))
     home = [i for i in load_gold(sorted((settings.corpus_dir / "gold").glob("*.jsonl"))) if i.split == "tune"]
     corpora.append(("corpus", settings.corpus_dir, home))
     rows = []
