@@ -329,13 +329,13 @@ def answer_text(verdict: Verdict, query: Query, passages: tuple[Passage, ...], i
         o = verdict.other
         label = o.period.label if o.period else ""
         return f"报告只给出{label}：{o.text} — “{sentence_of(index, o)}”"
-    if verdict.reason == WITHHELD and passages:
-        return f"{WITHHELD.split(' / ')[0]}：“{best_clause(query, best_sentence(query, passages[0], index))}”"
-    if query.form == "number" and passages:
+    if passages and (verdict.reason == WITHHELD or query.form == "number"):
+        clause = best_clause(query, best_sentence(query, passages[0], index))
+        if verdict.reason == WITHHELD:
+            return f"{WITHHELD.split(' / ')[0]}：“{clause}”"
         if (near := asked_indicator_figure(query, passages)) is not None:
             # never "no number" above a quote that holds the indicator's figure of another period or aspect
             return f"报告只给出{figure_label(near, query)}：{near.text} — “{sentence_of(index, near)}”"
-        clause = best_clause(query, best_sentence(query, passages[0], index))
         if query.indicators and any(f.indicator in query.indicators and f.text in clause for f in passages[0].figures):
             return f"{RELATED_FIGURE}。报告原文：“{clause}”"  # the quote holds the indicator's figure: no denial
         return f"报告未给出具体数字。报告原文：“{clause}”"
