@@ -26,7 +26,7 @@ from .chunking import chunk_document, indexable_text
 from .errors import CorruptIndexError, StaleIndexError
 from .ingest import parse_document
 from .ngrams import char_ngrams
-from .query import tokenize
+from .tokens import tokenize
 from .types import Chunk, Document, Figure, Period
 
 # 2: the character-bigram BM25 field; 3: figures carry indicator, aspect, scope; 4: vectors only in FAISS;
@@ -34,7 +34,7 @@ from .types import Chunk, Document, Figure, Period
 #    ANN threshold, BM25 scores stored in fp16
 FORMAT_VERSION = 5
 # the code that decides chunk texts, figures and BM25 tokens: when it changes, the index is stale
-PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "query.py", "ngrams.py", "resolve.py", "indicators.py",
+PIPELINE_MODULES = ("ingest.py", "chunking.py", "figures.py", "tokens.py", "ngrams.py", "resolve.py", "indicators.py",
                     "data/indicators.json", "types.py", "profile.py", "places.py", "data/areas.json")
 CURRENT = "CURRENT"
 # the vectors live once, inside dense.faiss (builds before this wrote a copy to embeddings.npy, now ignored)

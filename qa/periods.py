@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .ingest import plan_years
 from .types import Period
 
-RESULTS_CUES = ("去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
+RESULTS_CUES = ("实际", "实绩", "去年", "上一年", "上年", "过去一年", "前一年", "前年", "完成了", "实现了", "达到了", "取得了", "已经",
                 "已建", "回顾", "成绩", "现在", "目前", "现有", "如今", "当前", "眼下", "至今",  # what is now: the latest result
                 "last year", "in the past year", "achieved", "was", "were", "did", "currently", "so far")
 TARGETS_CUES = ("今年", "本年", "明年", "计划", "目标", "预期", "力争", "打算", "将要", "准备", "要新增", "要建", "争取",
@@ -48,6 +48,12 @@ class Asked:
     explicit: bool = False  # the question said it (a year, 去年, 计划 …); else a default for numbers
     part: str | None = None  # 一季度 | 上半年 | 前三季度 | 全年
     year: int | None = None  # a year written or implied by the question (for coverage)
+    kind_said: bool = False  # results or targets was said (实际, 目标, 去年); else inferred from the year
+
+
+def same_years(a: Period | None, b: Period | None) -> bool:
+    """The same year or span, whatever the kind: 2020年目标 and 2020年实绩."""
+    return a is not None and b is not None and (a.year, a.first) == (b.year, b.first)
 
 
 def read_years(text: str) -> list[int]:
@@ -67,29 +73,30 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     results = any(c in lowered for c in RESULTS_CUES)
     targets = any(c in lowered for c in TARGETS_CUES) or (wants_number and bool(_WILL.search(text)))
     kind = "results" if results and not targets else "targets" if targets and not results else None
+    said = kind is not None
     plan = plan_years(text) or (((as_of - 5, as_of - 1) if as_of is not None else None)
                                 if any(c in lowered for c in FIVE_YEAR_CUES) else None)
     if plan is not None:  # 十四五期间, 过去五年: the five years as one period
         done = kind == "results" or (kind is None and as_of is not None and plan[1] < as_of)
-        return Asked(Period(plan[1], "results" if done else "targets", plan[0]), True, None, plan[1])
+        return Asked(Period(plan[1], "results" if done else "targets", plan[0]), True, None, plan[1], said)
     years = read_years(text)
     relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)
     if part in ("一季度", "上半年", "前三季度"):
-        kind = "results"  # parts of a year are reported, not planned
+        kind, said = "results", True  # parts of a year are reported, not planned
     if years:
         year = years[-1]
         if kind is None and as_of is not None:
             kind = "targets" if year >= as_of else "results"
-        return Asked(Period(year, kind) if kind else None, True, part, year)
+        return Asked(Period(year, kind) if kind else None, True, part, year, said)
     if relative is not None and as_of is not None:
         year = as_of + relative
         kind = kind or ("results" if relative < 0 else "targets")
         if relative == 0 and part not in (None, "全年"):  # 今年一季度: not yet reported
             kind = "results"
-        return Asked(Period(year, kind), True, part, year)
+        return Asked(Period(year, kind), True, part, year, True)  # 去年 says results, 今年 targets
     if kind is not None and as_of is not None:
         year = as_of - 1 if kind == "results" else as_of
-        return Asked(Period(year, kind), True, part, None)
+        return Asked(Period(year, kind), True, part, None, True)
     if wants_number and as_of is not None:  # 光谷GDP是多少: the latest result, unless only a target exists
         return Asked(Period(as_of - 1, "results"), False, part, None)
     return Asked(None, False, part, None)

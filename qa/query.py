@@ -22,20 +22,9 @@ from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measur
                      measure_asked, measure_word, unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
+from .tokens import _WORDISH, tokenize
 from .places import _SCOPE_WORDS, Scope, contains, find_places, place, read_scope, short_name
 
-STOPWORDS = set(
-    "的 了 是 在 和 与 及 等 有 吗 呢 啊 吧 么 呀 多少 什么 哪些 哪个 哪里 怎么 怎样 如何 几 个 请问 请 问 一下 一共 共 "
-    "总共 情况 方面 关于 对于 我 我们 你 你们 他们 其 这 那 啥 咋 是否 能 会 要 都 也 还 就 把 被 对 从 到 为 以 "
-    "上 中 下 年 今年 去年 前年 上一年 年度 目前 现在 现状 具体 数据 数字 数量 多 大 几个 几家 几所 几名 几座 几条 几项 几次 "
-    "几款 几种 第几 排第几 多大 大概 大约 左右 哪家 哪所 哪个 哪两个 哪几个 可以 还要 已经 怎么样 一共 分别 进展 安排 有没有 "
-    "那么 呢 是不是 能不能 才 又 再 刚 刚刚 曾 曾经 却 很 太 挺 真 真的 到底 究竟 听说 据说 呗 嘛 哦 "
-    "多长 多高 多远 多久 多重 好多 几多 咱们 咱 俺 得 着 "
-    "the a an of in on for to what how many "
-    "much is was are were did does do which and or by with at as its it this that these those there be been "
-    "has have had will would can could should year years last next new zone optics valley donghu east lake "
-    "high tech high-tech get got give given make made build built number total s".split()
-)
 
 # "the economy" as the subject of a number question (光谷的经济才往上走了几个点, 经济盘子多大) asks for
 # 地区生产总值; a modified 经济 (数字经济, 夜间经济, 经济开发区) is another thing
@@ -47,11 +36,9 @@ _ECONOMY = re.compile(r"(?<!数字)(?<!夜间)(?<!夜)(?<!民营)(?<!海洋)(?<!
                       r"|\b(?:the |our |local )?economy\b", re.I)
 _WHOLE = {"city": "全市", "province": "全省", "country": "全国"}
 INDICATOR_WEIGHT = 0.7  # an indicator's other names: as trusted as the glossary, nearly the user's own word
-_NUM_UNIT = re.compile(r"\d+(?:\.\d+)?(?:%|亿元|亿美元|万元|亿|万|个百分点|个|家|所|名|人|项|座|公里|平方公里|套|张|条|场|倍)?")
-_YEAR = re.compile(r"(?:19|20)\d{2}")  # years are read as the period, not matched as words
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?")  # 2020年老旧小区: the year, not 年老
 # control and format characters, and lone surrogates (not text: the tokenizer and UTF-8 reject them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
-_WORDISH = re.compile(r"[\w\u4e00-\u9fff]")
 # 市场主体里面企业有多少家: what is counted is inside the container named first (企业, not 市场主体)
 _CONTAINER = re.compile(r"^(?P<whole>.{2,16}?)(?:里面|里边|里头|当中|之中)(?:的)?(?=.{2,})")
 # 多少学位, 几家光谷书房, how many schools: the noun right after the question word is what is counted
@@ -138,15 +125,6 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
-
-
 def everyday_count(word: str) -> int:
     """How often general Chinese uses a word (its count in jieba's dictionary, 0 when it is no dictionary
     word): a report's names (金控, 长飞, REITs) are rare there, the asker's own words (起来, 骑车) are not."""
@@ -171,29 +149,6 @@ def unglue(tokens: list[str], says: Callable[[str], bool]) -> list[str]:
             t = t[1:]
         out.append(t)
     return out
-
-
-def tokenize(text: str) -> list[str]:
-    """Lexical tokens for BM25: jieba's search-mode words plus numbers joined to their units
-    (2715亿元, 4.7%), lower-cased, without punctuation and stop words."""
-    if len(text) <= 64:  # questions, glossary and thesaurus words: the same few come back every question
-        return list(_short_tokens(text))
-    return _tokens(text)
-
-
-@lru_cache(maxsize=65536)
-def _short_tokens(text: str) -> tuple[str, ...]:
-    return tuple(_tokens(text))
-
-
-def _tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    tokens = [m.group(0) for m in _NUM_UNIT.finditer(text) if not m.group(0).isdigit() or len(m.group(0)) != 4]
-    for w in _jieba().lcut_for_search(text):
-        w = w.strip()
-        if w and _WORDISH.search(w) and w not in STOPWORDS and not _YEAR.fullmatch(w):
-            tokens.append(w)
-    return tokens
 
 
 def phrase_tokens(phrase: str) -> list[str]:
@@ -258,10 +213,21 @@ def strip_own(text: str, forms: tuple[str, ...], says: Callable[[str], bool] = l
     for form in sorted(forms, key=len, reverse=True):
         def cut(m: re.Match) -> str:
             after = text[m.end(): m.end() + 2]
-            if re.match(r"[\u4e00-\u9fff]", after) and after[0] not in _NOT_NAME and says(m.group(0) + after):
+            if (re.match(r"[\u4e00-\u9fff]", after) and after[0] not in _NOT_NAME and not m.group(0).startswith(("我", "本"))
+                and says(m.group(0) + after)):  # (我国, 本省: a pronoun, never the start of a name)
                 return m.group(0)
             return " "
         text = re.sub(re.escape(form), cut, text, flags=re.IGNORECASE)
+    return text
+
+
+def without_indicators(text: str) -> str:
+    """The question with indicator names blanked: the 实际 of 实际使用外资 is part of a name, not a
+    word that asks for results."""
+    from .indicators import find_indicators
+
+    for m in find_indicators(text):
+        text = text[: m.start] + " " * (m.end - m.start) + text[m.end:]
     return text
 
 
@@ -295,7 +261,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         container = None  # 市场主体里面有多少: nothing named inside, the container is what is asked
     if container is not None:  # the container is where, not what
         mentions = tuple(m for m in mentions if m.start >= container.end())
-    own = unglue(tokenize(without_measure_words(_FILLERS.sub(" ", core))), vocab.says)
+    own = unglue(tokenize(without_measure_words(_FILLERS.sub(" ", _YEAR_WORD.sub(" ", core)))), vocab.says)
     kinds = wanted_kinds(text)
     keywords = not kinds and not QUESTION_WORD.search(text)
     if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does
@@ -318,7 +284,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
             kinds = kinds or context.kinds
             aspect = aspect or context.aspect
     wants_number = bool(kinds)
-    asked = read_period(text, vocab.as_of, wants_number)
+    asked = read_period(without_indicators(text), vocab.as_of, wants_number)
     if inherit and context is not None and not asked.explicit:
         asked = context.asked
     scope = read_scope(without_indicator_places(text), vocab.own, vocab.says)

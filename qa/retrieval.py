@@ -14,6 +14,7 @@ import numpy as np
 
 from .index import Index
 from .ngrams import char_ngrams
+from .periods import same_years
 from .query import Query
 from .types import Chunk
 from .verify import figure_fit
@@ -160,6 +161,8 @@ def period_match(chunk: Chunk, query: Query) -> float:
     target = query.asked.period
     if target is None or chunk.period is None:
         return 0.0
+    if chunk.period != target and not query.asked.kind_said and same_years(chunk.period, target):
+        return 0.0  # 2020年中央预算内投资: that year's plan, when the question says neither
     match = 1.0 if chunk.period == target else -1.0
     return match if query.asked.explicit else match / 2
 
@@ -322,6 +325,10 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     year = query.asked.year
     if year is not None and year not in index.known_years and not index.says(str(year)):
         return f"报告未涉及{year}年 / the report does not cover {year}"
+    if (newest := _newest_year(index)) is not None and not_yet_reported(query, newest):
+        year = query.asked.period.year
+        return (f"最新的报告是{newest}年的，还没有报告给出{year}年的实绩 / the newest report is of {newest}: "
+                f"no report gives {year} results yet")
     place = query.scope.place
     if place and not any(index.says(f) for f in _forms(place)):
         return f"报告未提及“{place}” / the report does not mention {place}"
@@ -329,6 +336,18 @@ def refusal_reason(index: Index, query: Query) -> str | None:
         if not any(index.says(f) for f in _indicator_forms(name)):
             return f"报告未涉及“{name}” / the report does not report {name}"
     return None
+
+
+def not_yet_reported(query: Query, newest: int) -> bool:
+    """A year's results are reviewed in the next year's report: 2021年GDP实际增长 cannot be answered
+    by reports of 2021 and before (a part of the year, 今年一季度, may be)."""
+    p = query.asked.period
+    return (p is not None and p.kind == "results" and p.first is None and query.asked.kind_said
+            and query.asked.part in (None, "全年") and p.year >= newest)
+
+
+def _newest_year(index: Index) -> int | None:
+    return max((d.year for d in index.documents.values() if d.year), default=None)
 
 
 def _forms(place: str) -> tuple[str, ...]:

@@ -18,7 +18,8 @@ from typing import Callable, Iterable
 from .followup import role
 from .lexicon import synonyms
 from .places import Scope
-from .query import STOPWORDS, Query, everyday_count, tokenize
+from .query import Query, everyday_count
+from .tokens import STOPWORDS, tokenize
 
 UNCLEAR = "没能理解这个问题，请换个说法 / the question could not be understood, please rephrase it"
 # an HTML or XML tag, a comment or an entity: residents do not type markup (what is left of a question

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from .asking import ASPECTS, UNIT_WORDS, is_form_word
 from .coverage import measure_unsaid, never_said, speaks_of
+from .periods import same_years
 from .query import GENERIC, Query, grams
 from .types import Figure
 
@@ -350,6 +351,7 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
     top = max((p.score for p in passages[:5]), default=0.0)
     scored: list[tuple[float, int, Figure]] = []
     other: list[tuple[float, int, Figure]] = []
+    same_year: list[tuple[float, int, Figure]] = []  # the year asked, of the kind not asked
     asked = query.asked.period
     for p in passages[:5]:
         weight = max(p.score, 0.0) / top if top > 0 else 1.0
@@ -363,11 +365,13 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
                 continue
             s = fit * (0.5 + 0.5 * weight) + tie_break(query, f, text, clauses[i], own, clauses[i - 1] if i else None)
             if asked is not None and f.period is not None and f.period != asked:
-                # 有多少 with no year asks what is, the latest result: a target is the other period's figure
-                other.append((s, f.start, f))
+                # 有多少 with no year asks what is, the latest result: a target is the other period's figure;
+                # 2020年中央预算内投资 says no kind: that year's plan answers when no result is given
+                (same_year if not query.asked.kind_said and same_years(f.period, asked) else other).append(
+                    (s, f.start, f))
                 continue
             scored.append((s, f.start, f))
-    scored = in_measure_word_asked(query, scored)
+    scored = in_measure_word_asked(query, scored or same_year)
     scored.sort(key=lambda x: (-x[0], x[1]))
     best: dict[Figure, float] = {}
     for s, _, f in scored:

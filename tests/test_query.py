@@ -124,7 +124,7 @@ def test_period_resolves_against_the_newest_report(question, period, explicit, p
 
 
 def test_period_resolution_follows_the_as_of_year():
-    assert read_period("去年GDP多少", 2025, True) == Asked(Period(2024, "results"), True, None, 2024)
+    assert read_period("去年GDP多少", 2025, True) == Asked(Period(2024, "results"), True, None, 2024, kind_said=True)
     assert read_period("去年GDP多少", None, True).period is None
 
 
