@@ -25,9 +25,11 @@ from .related import starters, suggest
 from .understand import unclear
 from .index import Index, build_index, live_build, load_index, save_index, stale_reasons
 from .ingest import load_corpus
-from .query import Query, Vocabulary, analyse
+from .profile import profile_of
+from .query import Query, Vocabulary, analyse, normalize, without_indicator_places
 from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, lexical_terms, search
+from .route import Area, area_named, corpus_areas, home_area
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 
@@ -44,7 +46,8 @@ class Assistant:
         # ONNX: concurrent questions run on settings.encoder_lanes passes at once (qa/batching.py)
         self._batcher = batcher_for(model, lanes=settings.encoder_lanes)
         self._query_cache: dict[str, np.ndarray] = {}
-        self._vocabulary: tuple[tuple, Vocabulary] | None = None
+        self._vocabularies: dict[tuple, Vocabulary] = {}
+        self._areas: tuple[Area, ...] | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -125,11 +128,33 @@ class Assistant:
     @property
     def vocabulary(self) -> Vocabulary:
         """What the question reader knows of this corpus, rebuilt when a setting it reads changes."""
+        return self.vocabulary_for(None)
+
+    def vocabulary_for(self, area: Area | None) -> Vocabulary:
+        """The question reader's knowledge of the corpus, read as `area`'s own (None: the corpus's)."""
         s = self.settings
-        key = (s.as_of, s.glossary_weight, s.thesaurus_weight)
-        if self._vocabulary is None or self._vocabulary[0] != key:
-            self._vocabulary = (key, vocabulary_of(self.index, s))
-        return self._vocabulary[1]
+        key = (s.as_of, s.glossary_weight, s.thesaurus_weight, area)
+        if key not in self._vocabularies:
+            self._vocabularies[key] = vocabulary_of(self.index, s, area)
+        return self._vocabularies[key]
+
+    @property
+    def areas(self) -> tuple[Area, ...]:
+        """The governments whose reports are loaded, each with its reports (qa/route.py)."""
+        if self._areas is None:
+            self._areas = corpus_areas(profile_of(d) for d in self.index.documents.values())
+        return self._areas
+
+    def area_of(self, question: object, context: Query | None = None) -> Area | None:
+        """The area a question is about: the one it names, else its conversation's, else the home area
+        setting; None in a corpus of one area, or when nothing says which."""
+        if len(self.areas) < 2:
+            return None
+        text = normalize(question) if isinstance(question, str) else ""
+        named = area_named(without_indicator_places(text), self.areas)
+        if named is None and context is not None and context.area is not None:
+            named = next((a for a in self.areas if a.name == context.area), None)
+        return named or home_area(self.areas, self.settings.home_area)
 
     def analyse(self, question: object, context: Query | str | list[str] | None = None) -> Query:
         """The question read once, against this corpus (its newest year, its area, its words); a
@@ -142,7 +167,11 @@ class Assistant:
                 context = self.analyse(context) if context.strip() else None
             except QAError:
                 context = None
-        return follow_up(analyse(question, self.settings.max_question_chars, self.vocabulary), context)
+        area = self.area_of(question, context if isinstance(context, Query) else None)
+        query = analyse(question, self.settings.max_question_chars, self.vocabulary_for(area))
+        if area is not None:
+            query = replace(query, area=area.name, docs=area.docs)
+        return follow_up(query, context)
 
     @property
     def documents(self) -> list[Document]:
@@ -175,7 +204,7 @@ class Assistant:
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=doc, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share, unseen_weight=s.unseen_weight,
+            doc_filter=(doc,) if doc is not None else query.docs, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share, unseen_weight=s.unseen_weight,
             agreement_bonus=s.agreement_bonus, coverage_depth=s.coverage_depth,
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
@@ -262,19 +291,22 @@ def _load_model(settings: Settings) -> Any:
 # --- figures and the direct answer (pure) ------------------------------------------------------
 
 
-def vocabulary_of(index: Index, settings: Settings) -> Vocabulary:
+def vocabulary_of(index: Index, settings: Settings, area: Area | None = None) -> Vocabulary:
     """What the question reader needs of a corpus: the year 今年 means (the newest report's, unless
-    an as-of year is set), the area of the newest report, the names of every report's area."""
+    an as-of year is set), the area of the newest report, the names of every report's area; or,
+    for a question about one `area`, that area's newest year and its names only."""
     from .lexicon import vocabulary_predicate
-    from .profile import profile_of
-    from .query import tokenize
+    from .tokens import tokenize
 
+    known = vocabulary_predicate(index.vocab, tokenize)
+    if area is not None:
+        return Vocabulary(settings.as_of or area.newest, area.name, area.forms, known, index.says,
+                          settings.glossary_weight, settings.thesaurus_weight)
     profiles = sorted((profile_of(d) for d in index.documents.values()), key=lambda p: (p.year or 0, p.doc))
     areas = [p for p in profiles if p.area is not None]
     own_forms = tuple(dict.fromkeys(f for p in areas for f in p.forms))
     newest = profiles[-1].year if profiles else None
-    return Vocabulary(settings.as_of or newest, areas[-1].area if areas else None, own_forms,
-                      vocabulary_predicate(index.vocab, tokenize), index.says,
+    return Vocabulary(settings.as_of or newest, areas[-1].area if areas else None, own_forms, known, index.says,
                       settings.glossary_weight, settings.thesaurus_weight)
 
 

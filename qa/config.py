@@ -79,6 +79,9 @@ class Settings:
     ann_threshold: int = 20_000
     # the year 今年 means in questions; None: the newest report's year
     as_of: int | None = None
+    # in a corpus of several governments' reports, the area a question naming none is about (安徽, 光谷);
+    # None: such a question is read against every report
+    home_area: str | None = None
     # input limits
     max_question_chars: int = 500
     log_questions: bool = False

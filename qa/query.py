@@ -89,6 +89,8 @@ class Query:
     attribute: str = ""  # the word for what is measured, beside the question word: 员工 (多少员工), 票价 (票价多少)
     counted_noun: str = ""  # the noun after 多少/几, up to four characters (多少企业难题 -> 企业难题)
     measure: Measure | None = None  # what is asked of a thing (员工, 长度: qa/data/measures.tsv), how a report says it
+    area: str | None = None  # the corpus area it is about (qa/route.py), None: every area
+    docs: tuple[str, ...] = ()  # that area's reports, the only ones searched; (): all
 
     @property
     def wants_number(self) -> bool:

@@ -6,6 +6,7 @@ Scores here are pure functions of the index and the query; nothing is read from 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -155,6 +156,14 @@ def weighted_sum(lists: list[list[tuple[int, float]]], weights: list[float]) -> 
     return fused
 
 
+def filtered_pool(index: Index, docs: set[str], candidates: int) -> int:
+    """How many candidates to draw when only `docs` count: enough that about `candidates` of them are
+    theirs (one report of 28 needs ~28 times as many), at least four times as many."""
+    sizes = {d: len(doc.text) for d, doc in index.documents.items()}
+    share = sum(sizes.get(d, 0) for d in docs) / max(sum(sizes.values()), 1)
+    return min(index.size, max(candidates * 4, math.ceil(candidates / max(share, 1e-6))))
+
+
 def period_match(chunk: Chunk, query: Query) -> float:
     """+1 for the period asked, -1 for another; half that when the period is only the default
     (光谷GDP是多少 prefers the latest result, but a target-only subject still answers)."""
@@ -189,7 +198,7 @@ def fusion_weights(index: Index, query: Query, dense_weight: float, dense_adapt:
 
 def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hybrid", fusion: str = "rrf",
            k: int = 10, candidates: int = 50, rrf_k: int = 60, dense_weight: float = 0.5,
-           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | None = None,
+           period_boost: float = 0.3, figure_boost: float = 0.15, doc_filter: str | Collection[str] | None = None,
            dense_adapt: float = 0.0, ngram_share: float = 0.0, unseen_weight: float = 1.0,
            agreement_bonus: float = 0.0, coverage_depth: int = 3) -> Ranking:
     """The top `k` chunks for `query` (qvec: its embedding, needed unless mode is bm25)."""
@@ -199,14 +208,15 @@ def search(index: Index, query: Query, qvec: np.ndarray | None, mode: str = "hyb
         raise ValueError(f"fusion must be one of {FUSIONS}, not {fusion!r}")
     use_dense = mode in ("hybrid", "dense") and qvec is not None
     use_bm25 = mode in ("hybrid", "bm25") or qvec is None
-    pool = candidates if doc_filter is None else candidates * 4
+    wanted = None if not doc_filter else {doc_filter} if isinstance(doc_filter, str) else set(doc_filter)
+    pool = candidates if wanted is None else filtered_pool(index, wanted, candidates)
     dense = dense_candidates(index, qvec, pool) if use_dense else []
     lexical = lexical_candidates(index, query, pool) if use_bm25 else []
     grams = ngram_candidates(index, query.core, pool) if use_bm25 and ngram_share > 0 else []
-    if doc_filter is not None:
-        dense = [(r, s) for r, s in dense if index.chunks[r].doc == doc_filter]
-        lexical = [(r, s) for r, s in lexical if index.chunks[r].doc == doc_filter]
-        grams = [(r, s) for r, s in grams if index.chunks[r].doc == doc_filter]
+    if wanted is not None:
+        dense = [(r, s) for r, s in dense if index.chunks[r].doc in wanted]
+        lexical = [(r, s) for r, s in lexical if index.chunks[r].doc in wanted]
+        grams = [(r, s) for r, s in grams if index.chunks[r].doc in wanted]
     w_dense, w_words, w_grams = fusion_weights(index, query, dense_weight, dense_adapt, ngram_share)
     if not use_bm25:
         w_dense = 1.0
@@ -325,7 +335,7 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     year = query.asked.year
     if year is not None and year not in index.known_years and not index.says(str(year)):
         return f"报告未涉及{year}年 / the report does not cover {year}"
-    if (newest := _newest_year(index)) is not None and not_yet_reported(query, newest):
+    if (newest := _newest_year(index, query.docs)) is not None and not_yet_reported(query, newest):
         year = query.asked.period.year
         return (f"最新的报告是{newest}年的，还没有报告给出{year}年的实绩 / the newest report is of {newest}: "
                 f"no report gives {year} results yet")
@@ -346,8 +356,9 @@ def not_yet_reported(query: Query, newest: int) -> bool:
             and query.asked.part in (None, "全年") and p.year >= newest)
 
 
-def _newest_year(index: Index) -> int | None:
-    return max((d.year for d in index.documents.values() if d.year), default=None)
+def _newest_year(index: Index, docs: tuple[str, ...] = ()) -> int | None:
+    """The newest report's year, of the reports the question is about (all when none is named)."""
+    return max((d.year for k, d in index.documents.items() if d.year and (not docs or k in docs)), default=None)
 
 
 def _forms(place: str) -> tuple[str, ...]:
