@@ -32,6 +32,8 @@ class Indicator:
     unit: str  # unit family it is reported in: amount | count | percent | measure | index
     group: str  # its chapter in a 统计公报: 综合, 工业, 教育科技 …
     aspect_forms: tuple[tuple[str, str], ...] = ()  # (form, aspect) for forms that imply one: 经济增速 -> 增速
+    # 城乡 -> (城镇…, 农村…): 城乡居民人均可支配收入分别达6.9万元、3.4万元 gives each part's figure in turn
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -125,7 +127,8 @@ def parse_vocabulary(data: dict) -> _Vocabulary:
         ind = Indicator(
             name=entry["name"], aliases=tuple(entry.get("aliases", ())), en=tuple(entry.get("en", ())),
             aspects=tuple(entry["aspects"]), unit=entry["unit"], group=entry["group"],
-            aspect_forms=tuple(entry.get("aspect_forms", {}).items()))
+            aspect_forms=tuple(entry.get("aspect_forms", {}).items()),
+            parts=tuple((word, tuple(names)) for word, names in entry.get("parts", {}).items()))
         bad = [a for a in (*ind.aspects, *(a for _, a in ind.aspect_forms)) if a not in ASPECTS]
         if bad:
             raise ValueError(f"indicator {ind.name}: unknown aspect(s) {bad}")
@@ -135,6 +138,11 @@ def parse_vocabulary(data: dict) -> _Vocabulary:
                 raise ValueError(f"form {form!r} names both {other.name} and {ind.name}")
             by_form[form.lower()] = ind
         indicators.append(ind)
+    names = {i.name for i in indicators}
+    for ind in indicators:
+        unknown = [n for _, parts in ind.parts for n in parts if n not in names]
+        if unknown:
+            raise ValueError(f"indicator {ind.name}: unknown part(s) {unknown}")
     priority = data.get("aspect_priority", ASPECTS)
     cues = tuple((a, re.compile("|".join(f"(?:{c})" for c in data["aspect_cues"][a]), re.I))
                  for a in priority if a in data["aspect_cues"])

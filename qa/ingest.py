@@ -37,7 +37,8 @@ TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算
 SELF_WORDS = ("自身建设", "治理效能", "治理创新", "全面领导", "转作风", "政府建设")
 # “十四五”时期, 十三五: the five-year plans, numbered from 十一五 (2006-2010)
 PLAN_RE = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
-FIVE_YEARS_RE = re.compile(r"^(?:——)?(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年)")
+FIVE_YEARS_RE = re.compile(r"^(?:各位代表[！!，,：:]\s*)?(?:——)?(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年"
+                           r"|经过五年)")
 
 
 def cn_to_int(text: str) -> int:
@@ -101,6 +102,12 @@ def plan_years(text: str) -> tuple[int, int] | None:
     if m is None:
         return None
     first = 2006 + 5 * (CN_DIGITS[m.group(1) or m.group(2)] - 1)
+    return first, first + 4
+
+
+def plan_of(year: int) -> tuple[int, int]:
+    """The five-year plan a year belongs to: 2026 -> (2026, 2030), the 十五五."""
+    first = 2006 + 5 * ((year - 2006) // 5)
     return first, first + 4
 
 

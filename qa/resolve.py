@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
-from .ingest import plan_period, plan_years
+from .ingest import plan_of, plan_period, plan_years
 from .profile import profile_of
 from .types import Chunk, Document, Figure, Period
 
@@ -228,7 +228,29 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
             scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
         out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
         prev = (a, ind, scope)
-    return tuple(out)
+    return tuple(split_parts(sentence, offset, out, mentions))
+
+
+def split_parts(sentence: str, offset: int, figures: list[Figure], mentions: Sequence[Mention]) -> list[Figure]:
+    """城乡居民人均可支配收入分别达6.9万元、3.4万元，增长4.2%、5.3%: the whole's figures after 分别 are its
+    parts' in turn (城镇 6.9万元 and 4.2%, 农村 3.4万元 and 5.3%), each kind counted on its own."""
+    out = list(figures)
+    for m in mentions:
+        for word, parts in m.indicator.parts:
+            if not sentence[: m.start].endswith(word) or "分别" not in re.split(r"[，,；;。]", sentence[m.end:])[0]:
+                continue
+            seen: dict[str, int] = {}
+            for i, f in enumerate(out):
+                if f.start - offset < m.end:
+                    continue
+                if f.indicator != m.indicator.name:
+                    break
+                n = seen.get(f.kind, 0)
+                seen[f.kind] = n + 1
+                out[i] = replace(f, indicator=parts[n % len(parts)])
+            if any(n % len(parts) for n in seen.values()):  # not a figure for each part: leave them whole
+                return list(figures)
+    return out
 
 
 def resolve_figure(figure: Figure, sentence: str, offset: int) -> Resolution:
@@ -248,6 +270,7 @@ _BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
 
 
 _FIVE_YEARS = re.compile(r"十[一二三四五六七八九]五|五年来|过去五年|这五年|五年间")  # anywhere before, in the sentence
+_AVERAGE = re.compile(r"年均")  # a yearly average is over several years, never one year's
 _FIVE_YEARS_CLAUSE = re.compile(r"年均|五年累计|累计五年|五年共")  # in the figure's own clause: the five years' flow
 _FLOW = re.compile(r"年均|累计|共计|合计|五年")  # in a five-year review: a flow of the five years, not a level
 # a level reached at the end of the five years (达到, 提高到), and the one they started from (从…)
@@ -265,6 +288,10 @@ def long_range(before: str, period: Period | None, report_year: int | None) -> P
     if years and years[-1] > report_year:
         return Period(years[-1], "targets")
     clause = re.split(r"[，,；;：:。]", before)[-1]
+    if period.kind == "targets" and period.first is None and _AVERAGE.search(clause):
+        # 地区生产总值年均增长5%左右 among this year's targets: a target of the plan's years
+        plan = plan_years(before) or plan_of(report_year)
+        return Period(plan[1], "targets", plan[0])
     if period.kind == "results" and period.first is None and (_FIVE_YEARS.search(before)
                                                                 or _FIVE_YEARS_CLAUSE.search(clause)):
         plan = plan_years(before) or (period.year - 4, period.year)

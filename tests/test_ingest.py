@@ -223,3 +223,16 @@ def test_bom_is_not_counted(tmp_path: Path):
     doc = load_document(f)
     p = doc.paragraphs[0]
     assert doc.text[p.start : p.end] == "全年增长5%。"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("各位代表！经过五年接续奋斗，我省“十四五”顺利收官。", Period(2025, "results", 2021)),
+    ("“十四五”时期，我们有效应对百年变局。", Period(2025, "results", 2021)),
+    ("五年来，我们深刻领悟“两个确立”的决定性意义。", Period(2025, "results", 2021)),
+    ("各位代表！过去一年成绩来之不易。", Period(2025, "results")),
+    ("经过努力，全年经济运行稳中有进。", Period(2025, "results")),
+])
+def test_a_review_paragraph_that_turns_to_the_five_years(text, expected):
+    from qa.ingest import paragraph_period
+
+    assert paragraph_period(text, Period(2025, "results"), 2026) == expected

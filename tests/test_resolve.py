@@ -10,6 +10,7 @@ import pytest
 
 from qa.figures import extract_figures
 from qa.resolve import resolve_figure, resolve_sentence
+from qa.types import Period
 
 TABLE = Path(__file__).parent / "data" / "figure_resolution.tsv"
 COLUMNS = ("indicator", "aspect", "scope")
@@ -169,3 +170,34 @@ def test_key_indicators_skip_other_areas_and_unresolved(report):
     figures = [replace(f, doc=report.id) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
     rows = key_indicators(figures, {})
     assert [(r.indicator, r.figure.text, r.sentence) for r in rows] == [("地区生产总值", "8%", "")]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("城乡居民人均可支配收入分别达6.9万元、3.4万元，增长4.2%、5.3%。",
+     [("6.9万元", "城镇居民人均可支配收入"), ("3.4万元", "农村居民人均可支配收入"),
+      ("4.2%", "城镇居民人均可支配收入"), ("5.3%", "农村居民人均可支配收入")]),
+    ("城乡居民人均可支配收入从2021年的46503元和16935元分别提高到58794元和23184元。",
+     [("46503元", "城镇居民人均可支配收入"), ("16935元", "农村居民人均可支配收入"),
+      ("58794元", "城镇居民人均可支配收入"), ("23184元", "农村居民人均可支配收入")]),
+    ("城乡居民人均可支配收入分别增长7%左右和8%左右，城镇调查失业率控制在5%以内。",
+     [("7%左右", "城镇居民人均可支配收入"), ("8%左右", "农村居民人均可支配收入"), ("5%以内", "城镇调查失业率")]),
+    # without 分别, or with one figure only, the figures stay the whole's
+    ("城乡居民人均可支配收入增长5%。", [("5%", "居民人均可支配收入")]),
+    ("居民人均可支配收入分别增长5%、6%。", [("5%", "居民人均可支配收入"), ("6%", "居民人均可支配收入")]),
+])
+def test_a_whole_named_with_its_parts_gives_each_part_in_turn(sentence, expected):
+    got = [(f.text, f.indicator) for f in resolve_sentence(sentence, 0, extract_figures(sentence, 0))]
+    assert got == expected
+
+
+@pytest.mark.parametrize("before, period, report_year, expected", [
+    ("其中地区生产总值年均", Period(2026, "targets"), 2026, Period(2030, "targets", 2026)),
+    ("“十五五”时期，地区生产总值年均", Period(2026, "targets"), 2026, Period(2030, "targets", 2026)),
+    ("地区生产总值", Period(2026, "targets"), 2026, Period(2026, "targets")),  # this year's target
+    ("到2035年，人均地区生产总值年均", Period(2026, "targets"), 2026, Period(2035, "targets")),
+    ("过去五年，地区生产总值年均", Period(2025, "results"), 2026, Period(2025, "results", 2021)),
+])
+def test_long_range_periods(before, period, report_year, expected):
+    from qa.resolve import long_range
+
+    assert long_range(before, period, report_year) == expected
