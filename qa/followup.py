@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .asking import wanted_kinds
 from .indicators import aspect_of, indicator_named
+from .periods import Asked
 from .places import Scope
 from .query import Query, tokenize
 from .types import Figure
@@ -34,7 +35,10 @@ ROLES = ("lean", "ask", "yardstick")
 MAX_CHARS = 24  # a follow-up is short: a longer question says what it asks
 MAX_CHARS_EN = 64  # … in English words too (What about the target for this year?)
 DEFAULT_ASPECT = ("总量", None)  # what 是多少 asks when it names no aspect
+TOTALS = (*DEFAULT_ASPECT, "累计")  # a total (What about the total?): its target may be a growth
+AMOUNTS = (*TOTALS, "数量", "新增")  # how much, of whatever kind of number the report gives
 _NUMBER = re.compile(r"[\d.%]+")
+_HEADLESS = re.compile(r"[\u4e00-\u9fff\w]的呢?[?？。!！]?$")  # 百亿元以上的呢: the noun after 的 is the last one's
 _LEANS = re.compile(r"^(?:那么?|还有|另外|然后|再问|and\b|what about|how about|also\b)|呢[?？。!！]?$", re.I)
 
 
@@ -93,8 +97,11 @@ def is_follow_up(query: Query, previous: Query | None) -> bool:
 
 def refines(query: Query) -> bool:
     """A count or an amount asked of no noun (今年计划竣工多少个？, 那今年计划入库多少家？): what is counted is
-    the previous question's thing, done another way; the question's own words narrow it."""
-    return bool(query.classifier) and not query.counted_noun and not query.indicators
+    the previous question's thing, done another way; the question's own words narrow it. So does a
+    modifier whose noun is left out (那百亿元以上的呢: 百亿元以上的[项目])."""
+    if query.indicators:
+        return False
+    return (bool(query.classifier) and not query.counted_noun) or bool(_HEADLESS.search(query.text))
 
 
 def names_own_area(query: Query) -> bool:
@@ -113,22 +120,34 @@ def follow_up(query: Query, previous: Query | None) -> Query:
     said_aspect = query.aspect is not None  # from its words (增速, 排第几, 建成率), never a default
     said_number = bool(query.kinds) and (said_aspect or bool(query.units) or bool(query.classifier))
     new_subject = names_subject(query) and not refines(query)
-    asked = query.asked if query.asked.explicit else previous.asked
+    asked = query.asked if query.asked.explicit else _inherited(previous.asked)
     aspect, kinds = query.aspect, query.kinds
     if not said_aspect:
         aspect, kinds = previous.aspect, previous.kinds or query.kinds
-        # 今年的目标呢 after a total: a target is often a growth (增长8%); not the other way round (a share
-        # is no result of a total's target)
+        # 今年的目标呢 after a result: the target of a count of things done is a count (新开工3000个), with
+        # no aspect of its own; the target of a total is often a growth (增长8%); not the other way round
+        # (a share is no result of a total's target)
         to_target = (asked.period is not None and previous.asked.period is not None
                      and asked.period.kind == "targets" != previous.asked.period.kind)
         # 公园呢 after 绿道多少公里: counted in 座, not 公里 (the kinds a unit asked belong to its thing)
-        if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in DEFAULT_ASPECT):
+        if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in TOTALS):
             aspect = None if to_target else previous.aspect
             kinds = query.kinds or (wanted_kinds(query.text + " 多少") if previous.wants_number else ())
+        if new_subject and aspect in AMOUNTS:
+            # 加装电梯呢 after 新开工改造老旧小区多少个: how much of another thing is asked as the report gives
+            # it (6000部, not 新增); a growth, a share or a rank stays (农村呢 after 城镇收入增速); an indicator
+            # of its own is asked in its own kind of number (失业率呢 after 新增就业)
+            aspect = None
+            if query.indicators:
+                kinds = query.kinds or wanted_kinds(query.text + " 多少")
         if new_subject and aspect and query.indicators and not _takes(query.indicators[0], aspect):
             # 失业率呢 after 新增就业: a rate has no 新增; the new indicator is asked as it is given
             aspect, kinds = None, query.kinds or wanted_kinds(query.text + " 多少")
     elif not query.kinds and previous.wants_number:  # 引进亿元以上项目呢: asked the way the last one was
+        kinds = wanted_kinds(query.text + " 多少")
+    if not kinds and not new_subject and previous.indicators and (query.asked.explicit or said_aspect):
+        # And the target for 2021? after What was consumer price inflation in 2020?: a period or an aspect
+        # of an indicator is its figure
         kinds = wanted_kinds(query.text + " 多少")
     merged = replace(
         query,
@@ -136,7 +155,8 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         kinds=query.kinds if said_number else kinds,
         units=query.units or (frozenset() if new_subject else previous.units),
         classifier=query.classifier or ("" if new_subject else previous.classifier),
-        form=query.form if (query.form == "number" or not previous.wants_number) else previous.form,
+        form="number" if (kinds and not said_number and not previous.wants_number) else
+        query.form if (query.form == "number" or not previous.wants_number) else previous.form,
         asked=asked,
         scope=query.scope if query.scope != Scope() or names_own_area(query) else previous.scope,
     )
@@ -168,6 +188,12 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         names=previous.names | query.names,
         follows=_context_text(previous),
     )
+
+
+def _inherited(asked: Asked) -> Asked:
+    """The previous question's period for a follow-up that says none; 全年 said of the year before is the
+    year, not a part of it that the figure's clause must repeat (其中减免社保费呢 after 全年为市场主体减负)."""
+    return replace(asked, part=None) if asked.part == "全年" else asked
 
 
 def _takes(indicator: str, aspect: str) -> bool:

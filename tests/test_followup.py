@@ -67,6 +67,37 @@ def test_a_new_subject_keeps_how_and_when():
     assert q.asked.period == RESULTS_2023 and q.wants_number
 
 
+def test_another_thing_is_asked_as_the_report_gives_it():
+    """How much of another thing (加装电梯呢 after 新开工改造多少个) drops 新增/总量; a growth stays (农村呢)."""
+    q = conversation("2023年新开工亿元以上项目多少个？", "加装电梯呢？")
+    assert q.aspect is None and q.follows is None and q.wants_number
+    assert conversation("2023年光谷GDP增长多少？", "高企呢").aspect == "增速"
+    unemployment = conversation("2023年新增城镇就业多少人？", "失业率呢？")  # an indicator of its own kind
+    assert unemployment.aspect is None and unemployment.kinds != ("count",)
+
+
+def test_a_modifier_without_its_noun_narrows_the_last_thing():
+    """那百亿元以上的呢: 百亿元以上的[项目], asked as the projects were (新开工), not a new subject."""
+    q = conversation("2023年新开工亿元以上项目多少个？", "今年呢？", "那百亿元以上的呢？")
+    assert q.aspect == "新增" and q.asked.period == TARGETS_2024
+    assert "项目" in q.tokens and q.follows
+
+
+def test_a_part_of_a_whole_leans_on_it():
+    """其中减免社保费呢: 其中 leans on the total before; 全年 said of that year is no part of it to repeat."""
+    assert role("其中") == "lean"
+    q = conversation("2023年全年为市场主体减负多少？", "其中减免社保费呢？")
+    assert q.asked.period == RESULTS_2023 and q.asked.part is None and q.wants_number
+
+
+def test_a_period_asked_of_an_indicator_asks_its_figure():
+    """And the target for 2021? after a question the reader took for a text question (What was …)."""
+    assert not read("What was consumer price inflation in 2023?").wants_number  # (as the reader takes it)
+    q = conversation("What was consumer price inflation in 2023?", "And the target for this year?")
+    assert q.asked.period == TARGETS_2024
+    assert q.wants_number and q.form == "number"
+
+
 def test_a_full_question_is_not_a_follow_up():
     first = read("去年光谷GDP是多少？")
     q = read("今年新增学位多少个", first)
