@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .asking import wanted_kinds
+from .asking import is_form_word, wanted_kinds
 from .indicators import aspect_of, indicator_named
 from .periods import Asked
 from .places import Scope
@@ -176,7 +176,7 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         core=f"{previous.core} {query.core}",
         tokens=tokens,
         expansions=_merged_expansions(previous.expansions, query.expansions, tokens, dropped),
-        terms=tuple(dict.fromkeys((*old_terms, *new_terms))),
+        terms=tuple(dict.fromkeys((*_one_idea(old_terms, previous.indicators), *new_terms))),
         indicators=previous.indicators,
         grams=previous.grams | (query.grams if refines(query) else frozenset()),
         alt_grams=previous.alt_grams,
@@ -188,6 +188,21 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         names=previous.names | query.names,
         follows=_context_text(previous),
     )
+
+
+def _one_idea(terms: Sequence[tuple[str, ...]], indicators: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The previous question's ideas, as the follow-up holds a figure's sentence to them: the indicator's
+    words and the words that say how it is asked each stay an idea; the rest, the words the question
+    before described its thing with, become one idea that the sentence must say at least one word of.
+    The report names a thing again in other words for another period or aspect (人工智能计算中心算力扩容至
+    400P, then 新增高性能算力1700P; 开放智能网联车路协同测试道路163公里, then 新开放智能网联道路100公里以上);
+    the indicator and the subject's bigrams are still checked."""
+    forms = {f.lower() for name in indicators if (ind := indicator_named(name)) for f in (ind.name, *ind.aliases)}
+    kept = [t for t in terms if forms & set(t) or role(t[0]) is not None or is_form_word(t[0])]
+    rest = [t for t in terms if t not in kept]
+    if len(rest) < 2:
+        return tuple(terms)
+    return (*kept, tuple(dict.fromkeys(w for t in rest for w in t)))
 
 
 def _inherited(asked: Asked) -> Asked:

@@ -98,6 +98,18 @@ def test_a_period_asked_of_an_indicator_asks_its_figure():
     assert q.wants_number and q.form == "number"
 
 
+def test_the_words_that_described_the_thing_are_one_idea():
+    """The report names the thing again in other words for another period: a figure's sentence is held to
+    the indicator and to one of the words the question before described it with, not to all of them."""
+    q = conversation("人工智能计算中心算力扩容到了多少？", "今年新增多少？")
+    ideas = [t for t in q.terms if "扩容" in t]
+    assert len(ideas) == 1 and {"计算", "中心"} <= set(ideas[0])
+    assert any("算力" in t and "扩容" not in t for t in q.terms)  # the indicator's word stays an idea
+    first = read("人工智能计算中心算力扩容到了多少？")
+    assert len(q.terms) < len(first.terms)
+    assert read("今年新增多少？", first).tokens[: len(first.tokens)] == first.tokens  # the search reads them all
+
+
 def test_a_full_question_is_not_a_follow_up():
     first = read("去年光谷GDP是多少？")
     q = read("今年新增学位多少个", first)
