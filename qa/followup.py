@@ -20,7 +20,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .asking import is_form_word, wanted_kinds
 from .indicators import aspect_of, indicator_named
@@ -31,7 +31,7 @@ from .types import Figure
 from .verify import Verdict
 
 FOLLOWUP_PATH = Path(__file__).resolve().parent / "data" / "followup.tsv"
-ROLES = ("lean", "ask", "yardstick")
+ROLES = ("lean", "ask", "yardstick", "all")
 MAX_CHARS = 24  # a follow-up is short: a longer question says what it asks
 MAX_CHARS_EN = 64  # … in English words too (What about the target for this year?)
 DEFAULT_ASPECT = ("总量", None)  # what 是多少 asks when it names no aspect
@@ -78,7 +78,7 @@ def subject_words(query: Query) -> list[str]:
     out = []
     for t in query.tokens:
         r = role(t)
-        if r in ("lean", "ask") or (r == "yardstick" and ranked) or _NUMBER.fullmatch(t):
+        if r in ("lean", "ask", "all") or (r == "yardstick" and ranked) or _NUMBER.fullmatch(t):
             continue
         out.append(t)
     return out
@@ -263,16 +263,20 @@ def chain(read: Callable[[str, Query | None], Query], questions: Sequence[str]) 
     return context
 
 
-def keep_indicator(query: Query, verdict: Verdict, texts: Mapping[str, str] | None = None) -> Verdict:
+def keep_indicator(query: Query, verdict: Verdict, texts: Mapping[str, str] | None = None,
+                   passages: Sequence[Any] = ()) -> Verdict:
     """A follow-up is answered by a figure of what it asks only. When it kept the previous question's
     indicator, a figure resolved to another indicator is dropped, unless its own sentence names the one
     asked before it (产业项目到位资金646亿元、外商直接投资6.8亿美元,均为全市第一); a figure with no indicator was
     checked against the question's words by the verifier. A rank or share follow-up that names its field
     (在全国排第几) is not answered by a rank in another field (全省第一). With none left, the report gives no
     number for it."""
-    if not query.follows or verdict.status != "figure":
+    if not query.follows:
         return verdict
     texts = texts or {}
+    if verdict.status != "figure":
+        rank = rank_of_kept(query, passages, texts)
+        return verdict if rank is None else Verdict("figure", (rank,))
     fields = [w for w in _words_of(query.text) if role(w) == "yardstick"] if query.aspect in ("排名", "占比") else []
     wanted = set(query.indicators)
     forms = [f for name in wanted if (ind := indicator_named(name)) for f in (ind.name, *ind.aliases)]
@@ -290,6 +294,48 @@ def keep_indicator(query: Query, verdict: Verdict, texts: Mapping[str, str] | No
         scores = tuple(x for f, x in zip(verdict.figures, verdict.scores) if f in figures)
         return replace(verdict, figures=figures, scores=scores)
     return Verdict("passage", (), other=verdict.other, reason=verdict.reason)
+
+
+def rank_of_kept(query: Query, passages: Sequence[Any], texts: Mapping[str, str]) -> Figure | None:
+    """The rank of the indicator a rank follow-up kept (在全国排第几 after 总量呢), read from its sentence.
+
+    A report ranks what its sentence just said without naming it again (地区生产总值增长3.9%、总量连续37年
+    居全国首位; 实现地区生产总值67665亿元，增长5.5%，总量和增速均居全国第5位), so the verifier, which
+    matches a figure's own subject, finds none. A rank answers when, in the passages found, its sentence
+    names the indicator before it, in the period and the field asked (全国, 全市), and nothing between
+    the indicator and the rank names another indicator, unless the rank is said of every item before it
+    (均为全市第一: followup.tsv, role `all`); an aspect said right before the rank (总量, 增速) is the one asked
+    (the previous question's, kept in the follow-up's words). The figure shown is given the indicator asked."""
+    from .indicators import find_indicators
+
+    if query.aspect != "排名" or not query.indicators:
+        return None
+    wanted = set(query.indicators)
+    forms = sorted({f for name in wanted if (ind := indicator_named(name)) for f in (ind.name, *ind.aliases)},
+                   key=len, reverse=True)
+    fields = [w for w in _words_of(query.text) if role(w) == "yardstick"]
+    aspects = {a for t in query.tokens if role(t) == "ask" and (a := aspect_of(t)) in ("总量", "增速")}
+    asked = query.asked.period
+    for p in passages[:5]:
+        text = texts.get(p.doc, "")
+        for f in p.figures:
+            if f.kind != "rank" or f.scope != query.scope.level or (asked and f.period and f.period != asked):
+                continue
+            before = _sentence_before(text, f)
+            at = max((before.rfind(x) + len(x) for x in forms if x in before), default=-1)
+            if at < 0 or (fields and not any(w in before[at:] for w in fields)):
+                continue
+            between = before[at: len(before) - len(f.text)]
+            said_of_all = any(role(w) == "all" for w in _words_of(between[-6:]))
+            others = {m.indicator.name for m in find_indicators(between)} - wanted
+            if others and not said_of_all:
+                continue
+            clause = re.split(r"[,，、;；]", between)[-1]
+            said = {a for w in ("总量", "增速", "规模", "增长") if w in clause and (a := aspect_of(w)) in ("总量", "增速")}
+            if said and aspects and not said & aspects:
+                continue
+            return replace(f, indicator=query.indicators[0])
+    return None
 
 
 def _words_of(text: str) -> list[str]:

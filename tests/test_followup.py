@@ -159,9 +159,58 @@ def test_a_follow_up_never_answers_with_another_indicators_figure():
     assert keep_indicator(alone, Verdict("figure", (other,))).figures == (other,)
 
 
+class _Passage:
+    def __init__(self, figures, doc="d"):
+        self.figures, self.doc = tuple(figures), doc
+
+
+def _rank(text: str, at: str, indicator: str | None = None, period=RESULTS_2023) -> Figure:
+    start = text.index(at)
+    return Figure(at, 1.0, "", "rank", "", start, start + len(at), indicator=indicator, aspect="排名", period=period)
+
+
+@pytest.mark.parametrize(
+    "first, then, text, at, rank_indicator, answered",
+    [
+        # the rank of what the sentence just said, not named again
+        ("2023年光谷地区生产总值是多少？", "在全国排第几？", "地区生产总值增长4.7%、总量连续5年居全国首位。", "首位", None, True),
+        ("2023年光谷地区生产总值增长多少？", "在全国排第几？", "地区生产总值增长4.7%、总量连续5年居全国首位。", "首位", None, False),
+        ("2023年光谷GDP是多少？", "那增速呢？", "实现地区生产总值2715亿元，增长4.7%，总量和增速均居全国第5位。", "第5位", None, True),
+        # said of every item before it (均)
+        ("2023年外商直接投资多少？", "在全市排第几？", "产业项目到位资金646亿元、外商直接投资6.8亿美元,均为全市第一。", "第一",
+         "外商直接投资", True),
+        ("2023年光谷产业项目到位资金是多少？", "在全市排第几？", "产业项目到位资金646亿元、外商直接投资6.8亿美元,均为全市第一。",
+         "第一", "外商直接投资", True),
+        # another indicator between, and no 均: its own rank
+        ("2023年光谷产业项目到位资金是多少？", "在全市排第几？", "产业项目到位资金646亿元、外商直接投资6.8亿美元,为全市第一。",
+         "第一", "外商直接投资", False),
+        # another field than the one asked
+        ("2023年光谷GDP是多少？", "在全国排第几？", "地区生产总值2715亿元、位居全省第一。", "第一", None, False),
+        # another aspect ranked than the one asked
+        ("2023年光谷GDP增长多少？", "在全国排第几？", "地区生产总值2715亿元，总量居全国第5位。", "第5位", None, False),
+    ],
+)
+def test_a_rank_follow_up_reads_the_rank_of_its_sentence(first, then, text, at, rank_indicator, answered):
+    from qa.followup import rank_of_kept
+
+    if then == "那增速呢？":
+        q = conversation(first, then, "在全国排第几？")
+    else:
+        q = conversation(first, then)
+    rank = rank_of_kept(q, [_Passage([_rank(text, at, rank_indicator)])], {"d": text})
+    assert (rank is not None) == answered
+    if answered:
+        assert rank.indicator == q.indicators[0] and rank.text == at
+        verdict = keep_indicator(q, Verdict("passage", ()), {"d": text}, [_Passage([_rank(text, at, rank_indicator)])])
+        assert verdict.status == "figure" and verdict.figures == (rank,)
+    other_year = _rank(text, at, rank_indicator, period=TARGETS_2024)
+    assert rank_of_kept(q, [_Passage([other_year])], {"d": text}) is None  # only in the period asked
+
+
 def test_the_word_list_parses_and_every_role_is_known():
     assert set(roles().values()) <= set(ROLES)
     assert role("增速") == "ask" and role("那") == "lean" and role("高新区") == "yardstick" and role("GDP") is None
+    assert role("均") == "all"
     assert parse_roles("# c\n那\tlean\n\nTarget\task\n") == {"那": "lean", "target": "ask"}
     for bad in ("那", "那\tsubject", "\task", "那\tlean\textra"):
         with pytest.raises(ValueError, match="line 1"):
