@@ -27,7 +27,7 @@ from .indicators import aspect_of, indicator_named
 from .periods import Asked
 from .places import Scope
 from .query import Query, tokenize
-from .types import Figure
+from .types import Figure, Period
 from .verify import Verdict
 
 FOLLOWUP_PATH = Path(__file__).resolve().parent / "data" / "followup.tsv"
@@ -115,6 +115,9 @@ def follow_up(query: Query, previous: Query | None) -> Query:
     A follow-up that names no subject keeps the previous one whole (its indicators, words, bigrams, the
     thing counted) and sets `follows`, so the search reads both questions; one that names its own subject
     (高企呢) keeps only how and when the previous question asked."""
+    if previous is not None and query.asked.part and query.asked.year is None and previous.asked.period:
+        # 全年为企业新增减负多少 after 今年…: a part of a year with no year is of the year talked about
+        query = replace(query, asked=replace(previous.asked, part=query.asked.part, explicit=True))
     if previous is None or not is_follow_up(query, previous):
         return query
     said_aspect = query.aspect is not None  # from its words (增速, 排第几, 建成率), never a default
@@ -133,6 +136,10 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         if (new_subject and (previous.units or previous.classifier)) or (to_target and previous.aspect in TOTALS):
             aspect = None if to_target else previous.aspect
             kinds = query.kinds or (wanted_kinds(query.text + " 多少") if previous.wants_number else ())
+        if to_target and not new_subject and aspect == "新增":
+            # 今年计划呢 after 新开工改造老旧小区4402个: the year's target is a count of what is planned
+            # (实施3000个老旧小区改造), said with or without 新 (数量 takes both)
+            aspect = "数量"
         if new_subject and aspect in AMOUNTS:
             # 加装电梯呢 after 新开工改造老旧小区多少个: how much of another thing is asked as the report gives
             # it (6000部, not 新增); a growth, a share or a rank stays (农村呢 after 城镇收入增速); an indicator
@@ -303,7 +310,8 @@ def rank_of_kept(query: Query, passages: Sequence[Any], texts: Mapping[str, str]
     居全国首位; 实现地区生产总值67665亿元，增长5.5%，总量和增速均居全国第5位), so the verifier, which
     matches a figure's own subject, finds none. A rank answers when, in the passages found, its sentence
     names the indicator before it, in the period and the field asked (全国, 全市), and nothing between
-    the indicator and the rank names another indicator, unless the rank is said of every item before it
+    the indicator and the rank names another indicator (a rank held over a review span that ends in the
+    period asked is that period's), unless the rank is said of every item before it
     (均为全市第一: followup.tsv, role `all`); an aspect said right before the rank (总量, 增速) is the one asked
     (the previous question's, kept in the follow-up's words). The figure shown is given the indicator asked."""
     from .indicators import find_indicators
@@ -319,7 +327,7 @@ def rank_of_kept(query: Query, passages: Sequence[Any], texts: Mapping[str, str]
     for p in passages[:5]:
         text = texts.get(p.doc, "")
         for f in p.figures:
-            if f.kind != "rank" or f.scope != query.scope.level or (asked and f.period and f.period != asked):
+            if f.kind != "rank" or f.scope != query.scope.level or not _in_period(f.period, asked):
                 continue
             before = _sentence_before(text, f)
             at = max((before.rfind(x) + len(x) for x in forms if x in before), default=-1)
@@ -334,8 +342,16 @@ def rank_of_kept(query: Query, passages: Sequence[Any], texts: Mapping[str, str]
             said = {a for w in ("总量", "增速", "规模", "增长") if w in clause and (a := aspect_of(w)) in ("总量", "增速")}
             if said and aspects and not said & aspects:
                 continue
-            return replace(f, indicator=query.indicators[0])
+            return replace(f, indicator=query.indicators[0], period=asked or f.period)
     return None
+
+
+def _in_period(period: Period | None, asked: Period | None) -> bool:
+    """The figure's period is the one asked, or a span that ends in it: a rank held over a five-year
+    review (进出口规模稳居全国第二, 2021-2025) is the rank at its end."""
+    if period is None or asked is None or period == asked:
+        return True
+    return period.first is not None and (period.year, period.kind) == (asked.year, asked.kind)
 
 
 def _words_of(text: str) -> list[str]:

@@ -79,7 +79,7 @@ def test_another_thing_is_asked_as_the_report_gives_it():
 def test_a_modifier_without_its_noun_narrows_the_last_thing():
     """那百亿元以上的呢: 百亿元以上的[项目], asked as the projects were (新开工), not a new subject."""
     q = conversation("2023年新开工亿元以上项目多少个？", "今年呢？", "那百亿元以上的呢？")
-    assert q.aspect == "新增" and q.asked.period == TARGETS_2024
+    assert q.aspect == "数量" and q.asked.period == TARGETS_2024  # the count planned, as 今年呢 asked it
     assert "项目" in q.tokens and q.follows
 
 
@@ -108,6 +108,19 @@ def test_the_words_that_described_the_thing_are_one_idea():
     first = read("人工智能计算中心算力扩容到了多少？")
     assert len(q.terms) < len(first.terms)
     assert read("今年新增多少？", first).tokens[: len(first.tokens)] == first.tokens  # the search reads them all
+
+
+def test_a_count_of_things_done_asks_the_count_planned_for_this_year():
+    """今年计划呢 after 新开工改造…多少个: 数量, which the planned count (实施3000个…改造) and a 新开… count answer."""
+    q = conversation("2023年新开工改造老旧小区多少个？", "今年计划呢？")
+    assert q.aspect == "数量" and q.asked.period == TARGETS_2024 and q.kinds == ("count",)
+
+
+def test_a_part_of_a_year_with_no_year_is_of_the_year_talked_about():
+    q = conversation("今年新增减税降费多少？", "全年为企业新增减负多少？")
+    assert q.asked.period == TARGETS_2024 and q.asked.part == "全年"
+    assert read("全年为企业新增减负多少？").asked.period == RESULTS_2023  # alone: the default
+    assert conversation("2023年光谷GDP是多少？", "一季度呢？").asked.period == RESULTS_2023
 
 
 def test_a_full_question_is_not_a_follow_up():
@@ -203,6 +216,8 @@ def test_a_rank_follow_up_reads_the_rank_of_its_sentence(first, then, text, at, 
         assert rank.indicator == q.indicators[0] and rank.text == at
         verdict = keep_indicator(q, Verdict("passage", ()), {"d": text}, [_Passage([_rank(text, at, rank_indicator)])])
         assert verdict.status == "figure" and verdict.figures == (rank,)
+    span = _rank(text, at, rank_indicator, period=Period(2023, "results", first=2019))  # held over a review
+    assert (rank_of_kept(q, [_Passage([span])], {"d": text}) is not None) == answered
     other_year = _rank(text, at, rank_indicator, period=TARGETS_2024)
     assert rank_of_kept(q, [_Passage([other_year])], {"d": text}) is None  # only in the period asked
 
