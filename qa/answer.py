@@ -212,7 +212,7 @@ class Assistant:
         verdict = (choose(query, passages, self._texts(), s.figure_min_fit, s.subject_min, ranking.weights,
                           s.support_min, s.support_unseen * ranking.rarest, ranking.rarest) if covered
                    else Verdict("not_found", ()))
-        verdict = keep_indicator(query, verdict, self._texts())  # a follow-up: its own indicator's figure only
+        verdict = keep_indicator(query, verdict, self._texts(), passages)  # a follow-up: its own indicator's figure only
         verdict, probability, x = decide_shown(verdict, query, passages, ranking.confidence, s.decision)
         shown = verdict.figures[0] if verdict.figures else verdict.other
         if shown is not None:  # the passage that gives the answer (or the other period's figure) is cited first

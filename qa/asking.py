@@ -20,8 +20,6 @@ _LIST = re.compile(r"哪些|有什么|都有|包括|列举|\bwhich\b.*\b(?:are|w
 _NAME = re.compile(r"哪个|哪家|哪所|哪里|哪儿|在哪|谁|叫什么|名字|名称|什么时候|\bwho\b|\bwhere\b|\bwhich\b|\bwhen\b", re.I)
 QUESTION_WORD = re.compile(r"[?？吗呢]|什么|哪|谁|如何|怎么|怎样|为何|为什么|是否|有没有|\b(what|which|who|how|why|when|where)\b",
                             re.I)
-# a follow-up that leans on the previous question: 那去年呢？ 2024年的呢 高企呢 what about 2024?
-FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|再问|and|what about|how about)|呢[?？]?$|^(?:what|how) about", re.I)
 
 # --- figures wanted ------------------------------------------------------------------------------
 _ASKS = re.compile(

@@ -38,6 +38,7 @@ class Turn:
     unit: str | None
     period: str | None
     answer: str = ""
+    kind: str | None = None  # figure_kind: amount, growth, share, count, rank, rate
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Graded:
     want: str  # gold status, and the figure for a figure turn
     got: str  # the answer's status, and its first figure
     right: bool
+    doc: str = ""
+    kind: str = ""  # what the follow-up changes (`follow_up_kind`); "" for the first question
 
 
 def load_conversations(path: Path = GOLD) -> list[Conversation]:
@@ -63,7 +66,8 @@ def load_conversations(path: Path = GOLD) -> list[Conversation]:
         if not line.strip():
             continue
         d = json.loads(line)
-        turns = tuple(Turn(t["question"], t["status"], t.get("value"), t.get("unit"), t.get("period"), t.get("answer", ""))
+        turns = tuple(Turn(t["question"], t["status"], t.get("value"), t.get("unit"), t.get("period"), t.get("answer", ""),
+                           t.get("figure_kind"))
                       for t in d["turns"])
         out.append(Conversation(d["id"], d["doc"], turns))
     return out
@@ -89,6 +93,25 @@ def _shown(answer: Any) -> str:
     return f"{answer.status} {f.text} {f.period.label if f.period else ''}".strip() if f else answer.status
 
 
+def follow_up_kind(turn: Turn, before: Turn) -> str:
+    """What a follow-up asks against the gold turn before it, from the gold alone: `no_figure` (the report
+    gives no number for it), `period` (another period: 今年的目标呢, 去年实际是多少), `aspect` (the same
+    period, another kind of number: 那增速呢, 总量呢, 排第几), else `same` (the same kind and period of
+    another thing: 其中企业呢, 公园呢)."""
+    if turn.status != "figure":
+        return "no_figure"
+    if before.period and turn.period and before.period != turn.period:
+        return "period"
+    if before.status == "figure" and before.kind and turn.kind and before.kind != turn.kind:
+        return "aspect"
+    return "same"
+
+
+def source(doc: str) -> str:
+    """东湖 (the report the page serves) or the development reports (corpus/reports/)."""
+    return "donghu" if doc.startswith("donghu") else "reports"
+
+
 def run(conversations: Iterable[Conversation], assistant_for: Callable[[str], Any]) -> list[Graded]:
     """Ask every conversation, turn by turn, each turn with the previous answer's Query as its context."""
     graded = []
@@ -102,7 +125,9 @@ def run(conversations: Iterable[Conversation], assistant_for: Callable[[str], An
             except QuestionError:
                 answer = None
             want = turn.status + (f" {turn.answer} {turn.period}" if turn.status == "figure" else "")
-            graded.append(Graded(conv.id, i, turn.question, want, _shown(answer), turn_right(turn, answer)))
+            kind = follow_up_kind(turn, conv.turns[i - 1]) if i else ""
+            graded.append(Graded(conv.id, i, turn.question, want, _shown(answer), turn_right(turn, answer),
+                                 conv.doc, kind))
     return graded
 
 
@@ -122,7 +147,18 @@ def summary(graded: Sequence[Graded]) -> dict[str, Any]:
         if by_conv else None,
         "figure_of_other_turn_shown": sum(1 for g in follow if not g.right and g.got.startswith("figure")
                                           and not g.want.startswith("figure")),
+        "follow_up_by_source": _shares(follow, lambda g: source(g.doc)),
+        "follow_up_by_doc": _shares(follow, lambda g: g.doc),
+        "follow_up_by_kind": _shares(follow, lambda g: g.kind),
     }
+
+
+def _shares(graded: Sequence[Graded], key: Callable[[Graded], str]) -> dict[str, str]:
+    """right/n (share) per group"""
+    groups: dict[str, list[bool]] = {}
+    for g in graded:
+        groups.setdefault(key(g), []).append(g.right)
+    return {k: f"{sum(v)}/{len(v)} ({sum(v) / len(v):.3f})" for k, v in sorted(groups.items())}
 
 
 def document_path(doc: str, root: Path = ROOT) -> Path:

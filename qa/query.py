@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from .asking import (FOLLOW_UP, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measure, answer_form, aspect_asked,
+from .asking import (MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measure, answer_form, aspect_asked,
                      measure_asked, measure_word, unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
@@ -244,9 +244,9 @@ def without_indicator_places(text: str) -> str:
     return text
 
 
-def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = None,
-            context: Query | None = None) -> Query:
-    """Pure: from what the user typed (and the question before it) to a Query."""
+def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = None) -> Query:
+    """Pure: from what the user typed to a Query. A follow-up is read on its own here; what it takes from
+    the question before it is qa/followup.py's (`follow_up`)."""
     from .indicators import find_indicators
     from .lexicon import expansions as lexical_expansions, glossary
 
@@ -271,27 +271,13 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     if not kinds and mentions and TARGET_ASK.search(text):
         kinds = wanted_kinds(text + " 多少")
     aspect = aspect_asked(core, kinds)
-    follows = None
     mentions_names = tuple(dict.fromkeys(m.indicator.name for m in mentions))
     economy = not mentions and bool(kinds) and bool(_ECONOMY.search(core))
     if economy:  # 光谷的经济涨了几个点: the economy's measure is GDP
         mentions_names = (ECONOMY_INDICATOR,)
-    inherit = context is not None and _is_follow_up(text, own, mentions, context)
-    if inherit and context is not None:
-        if mentions or _content(own):  # 高企呢: a new subject, asked the way the last one was
-            kinds = kinds or (wanted_kinds("多少") if context.wants_number else ())
-        else:  # 那去年呢: the same subject, another period
-            follows = context.text
-            mentions_names = context.indicators
-            kinds = kinds or context.kinds
-            aspect = aspect or context.aspect
     wants_number = bool(kinds)
     asked = read_period(without_indicators(text), vocab.as_of, wants_number)
-    if inherit and context is not None and not asked.explicit:
-        asked = context.asked
     scope = read_scope(without_indicator_places(text), vocab.own, vocab.says)
-    if inherit and context is not None and scope == Scope():
-        scope = context.scope
 
     extra: list[tuple[str, float]] = []
     alts: dict[str, list[str]] = {}
@@ -329,26 +315,18 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
             extra.append((t, e.weight))
         for t in tokenize(e.source) or [e.source]:
             alts.setdefault(t, []).append(e.target)
-    if follows and context is not None:
-        own = list(context.tokens) + own
-        extra += list(context.expansions)
-        for term in context.terms:
-            alts.setdefault(term[0], []).extend(term[1:])
     own_set = set(own)
     weighted: dict[str, float] = {}
     for t, w in extra:
         if t not in own_set:
             weighted[t] = max(weighted.get(t, 0.0), w)
     subject = GENERIC.sub(" ", _Q_NOISE.sub(" ", core[container.end():] if container else core))
-    if follows and context is not None:
-        subject_grams = context.grams | grams(subject)
-    else:
-        subject_grams = grams(subject)
+    subject_grams = grams(subject)
     counted_noun = _counted_noun(core)
     return Query(
         original=question if isinstance(question, str) else "",
         text=text,
-        core=f"{strip_own(follows, vocab.own_forms, vocab.says)} {core}" if follows else core,
+        core=core,
         tokens=tuple(own),
         expansions=tuple(weighted.items()),
         terms=_terms(own, alts),
@@ -359,14 +337,13 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         grams=subject_grams,
         counted=grams(counted_noun) | grams(" ".join(counted_alt)),
         classifier=measure_word(core),
-        alt_grams=grams(" ".join(trusted) + (" " + " ".join(sorted(context.alt_grams)) if follows and context else "")),
-        form="keywords" if keywords and not follows else answer_form(text, kinds),
+        alt_grams=grams(" ".join(trusted)),
+        form="keywords" if keywords else answer_form(text, kinds),
         asked=asked,
         scope=scope,
         is_english=latin > 2 * cjk,
         as_of=vocab.as_of,
         notes=notes,
-        follows=follows,
         names=_english_names(core) if latin > 2 * cjk else frozenset(),
         attribute=_attribute(core, own) if kinds else "",
         measure=measure_asked(text) if kinds else None,
@@ -434,18 +411,3 @@ def _terms(tokens: list[str], alts: dict[str, list[str]]) -> tuple[tuple[str, ..
             continue
         out.append((t, *words))
     return tuple(out)
-
-
-def _is_follow_up(text: str, tokens: list[str], mentions: tuple, context: Query) -> bool:
-    """Short questions that name no subject of their own lean on the one before: 那去年呢？ 高企呢"""
-    if len(text) > 24:
-        return False
-    content = _content(tokens)
-    if FOLLOW_UP.search(text.strip()):
-        return len(content) <= 2
-    return not content and not mentions
-
-
-def _content(tokens: list[str]) -> list[str]:
-    """Tokens that name something: not numbers, not period words (年的, 季度)."""
-    return [t for t in tokens if not re.fullmatch(r"[\d.%]+|年的|季度|一季度|上半年|全年|前三季度|the|about", t)]

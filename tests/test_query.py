@@ -1,4 +1,4 @@
-"""The question, read once: tokens, indicators, aspect, kinds, form, period, scope, follow-ups."""
+"""The question, read once: tokens, indicators, aspect, kinds, form, period, scope (a follow-up is read\nwith the question before it by qa/followup.py: tests/test_followup.py)."""
 from __future__ import annotations
 
 import pytest
@@ -14,8 +14,8 @@ VOCAB = Vocabulary(as_of=2024, own="东湖高新区", own_forms=("光谷", "中�
                    says=lambda s: bool(s) and s in REPORT)
 
 
-def ask(q: str, context: Query | None = None) -> Query:
-    return analyse(q, vocab=VOCAB, context=context)
+def ask(q: str) -> Query:
+    return analyse(q, vocab=VOCAB)
 
 
 @pytest.mark.parametrize(
@@ -146,27 +146,6 @@ def test_period_resolution_follows_the_as_of_year():
 )
 def test_scope(question, scope):
     assert ask(question).scope == scope
-
-
-@pytest.mark.parametrize(
-    "first, follow_up, indicator, period",
-    [
-        ("今年光谷GDP预期增长多少？", "那去年呢？", "地区生产总值", Period(2023, "results")),
-        ("去年光谷GDP是多少？", "2024年的呢", "地区生产总值", Period(2024, "targets")),
-        ("去年光谷GDP是多少？", "高企呢", "高新技术企业", Period(2023, "results")),
-    ],
-)
-def test_follow_up_takes_what_it_lacks_from_the_question_before(first, follow_up, indicator, period):
-    q = ask(follow_up, context=ask(first))
-    assert indicator in q.indicators
-    assert q.asked.period == period
-    assert q.wants_number
-
-
-def test_a_full_question_is_not_a_follow_up():
-    first = ask("去年光谷GDP是多少？")
-    q = ask("今年新增学位多少个", context=first)
-    assert q.follows is None and "地区生产总值" not in q.indicators
 
 
 def test_query_is_frozen():
