@@ -175,7 +175,7 @@ def _han(ch: str) -> bool:
 
 def _cjk_mark(ch: str) -> bool:
     """，。、：；！？（）《》“”‘’ and the like: marks set full width in Chinese text."""
-    return unicodedata.category(ch).startswith("P") and unicodedata.east_asian_width(ch) in "WFA"
+    return ch in "“”‘’" or (unicodedata.category(ch).startswith("P") and unicodedata.east_asian_width(ch) in "WF")
 
 
 def page_lines(runs: Sequence[Run]) -> list[Line]:
