@@ -67,7 +67,7 @@ def decode_text(data: bytes, name: str) -> str:
         return _checked(data.decode("gb18030"), name)
     except UnicodeDecodeError:
         raise DocumentError(name, f"neither UTF-8 (bad byte at {utf8_error.start}) nor GBK/GB18030: "
-                                  "convert it to UTF-8 / 既不是UTF-8也不是GBK编码") from utf8_error
+                                  "convert it to UTF-8 (`iconv -f ENCODING -t utf-8`) / 既不是UTF-8也不是GBK编码") from utf8_error
 
 
 def _checked(text: str, name: str) -> str:
