@@ -1,4 +1,5 @@
-"""Read report files and recover their structure: title, date, parts, sections, paragraphs, sentences.
+"""Recover the structure of a report's text (read by qa.formats): title, date, parts, sections, paragraphs,
+sentences.
 
 Government work reports share one shape: 一、/二、 parts, (一)/(二) sections whose first sentence is
 their title, and paragraphs of long sentences. Web copies add page chrome (menus, dates, QR hints)
@@ -7,15 +8,13 @@ that must be skipped without shifting offsets, so every span here indexes the te
 from __future__ import annotations
 
 import hashlib
-import html.parser
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocumentError
+from .formats import SUFFIXES, html_to_text, read_report  # noqa: F401  (html_to_text: read here before)
 from .types import Document, Paragraph, Period, Section
-
-SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUM = "一二三四五六七八九十"
@@ -343,67 +342,10 @@ def _close_sections(sections: list[Section], paragraphs: list[Paragraph], n: int
 # --- I/O at the edge ----------------------------------------------------------------------------
 
 
-class _HTMLText(html.parser.HTMLParser):
-    """Visible text of an HTML page, block elements on their own lines."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "style", "noscript"):
-            self._skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "noscript"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    parser = _HTMLText()
-    parser.feed(markup)
-    text = "".join(parser.parts)
-    return re.sub(r"\n[ \t]*\n(\s*\n)+", "\n\n", text).strip() + "\n"
-
-
 def read_text(path: Path) -> str:
-    """The file's text, or a DocumentError that names the file and the reason."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DocumentError(str(path), f"cannot read / 无法读取: {e.strerror or e}") from e
-    if not data.strip():
-        raise DocumentError(str(path), "empty file / 空文件")
-    if b"\x00" in data[:4096]:
-        raise DocumentError(str(path), "binary file, not text / 二进制文件,不是文本")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        hint = ""
-        try:
-            data.decode("gb18030")
-            hint = " (looks like GBK/GB18030: convert with `iconv -f gbk -t utf-8`)"
-        except UnicodeDecodeError:
-            pass
-        raise DocumentError(str(path), f"not UTF-8 at byte {e.start}{hint} / 不是UTF-8编码") from e
-    if path.suffix.lower() in (".html", ".htm"):
-        text = html_to_text(text)
-    if not any(ch.isalnum() for ch in text):
-        raise DocumentError(str(path), "no text / 没有正文")
-    return text
+    """The file's text (a PDF's or Word file's extracted, GBK decoded: qa.formats), or a DocumentError
+    that names the file and the reason."""
+    return read_report(path)
 
 
 def load_document(path: str | Path) -> Document:
@@ -422,10 +364,14 @@ def corpus_files(corpus_dir: str | Path) -> list[Path]:
 
 def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[DocumentError]]:
     """Every readable document, plus the errors of those that were not (they don't stop the others)."""
-    docs, errors = [], []
+    docs, errors, names = [], [], {}
     for path in corpus_files(corpus_dir):
+        if path.stem in names:  # report.pdf beside report.txt: one id, two texts
+            errors.append(DocumentError(str(path), f"same name as {names[path.stem]}: rename one / 与另一文件同名"))
+            continue
         try:
             docs.append(load_document(path))
+            names[path.stem] = path.name
         except DocumentError as e:
             errors.append(e)
     return docs, errors

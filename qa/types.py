@@ -123,7 +123,7 @@ class Paragraph:
 class Document:
     id: str  # file stem
     path: str
-    text: str  # the source text exactly as read (UTF-8), offsets point here
+    text: str  # the text as read (decoded; a PDF's or .docx's as qa.formats extracts it), offsets point here
     title: str
     date: str | None  # ISO date, e.g. "2024-02-26"
     source: str | None  # the 来源 line

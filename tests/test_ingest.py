@@ -181,7 +181,7 @@ def test_html_document(tmp_path: Path):
         (b"", "empty"),
         (b"   \n\n  ", "empty"),
         (b"\x00\x01\x02binary\x00data", "binary"),
-        ("一、2023年工作回顾\n全年增长4.7%。".encode("gbk"), "UTF-8"),
+        (b"\x81\x30\xff\xfe\x80 not text either way", "GBK"),
         (b"... --- ...\n", "no text"),
     ],
 )
@@ -193,21 +193,25 @@ def test_bad_documents(tmp_path: Path, content: bytes, reason: str):
     assert reason in str(info.value) and "bad.txt" in str(info.value)
 
 
-def test_gbk_hint(tmp_path: Path):
+def test_gbk_is_read(tmp_path: Path):
     f = tmp_path / "gbk.txt"
     f.write_bytes("二、2024年重点工作\n全年增长7%左右。".encode("gbk"))
-    with pytest.raises(DocumentError, match="GBK"):
-        load_document(f)
+    doc = load_document(f)
+    assert doc.paragraphs[0].text == "全年增长7%左右。" and doc.paragraphs[0].period == Period(2024, "targets")
 
 
 def test_bad_documents_do_not_stop_the_others(tmp_path: Path, report_path: Path):
     (tmp_path / "good.txt").write_text(report_path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
-    (tmp_path / "gbk.txt").write_bytes("中文".encode("gbk"))
+    (tmp_path / "binary.txt").write_bytes(b"\x81\x30\xff\xfe\x80")
     (tmp_path / "ignored.json").write_text("{}")
+    (tmp_path / "good.html").write_text("<p>同名的另一个文件。</p>", encoding="utf-8")
+    before = sorted((p.name, p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir())
     docs, errors = load_corpus(tmp_path)
     assert [d.id for d in docs] == ["good"]
-    assert sorted(Path(e.path).name for e in errors) == ["empty.txt", "gbk.txt"]
+    assert sorted(Path(e.path).name for e in errors) == ["binary.txt", "empty.txt", "good.txt"]
+    assert "same name" in next(str(e) for e in errors if e.path.endswith("good.txt"))
+    assert sorted((p.name, p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()) == before
 
 
 def test_no_headings_at_all():

@@ -565,13 +565,14 @@ def test_odd_corpus_entries_are_skipped_or_reported(tmp_path):
     (corpus / "zero.txt").symlink_to("/dev/zero")
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (corpus / "empty.md").write_bytes(b"")
-    (corpus / "gbk.txt").write_bytes("一、2023年工作回顾\n全年增长5%。".encode("gbk"))
+    (corpus / "gbk.txt").write_bytes("一、2023年工作回顾\n全年增长5%。".encode("gbk"))  # read (qa.formats)
+    (corpus / "undecodable.txt").write_bytes("一、2023年工作回顾".encode("utf-8") + b"\x81\x30\xff\xfe\x80")
     t0 = time.perf_counter()
     a = Assistant.load(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEmbedder())
     assert time.perf_counter() - t0 < 60
-    assert list(a.index.documents) == ["donghu-2024-work-report"]
+    assert sorted(a.index.documents) == ["donghu-2024-work-report", "gbk"]
     problems = " ".join(a.problems)
-    for name in ("binary.txt", "empty.md", "gbk.txt"):
+    for name in ("binary.txt", "empty.md", "undecodable.txt"):
         assert name in problems
     assert "iconv" in problems  # says what to do
     assert a.ask("新增学位").passages
