@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from .asking import ASPECTS, UNIT_WORDS, is_form_word
 from .coverage import measure_unsaid, never_said, speaks_of
+from .indicators import indicator_named
 from .periods import same_years
 from .query import GENERIC, Query, grams
 from .types import Figure
@@ -124,12 +125,25 @@ def answers(query: Query, figure: Figure, part: str | None, subject_min: float =
         return False
     if query.aspect and figure.aspect and aspect_fits(query, figure) == 0.0:
         return False
+    if figure.aspect == "增速" and asks_level(query, figure):
+        return False
     if query.asked.part:  # 一季度增长多少: only the first quarter's figure
         if part != query.asked.part:
             return False
     elif part in ("一季度", "上半年", "前三季度"):  # a part of the year does not answer for the year
         return False
     return True
+
+
+def asks_level(query: Query, figure: Figure) -> bool:
+    """江苏2025年地区生产总值是多少 asks the level of an amount, not its growth (增长5.3%); a target
+    (GDP目标是多少) is mostly set as a growth, and a price index is reported as one."""
+    if query.aspect is not None or not query.kinds or query.kinds[0] not in ("amount", "count"):
+        return False
+    if query.asked.period is None or query.asked.period.kind != "results" or figure.indicator is None:
+        return False
+    ind = indicator_named(figure.indicator)
+    return figure.indicator in query.indicators and ind is not None and ind.unit in ("amount", "count")
 
 
 def lead_of(text: str, figure: Figure) -> str:
@@ -324,6 +338,8 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     # what its item says after it: 60个亿元以上项目竣工 beside 388个亿元以上项目续建 (the words before
     # the first item of a list belong to every item: 推动新开工7个…、176个…)
     s += 0.05 * len((grams(words_after(text, f)) - subject_grams(f.subject)) & query.grams)
+    if _verb_of(text, f) in query.text:  # 达到多少: 突破2万亿元、达到23562亿元 -> the one 达到
+        s += 0.05
     if query.classifier and f.unit.endswith(query.classifier):
         # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座); the all-purpose 个 says less
         s += 0.05 if query.classifier == "个" else 0.1
@@ -333,6 +349,15 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
         # (in the report's words for the question's, it takes more than one shared bigram: 企业 alone is generic)
         s += 0.1 if only_part & query.grams or len(only_part & query.alt_grams) >= 2 else -0.05
     return s
+
+
+_LEVEL_VERBS = ("达到", "突破", "超过", "接近", "迈上", "跨上", "增至", "升至", "跃升")  # a level reached, each its own way
+
+
+def _verb_of(text: str, f: Figure) -> str:
+    """The two characters that introduce a figure: its qualifier word (突破, 超过), else the word before it."""
+    lead = f.text[:2] if not f.text[:1].isdigit() else text[max(0, f.start - 2): f.start]
+    return lead if lead in _LEVEL_VERBS else "\0"
 
 
 def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min: float = FIT_MIN,
