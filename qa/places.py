@@ -83,6 +83,10 @@ def _gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
         names[z["name"]] = place
         for form in (z["name"], *z["aliases"]):
             forms[form.lower()] = place
+    for name, english in data.get("english_names", {}).items():
+        if name in names:
+            for form in english:
+                forms[form.lower()] = names[name]
     for name in data["regions"]:
         forms[name] = names[name] = Place(name, "region")
     for name in data["countries"]:

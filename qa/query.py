@@ -277,6 +277,9 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
         mentions_names = (ECONOMY_INDICATOR,)
     wants_number = bool(kinds)
     asked = read_period(without_indicators(text), vocab.as_of, wants_number)
+    if (mentions_names and kinds and aspect is None and "growth" not in kinds and asked.period is not None
+            and asked.period.kind == "targets" and not unit_families(text)):
+        kinds = (*kinds, "growth")  # 海南 GDP 目标: an indicator's target is mostly set as a growth (增长6%左右)
     scope = read_scope(without_indicator_places(text), vocab.own, vocab.says)
 
     extra: list[tuple[str, float]] = []

@@ -101,3 +101,11 @@ def test_pinyin_table_is_pypinyin_s():
     assert set(table) == set(names), "stale qa/data/place_pinyin.tsv: run qa.places.write_pinyin_table()"
     assert [n for n in names if table[n] != pinyin_of(n)] == []
     assert place("shenzhen").name == "深圳市" and place("hubei").name == "湖北省"
+
+
+@pytest.mark.parametrize("text, name", [("What is Tibet's GDP?", "西藏自治区"), ("Inner Mongolia's grain output", "内蒙古自治区"),
+                                        ("Shaanxi GDP", "陕西省"), ("Shanxi GDP", "山西省"), ("Xizang GDP", "西藏自治区")])
+def test_english_names_of_provinces(text, name):
+    from qa.places import find_places
+
+    assert [m.place.name for m in find_places(text)] == [name]
