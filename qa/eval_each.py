@@ -56,7 +56,7 @@ def figure_precision(items: Sequence[GoldItem], results: dict[str, Any]) -> floa
     from .evaluate import figure_correct
 
     shown = [i for i in items if i.value is not None and results[i.id].figure is not None]
-    return sum(figure_correct(i, results[i.id].figure) for i in shown) / len(shown) if shown else None
+    return sum(figure_correct(i, results[i.id].figure, results[i.id].figure_doc) for i in shown) / len(shown) if shown else None
 
 
 def evaluate_each(corpus_dir: Path, work: Path, settings: Settings, which: str = "tune",

@@ -57,6 +57,7 @@ class Result:
     latency_ms: float
     top_text: str = ""
     status: str = ""  # the answer's status
+    figure_doc: str = ""  # the document the first figure is from
 
 
 def load_gold(paths: Iterable[Path]) -> list[GoldItem]:
@@ -117,8 +118,10 @@ def rank_metrics(qrels: dict[str, dict[str, int]], runs: dict[str, Sequence[str]
     return out
 
 
-def figure_correct(item: GoldItem, figure: tuple[float, str] | None) -> bool:
-    if item.value is None or figure is None:
+def figure_correct(item: GoldItem, figure: tuple[float, str] | None, doc: str = "") -> bool:
+    """The gold's value and unit, and (over several reports) from the gold's report: 安徽's 5%左右 is
+    not 甘肃's."""
+    if item.value is None or figure is None or (doc and item.doc and doc != item.doc):
         return False
     value, unit = figure
     same_value = math.isclose(value, float(item.value), rel_tol=1e-6, abs_tol=1e-9)
@@ -136,7 +139,11 @@ def summarize(items: Sequence[GoldItem], results: dict[str, Result], per_q: dict
     out: dict[str, Any] = {"n": len(items)}
     for m in ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10"):
         out[m] = statistics.fmean(per_q[i.id][m] for i in ranked) if ranked else None
-    out["figure@1"] = statistics.fmean(figure_correct(i, results[i.id].figure) for i in figs) if figs else None
+    out["figure@1"] = statistics.fmean(figure_correct(i, results[i.id].figure, results[i.id].figure_doc) for i in figs) if figs else None
+    # a stated figure is right: of the figures shown for figure questions, the share that is the gold's
+    shown = [i for i in items if i.value is not None and results[i.id].figure is not None]
+    out["figure_precision"] = (statistics.fmean(figure_correct(i, results[i.id].figure, results[i.id].figure_doc) for i in shown)
+                               if shown else None)
     out["none_refused"] = statistics.fmean(not results[i.id].found for i in nones) if nones else None
     out["wrongly_refused"] = statistics.fmean(not results[i.id].found for i in answerable) if answerable else None
     # trust: a figure shown where the report gives none, and statuses as a whole
@@ -174,7 +181,7 @@ def assistant_system(assistant: Any, mode: str) -> Callable[[GoldItem], Result]:
             return Result(item.id, (), False, None, 0.0, (time.perf_counter() - t0) * 1000)
         figure = (a.figures[0].value, a.figures[0].unit) if a.figures else None
         return Result(item.id, tuple(p.chunk_id for p in a.passages), a.found, figure, a.confidence, a.elapsed_ms,
-                      a.passages[0].text[:80] if a.passages else "", a.status)
+                      a.passages[0].text[:80] if a.passages else "", a.status, a.figures[0].doc if a.figures else "")
     return run
 
 
@@ -271,8 +278,8 @@ def report_tables(items: Sequence[GoldItem], ev: Evaluation) -> dict[str, dict[s
             for name in ev.systems}
 
 
-COLUMNS = ("n", "hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "figure@1", "none_refused", "wrongly_refused",
-           "figure_shown_unanswerable", "status_accuracy", "p50_ms", "p95_ms")
+COLUMNS = ("n", "hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "figure@1", "figure_precision", "none_refused",
+           "wrongly_refused", "figure_shown_unanswerable", "status_accuracy", "p50_ms", "p95_ms")
 
 
 def _fmt(v: Any) -> str:
@@ -300,7 +307,7 @@ def failures(items: Sequence[GoldItem], ev: Evaluation, system: str, index: Any)
         r = ev.systems[system][item.id]
         m = ev.per_q[system].get(item.id)
         wrong_rank = m is not None and m["hit@1"] < 1
-        wrong_fig = item.value is not None and item.type in ("figure", "year") and not figure_correct(item, r.figure)
+        wrong_fig = item.value is not None and item.type in ("figure", "year") and not figure_correct(item, r.figure, r.figure_doc)
         wrong_abstain = (item.type == "none") == r.found
         wrong_status = bool(item.status) and bool(r.status) and r.status != item.status
         if wrong_rank or wrong_fig or wrong_abstain or wrong_status:

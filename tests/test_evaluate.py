@@ -75,6 +75,14 @@ def test_figure_correct(gold, got, ok):
     assert figure_correct(item("a", value=gold[0], unit=gold[1]), got) is ok
 
 
+@pytest.mark.parametrize("gold_doc, got_doc, ok", [("anhui", "anhui", True), ("anhui", "gansu", False),
+                                                   ("anhui", "", True), ("", "gansu", True)])
+def test_a_figure_of_another_report_is_wrong(gold_doc, got_doc, ok):
+    from dataclasses import replace
+
+    assert figure_correct(replace(item("a", value=5, unit="%"), doc=gold_doc), (5.0, "%"), got_doc) is ok
+
+
 def test_summary_and_abstention():
     items = [item("a", value=1, unit="个"), item("b", type="none", evidence=()), item("c", type="fact")]
     results = {
