@@ -42,8 +42,11 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"第几|排名|排第|排在|名次|位次|位居|位列|排几|前几|\brank|(?:what|which|first|second|third|top|\d(?:st|nd|rd|th)) place\b"
      r"|\bposition", ("rank",)),  # put in place is no rank
     (r"几番|几倍|多少倍|翻番|翻了|倍增|\btimes\b|fold\b|\bdoubl", ("multiple",)),
-    (r"下降|减少|降低|降幅|回落|跌|\bdeclin|\bdecreas|\bdrop|\bfall|\bfell\b|\breduc", ("decline", "growth")),
-    (r"增速|增幅|增长|涨|提高|提升|\bgrowth|\bgrow|\bincreas|\brises?\b|\brising\b|\brose\b", ("growth", "decline")),
+    # 提高到多少, 降低至: the level reached, not the change
+    (r"下降(?![到至])|减少(?![到至])|降低(?![到至])|降幅|回落|跌|\bdeclin|\bdecreas|\bdrop|\bfall|\bfell\b|\breduc",
+     ("decline", "growth")),
+    (r"增速|增幅|增长(?![到至])|涨|提高(?![到至])|提升(?![到至])|\bgrowth|\bgrow|\bincreas|\brises?\b|\brising\b|\brose\b",
+     ("growth", "decline")),
     (r"占比|比重|比例|份额|市占率|占.{0,8}(?:多少|几|百分之)|百分之几|\bshare|\bproportion|\bpercentage",
      ("share", "rate")),
     (r"率|\brate\b", ("rate", "share")),
@@ -60,6 +63,8 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
      ("measure", "amount")),
 ))
 # 跨境电商增长目标？ what is this year's target for FDI? the target of a named indicator is a number
+# What was Anhui's grain output in 2025?: an English question for an indicator's level, with no "how much"
+LEVEL_ASK = re.compile(r"^\s*what(?:'s| is| was| were| are| will be)\b", re.I)
 TARGET_ASK = re.compile(r"目标(?:值|数)?(?:是|为|定为?)?(?:多少|什么|几)?[?？。.]?$|\b(?:target|goal)s?\b", re.I)
 _UNIT_FAMILY = {"元": "money", "美元": "money", "公里": "measure", "平方公里": "measure", "个百分点": "percent",
                 "个点": "percent",  # 涨了几个点: everyday speech for per cent (or points) of growth

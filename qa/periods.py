@@ -56,6 +56,13 @@ def same_years(a: Period | None, b: Period | None) -> bool:
     return a is not None and b is not None and (a.year, a.first) == (b.year, b.first)
 
 
+def ends_in(span: Period | None, year: Period | None) -> bool:
+    """A five-year span ending in the year asked, of the kind asked: its end levels (a rank, a stock,
+    a rate reached) are that year's (2021-2025年实绩 for 2025年实绩, 2026-2030年目标 for 2030年目标)."""
+    return (span is not None and year is not None and span.first is not None and year.first is None
+            and span.year == year.year and span.kind == year.kind)
+
+
 def read_years(text: str) -> list[int]:
     """Years written in the question: 2023, 2023年, 23年, 二〇二三年."""
     years = [int(y) for y in _FULL_YEAR.findall(text)]

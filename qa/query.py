@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from .asking import (MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measure, answer_form, aspect_asked,
+from .asking import (LEVEL_ASK, MEASURE_WORDS, QUESTION_WORD, TARGET_ASK, Measure, answer_form, aspect_asked,
                      measure_asked, measure_word, unit_families, wanted_kinds, without_measure_words)
 from .errors import QuestionError
 from .periods import Asked, read_period
@@ -268,7 +268,7 @@ def analyse(question: object, max_chars: int = 500, vocab: Vocabulary | None = N
     keywords = not kinds and not QUESTION_WORD.search(text)
     if keywords:  # a keyword search (光谷 GDP 2023, 新增总投资目标) shows a figure that fits, if one does
         kinds = wanted_kinds(text + " 多少")
-    if not kinds and mentions and TARGET_ASK.search(text):
+    if not kinds and mentions and (TARGET_ASK.search(text) or LEVEL_ASK.search(text)):
         kinds = wanted_kinds(text + " 多少")
     aspect = aspect_asked(core, kinds)
     mentions_names = tuple(dict.fromkeys(m.indicator.name for m in mentions))

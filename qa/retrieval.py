@@ -15,7 +15,7 @@ import numpy as np
 
 from .index import Index
 from .ngrams import char_ngrams
-from .periods import same_years
+from .periods import ends_in, same_years
 from .query import Query
 from .types import Chunk
 from .verify import figure_fit
@@ -170,8 +170,9 @@ def period_match(chunk: Chunk, query: Query) -> float:
     target = query.asked.period
     if target is None or chunk.period is None:
         return 0.0
-    if chunk.period != target and not query.asked.kind_said and same_years(chunk.period, target):
-        return 0.0  # 2020年中央预算内投资: that year's plan, when the question says neither
+    if chunk.period != target and ((not query.asked.kind_said and same_years(chunk.period, target))
+                                   or ends_in(chunk.period, target)):
+        return 0.0  # 2020年中央预算内投资: that year's plan, when the question says neither; a span ending then
     match = 1.0 if chunk.period == target else -1.0
     return match if query.asked.explicit else match / 2
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from .asking import ASPECTS, UNIT_WORDS, is_form_word
 from .coverage import measure_unsaid, never_said, speaks_of
 from .indicators import indicator_named
-from .periods import same_years
+from .periods import ends_in, same_years
 from .query import GENERIC, Query, grams
 from .types import Figure
 
@@ -97,8 +97,16 @@ def aspect_fits(query: Query, figure: Figure) -> float:
         return 0.4 if figure.aspect == "新增" and query.aspect is None else 0.7
     accepted = ASPECTS.get(query.aspect, (query.aspect,))
     if figure.aspect not in accepted:
-        return 0.0
+        return 0.9 if _rate_level(query, figure) else 0.0
     return 1.0 - 0.1 * accepted.index(figure.aspect)
+
+
+def _rate_level(query: Query, figure: Figure) -> bool:
+    """空气质量优良天数比例: the level of a rate (优良率 89.7%) is the share asked."""
+    if query.aspect != "占比" or figure.aspect != "总量" or figure.indicator is None:
+        return False
+    ind = indicator_named(figure.indicator)
+    return ind is not None and ind.unit == "percent"
 
 
 def figure_fit(query: Query, figure: Figure, own: str = "") -> float:
@@ -351,6 +359,8 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     return s
 
 
+_FLOWS = ("新增", "增速", "累计")  # what the five years added, not where they ended
+_FLOW_WORDS = re.compile(r"年均|累计|五年|共计|合计")
 _LEVEL_VERBS = ("达到", "突破", "超过", "接近", "迈上", "跨上", "增至", "升至", "跃升")  # a level reached, each its own way
 
 
@@ -392,8 +402,9 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
             if asked is not None and f.period is not None and f.period != asked:
                 # 有多少 with no year asks what is, the latest result: a target is the other period's figure;
                 # 2020年中央预算内投资 says no kind: that year's plan answers when no result is given
-                (same_year if not query.asked.kind_said and same_years(f.period, asked) else other).append(
-                    (s, f.start, f))
+                near = (not query.asked.kind_said and same_years(f.period, asked)) or (
+                    ends_in(f.period, asked) and f.aspect not in _FLOWS and not _FLOW_WORDS.search(clauses[i]))
+                (same_year if near else other).append((s, f.start, f))
                 continue
             scored.append((s, f.start, f))
     scored = in_measure_word_asked(query, scored or same_year)

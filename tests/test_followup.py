@@ -91,8 +91,8 @@ def test_a_part_of_a_whole_leans_on_it():
 
 
 def test_a_period_asked_of_an_indicator_asks_its_figure():
-    """And the target for 2021? after a question the reader took for a text question (What was …)."""
-    assert not read("What was consumer price inflation in 2023?").wants_number  # (as the reader takes it)
+    """And the target for 2021? after What was … (an indicator's level asked in English)."""
+    assert read("What was consumer price inflation in 2023?").wants_number
     q = conversation("What was consumer price inflation in 2023?", "And the target for this year?")
     assert q.asked.period == TARGETS_2024
     assert q.wants_number and q.form == "number"
