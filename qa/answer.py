@@ -250,12 +250,12 @@ class Assistant:
         if not tables.has_figures(rows):
             return Answer(question, False, (), text="报告中没有找到这个问题的答案。", mode=mode, notes=notes,
                           status="not_found", query=query, elapsed_ms=(time.perf_counter() - t0) * 1000)
-        passages = tuple(dict.fromkeys(p for q in tables.row_quotes(rows) if (p := self._passage_at(q.doc, q.start))))
+        passages = tuple(dict.fromkeys(p for q in tables.row_quotes(rows) if (p := self.passage_at(q.doc, q.start))))
         text = tables.summary(rows, len({r.area for r in rows}) > 1)
         return Answer(question, True, passages, tables.row_figures(rows), text, mode,
                       (time.perf_counter() - t0) * 1000, 1.0, notes, "table", query, rows=rows)
 
-    def _passage_at(self, doc: str, pos: int) -> Passage | None:
+    def passage_at(self, doc: str, pos: int) -> Passage | None:
         """The chunk of `doc` holding offset `pos`, as a cited passage."""
         if self._chunk_starts is None:  # doc -> (starts, rows) of its chunks, in document order
             by_doc: dict[str, list[tuple[int, int]]] = {}
