@@ -34,8 +34,9 @@ DATA = Path(__file__).resolve().parent / "data"
 CUES_PATH = DATA / "table.tsv"
 REGIONS_PATH = DATA / "regions.tsv"
 ROLES = {"over": ("years", "areas"), "kind": ("targets", "results", "both"), "order": ("desc", "asc"),
-         "span": ("-",), "since": ("-",), "unset": ("-",)}
+         "span": ("-",), "since": ("-",), "unset": ("-",), "multiyear": ("-",)}
 KINDS = ("targets", "results")
+_BEFORE = 8  # characters before a figure read for a multiyear cue (地区生产总值年均增长5%左右)
 
 
 # --- the data files --------------------------------------------------------------------------------
@@ -51,6 +52,7 @@ class Cues:
     span: tuple[str, ...]
     since: tuple[str, ...]
     unset: tuple[str, ...]
+    multiyear: tuple[str, ...] = ()
 
 
 def _lines(text: str):
@@ -72,7 +74,8 @@ def parse_cues(text: str, path: str = "table.tsv") -> Cues:
         by_role[role].append((cue.lower(), value))
     longest = {r: tuple(sorted(v, key=lambda cv: -len(cv[0]))) for r, v in by_role.items()}
     return Cues(longest["over"], longest["kind"], longest["order"], tuple(c for c, _ in longest["span"]),
-                tuple(c for c, _ in longest["since"]), tuple(c for c, _ in longest["unset"]))
+                tuple(c for c, _ in longest["since"]), tuple(c for c, _ in longest["unset"]),
+                tuple(c for c, _ in longest["multiyear"]))
 
 
 def parse_regions(text: str, path: str = "regions.tsv") -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -195,9 +198,14 @@ class Source:
 
 def source_of(figures: Iterable[Figure], documents: Mapping[str, Document]) -> Source:
     """One figure per report, indicator, aspect and single year (the key indicators table's own
-    choice per report: the whole year's, the first stated), for the report's own area."""
+    choice per report: the whole year's, the first stated), for the report's own area; a rate over
+    several years (a multiyear cue of table.tsv just before it) is no year's own."""
     by_doc: dict[str, list[Figure]] = {}
+    multiyear = load_cues().multiyear
     for f in figures:
+        doc = documents.get(f.doc)
+        if doc is not None and any(c in doc.text[max(0, f.start - _BEFORE): f.start] for c in multiyear):
+            continue  # 年均增长5%左右: a rate over several years, not one year's
         by_doc.setdefault(f.doc, []).append(f)
     cells: dict[tuple[str, str, str, Period], Figure] = {}
     for doc_id, figs in by_doc.items():

@@ -287,3 +287,11 @@ def test_cli_prints_the_table(assistant, capsys):
     assert main(["figures", "--table", "国内生产总值增速", "--json", "--corpus", str(folder)]) == 0
     assert [r["year"] for r in json.loads(capsys.readouterr().out)] == [2018, 2019, 2020, 2021]
     assert main(["figures", "--table", "没有这个指标", "--corpus", str(folder)]) == 2
+
+
+def test_an_average_annual_rate_is_no_years_own():
+    report = PROVINCE.format(p="辽宁省", r="3.7", t="4.5%左右").replace(
+        "二、2026年工作安排\n", "二、2026年工作安排\n主要指标中，地区生产总值年均增长5%左右。\n")
+    source = _source({"liaoning-2026": report})
+    row = tables.build_table(tables.TableRequest("地区生产总值", "增速", kinds=("targets",)), source)[0]
+    assert row.target_text == "4.5%左右"
