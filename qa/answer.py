@@ -30,6 +30,7 @@ from .query import Query, Vocabulary, analyse
 from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, lexical_terms, search
 from . import table as tables
+from . import table_query
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 
@@ -208,7 +209,7 @@ class Assistant:
     # --- tables: an indicator across years or areas (qa/table.py) -------------------------------
 
     def table(self, indicator: str, aspect: str | None = None, areas: list[str] | tuple[str, ...] | None = None,
-              years: list[int] | tuple[int, ...] | None = None, kinds: tuple[str, ...] = tables.KINDS,
+              years: list[int] | tuple[int, ...] | None = None, kinds: tuple[str, ...] = table_query.KINDS,
               doc: str | None = None) -> Answer:
         """The table of `indicator` (a name or any form: 国内生产总值增速, GDP) per area and year: each
         row's target from that year's report, its result from the next year's review, each cited. Status
@@ -218,7 +219,7 @@ class Assistant:
         source = self.table_source()
         request = None
         if named is not None:
-            request = tables.TableRequest(
+            request = table_query.TableRequest(
                 named[0], aspect or named[1], tables.areas_named(areas, source) if areas is not None else None,
                 tuple(int(y) for y in years) if years is not None else None, kinds=tuple(kinds),
                 over=("years", "areas"), doc=doc if doc in self.index.documents else None)
@@ -235,7 +236,7 @@ class Assistant:
         source = self.table_source()
         years = [p.year for p in source.profiles.values() if p.year is not None]
         asked = query.asked.period if query.asked.explicit else None
-        request = tables.request_of(query.text, query.indicators, query.aspect,
+        request = table_query.request_of(query.text, query.indicators, query.aspect,
                                     [p.area for p in source.profiles.values() if p.area], max(years, default=None), asked)
         if request is None:
             return None

@@ -230,13 +230,14 @@ def _print_indicators(args: argparse.Namespace, figures, documents) -> int:
 def _print_table(args: argparse.Namespace, figures, documents) -> int:
     """An indicator across years and areas (qa/table.py): a row per area and year, target and result."""
     from . import table as tables
+    from .table_query import TableRequest
 
     named = tables.indicator_and_aspect(args.table)
     if named is None:
         print(f"错误 error: 未知指标 / unknown indicator {args.table!r}", file=sys.stderr)
         return 2
     source = tables.source_of(figures, documents)
-    request = tables.TableRequest(named[0], named[1], tables.areas_named(args.area, source) if args.area else None,
+    request = TableRequest(named[0], named[1], tables.areas_named(args.area, source) if args.area else None,
                                   tuple(args.year) if args.year else None, over=("years", "areas"))
     rows = tables.build_table(request, source)
     if args.json:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from qa import table as tables
+from qa import table_query as tq
 from qa.places import place
 from qa.types import Figure, Period
 from tests.fakes import FakeEmbedder
@@ -57,7 +58,7 @@ def provinces():
 
 
 def test_every_cue_role_is_in_the_file():
-    cues = tables.load_cues()
+    cues = tq.load_cues()
     assert {v for _, v in cues.over} == {"years", "areas"}
     assert {v for _, v in cues.kind} == {"targets", "results", "both"}
     assert cues.span and cues.since and cues.unset and cues.order
@@ -66,11 +67,11 @@ def test_every_cue_role_is_in_the_file():
 @pytest.mark.parametrize("line", ["历年\tover", "历年\tover\tmonths", "历年\tcolour\tyears", "\tover\tyears"])
 def test_a_malformed_cue_line_is_an_error_naming_it(line):
     with pytest.raises(ValueError, match="line 2"):
-        tables.parse_cues("# cue\trole\tvalue\n" + line)
+        tq.parse_cues("# cue\trole\tvalue\n" + line)
 
 
 def test_every_region_member_is_a_provincial_area_of_the_gazetteer():
-    for name, members in tables.load_regions():
+    for name, members in tq.load_regions():
         for m in members:
             p = place(m)
             assert p is not None and p.name == m and p.level == "province", (name, m)
@@ -78,7 +79,7 @@ def test_every_region_member_is_a_provincial_area_of_the_gazetteer():
 
 def test_a_malformed_region_line_is_an_error():
     with pytest.raises(ValueError, match="line 1"):
-        tables.parse_regions("长三角\n")
+        tq.parse_regions("长三角\n")
 
 
 # --- what a question asks for -------------------------------------------------------------------------
@@ -108,7 +109,7 @@ def test_what_a_table_question_asks(question, indicator, over, years, shifts, ki
     from qa.query import analyse
 
     q = analyse(question)
-    r = tables.request_of(q.text, q.indicators, q.aspect, AREAS, newest=2021)
+    r = tq.request_of(q.text, q.indicators, q.aspect, AREAS, newest=2021)
     assert r is not None
     assert (r.indicator, r.over, r.years, r.shifts, r.kinds, r.order) == (indicator, over, years, shifts, kinds, order)
     assert r.areas == areas and r.absent == absent
@@ -124,7 +125,7 @@ def test_a_question_for_one_figure_or_no_indicator_is_no_table(question):
     from qa.query import analyse
 
     q = analyse(question)
-    assert tables.request_of(q.text, q.indicators, q.aspect, AREAS, newest=2026) is None
+    assert tq.request_of(q.text, q.indicators, q.aspect, AREAS, newest=2026) is None
 
 
 # --- a cell's words and whether a target was met --------------------------------------------------
@@ -175,7 +176,7 @@ def test_met_only_where_the_target_decides_it(target, t_text, result, r_text, me
 
 
 def test_years_table_takes_each_years_target_and_result_from_its_own_report(national):
-    rows = tables.build_table(tables.TableRequest("地区生产总值", "增速"), national)
+    rows = tables.build_table(tq.TableRequest("地区生产总值", "增速"), national)
     by_year = {r.year: r for r in rows}
     assert sorted(by_year) == [2018, 2019, 2020, 2021]
     for r in rows:  # never a target for a result, nor one year's figure for another's
@@ -190,7 +191,7 @@ def test_years_table_takes_each_years_target_and_result_from_its_own_report(nati
 
 
 def test_a_year_without_a_target_says_what_its_report_says(national):
-    row = next(r for r in tables.build_table(tables.TableRequest("地区生产总值", "增速"), national) if r.year == 2020)
+    row = next(r for r in tables.build_table(tq.TableRequest("地区生产总值", "增速"), national) if r.year == 2020)
     assert row.target is None and row.target_missing == "not_stated"
     doc = national.documents[row.note.doc]
     assert row.note.doc == "nation-2020" and doc.text[row.note.start:row.note.end] == row.note.text
@@ -199,14 +200,14 @@ def test_a_year_without_a_target_says_what_its_report_says(national):
 
 
 def test_only_the_kinds_asked_are_filled(national):
-    rows = tables.build_table(tables.TableRequest("城镇新增就业", "新增", kinds=("targets",)), national)
+    rows = tables.build_table(tq.TableRequest("城镇新增就业", "新增", kinds=("targets",)), national)
     assert [r.year for r in rows] == [2019, 2020, 2021]
     assert all(r.result is None and r.result_missing == "not_asked" for r in rows)
     assert [r.target_text for r in rows] == ["1100万人以上", "900万人以上", "1100万人以上"]
 
 
 def test_areas_table_has_a_row_per_area_with_its_own_target(provinces):
-    rows = tables.build_table(tables.TableRequest("地区生产总值", None, shifts=(0,), kinds=("targets",),
+    rows = tables.build_table(tq.TableRequest("地区生产总值", None, shifts=(0,), kinds=("targets",),
                                                   over=("areas",)), provinces)
     assert [(r.area, r.year, r.target_text) for r in rows] == [
         ("安徽省", 2026, "5%以上"), ("广东省", 2026, "4.5%—5%"), ("江苏省", 2026, "5%左右")]
@@ -214,21 +215,21 @@ def test_areas_table_has_a_row_per_area_with_its_own_target(provinces):
 
 
 def test_areas_table_ordered_by_the_value_asked(provinces):
-    rows = tables.build_table(tables.TableRequest("地区生产总值", "增速", shifts=(-1,), kinds=("results",),
+    rows = tables.build_table(tq.TableRequest("地区生产总值", "增速", shifts=(-1,), kinds=("results",),
                                                   order="desc", over=("areas",)), provinces)
     assert [r.result.value for r in rows] == [5.5, 5.3, 3.9]
 
 
 def test_years_and_areas_asked_limit_the_rows(provinces, national):
-    rows = tables.build_table(tables.TableRequest("地区生产总值", "增速", areas=("江苏省",)), provinces)
+    rows = tables.build_table(tq.TableRequest("地区生产总值", "增速", areas=("江苏省",)), provinces)
     assert [(r.area, r.year) for r in rows] == [("江苏省", 2025), ("江苏省", 2026)]
-    rows = tables.build_table(tables.TableRequest("地区生产总值", "增速", years=(2020,)), national)
+    rows = tables.build_table(tq.TableRequest("地区生产总值", "增速", years=(2020,)), national)
     assert [r.year for r in rows] == [2020]
-    assert tables.build_table(tables.TableRequest("地区生产总值", "增速", areas=()), provinces) == ()
+    assert tables.build_table(tq.TableRequest("地区生产总值", "增速", areas=()), provinces) == ()
 
 
 def test_rows_are_json(national):
-    rows = tables.build_table(tables.TableRequest("地区生产总值", "增速"), national)
+    rows = tables.build_table(tq.TableRequest("地区生产总值", "增速"), national)
     data = json.loads(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
     assert data[1]["target"]["period"]["label"] == "2019年目标" and data[1]["met"] is True
     assert data[2]["note"]["doc"] == "nation-2020" and data[2]["target_missing"] == "not_stated"
@@ -293,5 +294,5 @@ def test_an_average_annual_rate_is_no_years_own():
     report = PROVINCE.format(p="辽宁省", r="3.7", t="4.5%左右").replace(
         "二、2026年工作安排\n", "二、2026年工作安排\n主要指标中，地区生产总值年均增长5%左右。\n")
     source = _source({"liaoning-2026": report})
-    row = tables.build_table(tables.TableRequest("地区生产总值", "增速", kinds=("targets",)), source)[0]
+    row = tables.build_table(tq.TableRequest("地区生产总值", "增速", kinds=("targets",)), source)[0]
     assert row.target_text == "4.5%左右"
