@@ -143,7 +143,9 @@ def request_of(text: str, indicators: tuple[str, ...], aspect: str | None, corpu
     named = [m.place.name for m in find_places(text) if m.place.level != "region"]
     named = [a for a in dict.fromkeys(named) if region is None or a not in region[1]]
     wanted = list(dict.fromkeys([*(region[1] if region else ()), *named]))
-    if region is not None or len(wanted) >= 2:
+    # a group (长三角), or two loaded reports' areas named (广东和江苏): over areas; a place that is only a
+    # yardstick or a partner (光谷占武汉全市的比重) names no second report
+    if region is not None or sum(a in corpus for a in wanted) >= 2:
         over.add("areas")
     span = _year_span(text, cues, newest)
     if span:

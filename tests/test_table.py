@@ -296,3 +296,11 @@ def test_an_average_annual_rate_is_no_years_own():
     source = _source({"liaoning-2026": report})
     row = tables.build_table(tq.TableRequest("地区生产总值", "增速", kinds=("targets",)), source)[0]
     assert row.target_text == "4.5%左右"
+
+
+@pytest.mark.parametrize("question", ["光谷新能源汽车销量占武汉全市的比重是多少？", "光谷GDP占武汉全市的比重是多少"])
+def test_a_yardstick_place_is_no_second_area(question):
+    from qa.query import analyse
+
+    q = analyse(question)
+    assert tq.request_of(q.text, q.indicators, q.aspect, ["东湖高新区"], newest=2024) is None
