@@ -304,3 +304,27 @@ def test_a_yardstick_place_is_no_second_area(question):
 
     q = analyse(question)
     assert tq.request_of(q.text, q.indicators, q.aspect, ["东湖高新区"], newest=2024) is None
+
+
+def test_the_json_route_returns_the_rows(assistant):
+    import httpx
+
+    from qa.http_api import api_routes
+    from test_http_api import _port
+    from qa.web import build_app
+
+    app = build_app(assistant)
+    port = _port()
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
+               app_kwargs={"routes": api_routes(assistant)})
+    try:
+        r = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "历年国内生产总值增长目标和实际增长情况"},
+                       timeout=60)
+        data = r.json()
+        assert r.status_code == 200 and data["status"] == "table"
+        assert [(row["year"], row["target_text"], row["result_text"], row["met"]) for row in data["rows"]] == [
+            (2018, "", "6.6%", None), (2019, "6%－6.5%", "6.1%", True), (2020, "", "2.3%", None),
+            (2021, "6%以上", "", None)]
+        assert data["rows"][2]["note"]["text"] == "我们没有提出全年经济增速具体目标"
+    finally:
+        app.close()
