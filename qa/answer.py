@@ -30,6 +30,7 @@ from .query import Query, Vocabulary, analyse
 from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, lexical_terms, search
 from . import table as tables
+from .profile import profile_of
 from . import table_query
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
@@ -125,6 +126,7 @@ class Assistant:
         """Read one question now, so the first user does not wait for jieba, the gazetteer, the
         vocabularies and this corpus's question reader to load."""
         self.analyse("预热 warm-up 2023年武汉GDP")
+        self.table_source()  # the first table question does not read every report's figures
         return self
 
     @property
@@ -233,14 +235,14 @@ class Assistant:
 
     def _asked_table(self, question: str, query: Query, doc: str | None, mode: str, t0: float) -> Answer | None:
         """The table the question asks for, when it has two rows or more and a figure; else None."""
-        source = self.table_source()
-        years = [p.year for p in source.profiles.values() if p.year is not None]
+        profiles = [profile_of(d) for d in self.index.documents.values()]  # memoised: the table's figures only if asked
+        years = [p.year for p in profiles if p.year is not None]
         asked = query.asked.period if query.asked.explicit else None
         request = table_query.request_of(query.text, query.indicators, query.aspect,
-                                    [p.area for p in source.profiles.values() if p.area], max(years, default=None), asked)
+                                         [p.area for p in profiles if p.area], max(years, default=None), asked)
         if request is None:
             return None
-        rows = tables.build_table(replace(request, doc=doc), source)
+        rows = tables.build_table(replace(request, doc=doc), self.table_source())
         if len(rows) < 2 or not tables.has_figures(rows):
             return None
         return self._table_answer(question, rows, request, query, mode, t0)

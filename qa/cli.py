@@ -56,7 +56,8 @@ def loaded(documents) -> str:
     areas = list(dict.fromkeys(p.area for p in profiles if p.area))
     span = (f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else "-"
     shown = "、".join(areas[:3]) + ("…" if len(areas) > 3 else "")
-    return f"{len(years)} years {span}, {len(areas)} areas: {shown}"
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    return f"{plural(len(years), 'year')} {span}, {plural(len(areas), 'area')}: {shown}"
 
 
 def cmd_build_cluster(args: argparse.Namespace) -> int:
