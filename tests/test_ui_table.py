@@ -146,3 +146,13 @@ def test_a_question_limited_to_one_report(page, server):
     years = [int(t.split()[1]) for t in answer.locator("table.qa-rowtable tbody tr").all_inner_texts()]
     assert years == [2019, 2020]
     assert "没有提出全年经济增速具体目标" in answer.inner_text()
+
+
+def test_english_relabels_the_tables_and_documents(page, server):
+    open_page(page, server)
+    page.locator("#qa-english input").check()
+    page.wait_for_function("() => document.querySelector('#qa-docs').innerText.includes('3 reports loaded')",
+                           timeout=10_000)
+    page.get_by_role("tab", name="Figures").click()
+    page.wait_for_function("() => document.querySelector('#qa-rowtable').innerText.includes('Target')", timeout=10_000)
+    assert "no report of that year loaded" in page.locator("#qa-rowtable").inner_text()

@@ -60,7 +60,7 @@ def render_table(rows: Sequence[TableRow], lang: str = "zh", cite: Cite | None =
     head = "".join(f'<th scope="col">{esc(t(lang, c))}</th>' for c in cols)
     body = []
     for r in rows:
-        cells = [f'<th scope="row">{esc(r.area)}</th>', f"<td>{int(r.year)}</td>"]
+        cells = [f'<th scope="row">{esc(r.area)}</th>', f'<td class="qa-tyear">{int(r.year)}</td>']
         if show_t:
             cells.append('<td class="qa-tcell">' + _cell(r.target_text, r.target_quote, r.target and r.target.start,
                                                           r.target.doc if r.target else "", r.target_missing, r.note,
