@@ -249,14 +249,7 @@ class Assistant:
 
     def _table_answer(self, question: str, rows: tuple, request: Any, query: Query | None, mode: str,
                       t0: float) -> Answer:
-        notes = tuple(f"语料中没有{a}的报告 / no report of {a} is loaded" for a in (request.absent if request else ()))
-        if not tables.has_figures(rows):
-            return Answer(question, False, (), text="报告中没有找到这个问题的答案。", mode=mode, notes=notes,
-                          status="not_found", query=query, elapsed_ms=(time.perf_counter() - t0) * 1000)
-        passages = tuple(dict.fromkeys(p for q in tables.row_quotes(rows) if (p := self.passage_at(q.doc, q.start))))
-        text = tables.summary(rows, len({r.area for r in rows}) > 1)
-        return Answer(question, True, passages, tables.row_figures(rows), text, mode,
-                      (time.perf_counter() - t0) * 1000, 1.0, notes, "table", query, rows=rows)
+        return tables.answer_of(question, rows, request.absent if request else (), query, mode, self.passage_at, t0)
 
     def passage_at(self, doc: str, pos: int) -> Passage | None:
         """The chunk of `doc` holding offset `pos`, as a cited passage."""

@@ -18,14 +18,15 @@ Pure functions over figures and document profiles. Whether and which table a que
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .indicators import ASPECTS, find_indicators, indicator_named
 from .profile import DocumentProfile, profile_of
 from .resolve import key_indicators
 from .table_query import TableRequest, load_cues
-from .types import Document, Figure, Period, Quote, TableRow
+from .types import Answer, Document, Figure, Passage, Period, Quote, TableRow
 
 _BEFORE = 8  # characters before a figure read for a multiyear cue (地区生产总值年均增长5%左右)
 
@@ -339,3 +340,17 @@ def summary(rows: Iterable[TableRow], areas: bool) -> str:
         head = f"{r.area} {r.year}年" if areas else f"{r.year}年"
         parts.append(f"{head}：{'，'.join(cells)}")
     return "；".join(parts)
+
+
+def answer_of(question: str, rows: tuple[TableRow, ...], absent: Iterable[str], query: Any, mode: str,
+              passage_at: Callable[[str, int], Passage | None], t0: float) -> Answer:
+    """The answer of status "table": the rows, their figures, the passages that cite each cell (in reading
+    order), a one-line summary; not_found when no row holds a figure. `absent`: areas asked that no loaded
+    report is about (a note)."""
+    notes = tuple(f"语料中没有{a}的报告 / no report of {a} is loaded" for a in absent)
+    if not has_figures(rows):
+        return Answer(question, False, (), text="报告中没有找到这个问题的答案。", mode=mode, notes=notes,
+                      status="not_found", query=query, elapsed_ms=(time.perf_counter() - t0) * 1000)
+    passages = tuple(dict.fromkeys(p for q in row_quotes(rows) if (p := passage_at(q.doc, q.start))))
+    return Answer(question, True, passages, row_figures(rows), summary(rows, len({r.area for r in rows}) > 1), mode,
+                  (time.perf_counter() - t0) * 1000, 1.0, notes, "table", query, rows=rows)
