@@ -5,6 +5,7 @@ section, and the figures in them ranked by how well they fit the question.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
@@ -30,6 +31,8 @@ from .query import Query, Vocabulary, analyse, normalize, without_indicator_plac
 from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, lexical_terms, search
 from .route import Area, area_named, corpus_areas, home_area
+from . import table as tables
+from . import table_query
 from .verify import Verdict, choose
 from .types import Answer, Document, Figure, Passage, Period
 
@@ -48,6 +51,8 @@ class Assistant:
         self._query_cache: dict[str, np.ndarray] = {}
         self._vocabularies: dict[tuple, Vocabulary] = {}
         self._areas: tuple[Area, ...] | None = None
+        self._table_source: tables.Source | None = None  # qa/table.py: read once, at the first table
+        self._chunk_starts: dict[str, tuple[list[int], list[int]]] | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -123,6 +128,7 @@ class Assistant:
         """Read one question now, so the first user does not wait for jieba, the gazetteer, the
         vocabularies and this corpus's question reader to load."""
         self.analyse("预热 warm-up 2023年武汉GDP")
+        self.table_source()  # the first table question does not read every report's figures
         return self
 
     @property
@@ -200,11 +206,14 @@ class Assistant:
             return Answer(question, False, (), text=reason.split(" / ")[0], mode=mode, notes=query.notes + (reason,),
                           status="not_found", query=query, related=starters(self, query) if related else (),
                           elapsed_ms=(time.perf_counter() - t0) * 1000)
+        if (tabled := self._asked_table(question, query, doc, mode, t0)) is not None:
+            return tabled  # 历年…, 各省…: the indicator across years or areas, a table of two rows or more
         qvec = self.embed_query(query.search_text) if mode != "bm25" else None
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
             rrf_k=s.rrf_k, dense_weight=s.dense_weight, period_boost=s.period_boost, figure_boost=s.figure_boost,
-            doc_filter=(doc,) if doc is not None else query.docs, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share, unseen_weight=s.unseen_weight,
+            doc_filter=(doc,) if doc is not None else query.docs, dense_adapt=s.dense_adapt, ngram_share=s.ngram_share,
+            unseen_weight=s.unseen_weight,
             agreement_bonus=s.agreement_bonus, coverage_depth=s.coverage_depth,
         )
         passages = tuple(self._passage(h, query) for h in ranking.hits[:top_k])
@@ -227,6 +236,67 @@ class Assistant:
         answer = Answer(question, verdict.status != "not_found", passages, verdict.figures, text, mode, elapsed,
                         ranking.confidence, notes, verdict.status, query, probability=probability, features=x)
         return replace(answer, related=suggest(self, answer)) if related else answer
+
+    # --- tables: an indicator across years or areas (qa/table.py) -------------------------------
+
+    def table(self, indicator: str, aspect: str | None = None, areas: list[str] | tuple[str, ...] | None = None,
+              years: list[int] | tuple[int, ...] | None = None, kinds: tuple[str, ...] = table_query.KINDS,
+              doc: str | None = None) -> Answer:
+        """The table of `indicator` (a name or any form: 国内生产总值增速, GDP) per area and year: each
+        row's target from that year's report, its result from the next year's review, each cited. Status
+        "table" with `rows`, or "not_found" when the corpus states no such figure."""
+        t0 = time.perf_counter()
+        named = tables.indicator_and_aspect(indicator)
+        source = self.table_source()
+        request = None
+        if named is not None:
+            request = table_query.TableRequest(
+                named[0], aspect or named[1], tables.areas_named(areas, source) if areas is not None else None,
+                tuple(int(y) for y in years) if years is not None else None, kinds=tuple(kinds),
+                over=("years", "areas"), doc=doc if doc in self.index.documents else None)
+        rows = tables.build_table(request, source) if request is not None else ()
+        return self._table_answer(indicator, rows, request, None, self.settings.mode, t0)
+
+    def table_source(self) -> tables.Source:
+        if self._table_source is None:
+            self._table_source = tables.source_of(self.figures(), self.index.documents)
+        return self._table_source
+
+    def _asked_table(self, question: str, query: Query, doc: str | None, mode: str, t0: float) -> Answer | None:
+        """The table the question asks for, when it has two rows or more and a figure; else None."""
+        profiles = [profile_of(d) for d in self.index.documents.values()]  # memoised: the table's figures only if asked
+        years = [p.year for p in profiles if p.year is not None]
+        asked = query.asked.period if query.asked.explicit else None
+        request = table_query.request_of(query.text, query.indicators, query.aspect,
+                                         [p.area for p in profiles if p.area], max(years, default=None), asked)
+        if request is None:
+            return None
+        rows = tables.build_table(replace(request, doc=doc), self.table_source())
+        if len(rows) < 2 or not tables.has_figures(rows):
+            return None
+        return self._table_answer(question, rows, request, query, mode, t0)
+
+    def _table_answer(self, question: str, rows: tuple, request: Any, query: Query | None, mode: str,
+                      t0: float) -> Answer:
+        return tables.answer_of(question, rows, request.absent if request else (), query, mode, self.passage_at, t0)
+
+    def passage_at(self, doc: str, pos: int) -> Passage | None:
+        """The chunk of `doc` holding offset `pos`, as a cited passage."""
+        if self._chunk_starts is None:  # doc -> (starts, rows) of its chunks, in document order
+            by_doc: dict[str, list[tuple[int, int]]] = {}
+            for row, chunk in enumerate(self.index.chunks):
+                by_doc.setdefault(chunk.doc, []).append((chunk.start, row))
+            self._chunk_starts = {d: ([a for a, _ in sorted(v)], [r for _, r in sorted(v)]) for d, v in by_doc.items()}
+        starts, rows = self._chunk_starts.get(doc, ([], []))
+        at = bisect.bisect_right(starts, pos) - 1
+        if at < 0:
+            return None
+        chunk = self.index.chunks[rows[at]]
+        if not chunk.start <= pos < chunk.end:
+            return None
+        para = self.index.documents[doc].paragraphs[chunk.paragraph]
+        return Passage(doc, chunk.id, chunk.text, chunk.start, chunk.end, chunk.section, chunk.period, 1.0,
+                       para.text, para.start, chunk.figures)
 
     def _texts(self) -> dict[str, str]:
         return {d: doc.text for d, doc in self.index.documents.items()}

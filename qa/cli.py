@@ -39,12 +39,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     a = _assistant(args)
     m = a.index.manifest
-    print(f"索引就绪 index ready: {len(a.documents)} documents, {m.n_chunks} chunks, faiss={m.faiss_kind}, "
-          f"model={m.model_name} ({time.perf_counter() - t0:.1f}s) -> {a.settings.index_dir}")
+    print(f"索引就绪 index ready: {len(a.documents)} documents ({loaded(a.documents)}), {m.n_chunks} chunks, "
+          f"faiss={m.faiss_kind}, model={m.model_name} ({time.perf_counter() - t0:.1f}s) -> {a.settings.index_dir}")
     for p in a.problems:
         print(f"warning: {p}", file=sys.stderr)
     # the index was built but could not be written (read-only folder, disk full): `qa build` failed
     return 1 if any("could not save the index" in p for p in a.problems) else 0
+
+
+def loaded(documents) -> str:
+    """How many years and areas the documents cover: 3 years 2019-2021, 1 area (中国)."""
+    from .profile import profile_of
+
+    profiles = [profile_of(d) for d in documents]
+    years = sorted({p.year for p in profiles if p.year is not None})
+    areas = list(dict.fromkeys(p.area for p in profiles if p.area))
+    span = (f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}") if years else "-"
+    shown = "、".join(areas[:3]) + ("…" if len(areas) > 3 else "")
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    return f"{plural(len(years), 'year')} {span}, {plural(len(areas), 'area')}: {shown}"
 
 
 def cmd_build_cluster(args: argparse.Namespace) -> int:
@@ -66,7 +79,8 @@ def cmd_build_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
-STATUS_LABELS = {"figure": "数据 figure", "passage": "原文 passage", "not_found": "未找到 not found"}
+STATUS_LABELS = {"figure": "数据 figure", "passage": "原文 passage", "not_found": "未找到 not found",
+                 "table": "表格 table"}
 
 
 def format_answer(answer) -> str:
@@ -77,6 +91,8 @@ def format_answer(answer) -> str:
         lines.append("报告中没有找到这个问题的答案 / the report does not answer this. 可能相关 / possibly related:")
     for note in answer.notes:
         lines.append(f"  ({note})")
+    if answer.rows:
+        lines.extend(table_lines(answer.rows))
     for i, p in enumerate(answer.passages, 1):
         period = f" [{p.period.label}]" if p.period else ""
         lines.append(f"[{i}] {p.section or p.doc}{period} : {p.text}")
@@ -84,6 +100,27 @@ def format_answer(answer) -> str:
         lines.append("相关问题 related: " + " | ".join(answer.related))
     lines.append(f"({answer.elapsed_ms:.0f} ms, {answer.mode})")
     return "\n".join(lines)
+
+
+TABLE_COLUMNS = ("area", "year", "target", "result", "met", "target_doc", "target_start", "result_doc", "result_start",
+                 "note")
+
+
+def table_cells(r) -> list[str]:
+    """One table row as printed: the figures as written, an empty cell's reason, each cell's document and offset."""
+    from .table import MISSING_ZH
+
+    met = {True: "达到 met", False: "未达到 missed", None: ""}[r.met]
+    target = r.target_text or (f"“{r.note.text}”" if r.note else MISSING_ZH.get(r.target_missing, ""))
+    result = r.result_text or MISSING_ZH.get(r.result_missing, "")
+    where = [(f.doc, str(f.start)) if f else (r.note.doc, str(r.note.start)) if (f is r.target and r.note) else ("", "")
+             for f in (r.target, r.result)]
+    note = r.note.text if r.note else ""
+    return [r.area, str(r.year), target, result, met, *where[0], *where[1], note]
+
+
+def table_lines(rows) -> list[str]:
+    return ["\t".join(TABLE_COLUMNS[:5])] + ["\t".join(table_cells(r)[:5]) for r in rows]
 
 
 def _question_text(args: argparse.Namespace) -> str:
@@ -159,6 +196,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
     figures = [f for d in docs if not args.doc or d.id == args.doc
                for c in chunk_document(d, s.chunk_min, s.chunk_max) for f in c.figures
                if period is None or f.period == period]
+    if args.table:
+        return _print_table(args, figures, {d.id: d for d in docs})
     if args.indicators:
         return _print_indicators(args, figures, {d.id: d for d in docs})
     if args.json:
@@ -186,6 +225,29 @@ def _print_indicators(args: argparse.Namespace, figures, documents) -> int:
     for r in rows:
         writer.writerow([r.indicator, r.aspect, r.period.label if r.period else "", r.figure.text, r.figure.doc,
                          r.figure.start, r.sentence])
+    return 0
+
+
+def _print_table(args: argparse.Namespace, figures, documents) -> int:
+    """An indicator across years and areas (qa/table.py): a row per area and year, target and result."""
+    from . import table as tables
+    from .table_query import TableRequest
+
+    named = tables.indicator_and_aspect(args.table)
+    if named is None:
+        print(f"错误 error: 未知指标 / unknown indicator {args.table!r}", file=sys.stderr)
+        return 2
+    source = tables.source_of(figures, documents)
+    request = TableRequest(named[0], named[1], tables.areas_named(args.area, source) if args.area else None,
+                                  tuple(args.year) if args.year else None, over=("years", "areas"))
+    rows = tables.build_table(request, source)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
+    writer.writerow(TABLE_COLUMNS)
+    for r in rows:
+        writer.writerow(table_cells(r))
     return 0
 
 
@@ -305,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--doc")
     f.add_argument("--period", help="e.g. 2023年实绩 or 2024年目标")
     f.add_argument("--indicators", action="store_true", help="the key indicators table: indicator x period")
+    f.add_argument("--table", metavar="INDICATOR",
+                   help="one indicator across years and areas, e.g. 国内生产总值增速: target and result per area and year")
+    f.add_argument("--area", action="append", help="with --table: only this area (repeatable), e.g. 广东")
+    f.add_argument("--year", action="append", type=int, help="with --table: only this year (repeatable)")
     fmt = f.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--json", action="store_true")

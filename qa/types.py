@@ -198,6 +198,56 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A span of a document quoted as it is written, with its section: `doc.text[start:end] == text`."""
+
+    doc: str
+    text: str
+    start: int
+    end: int
+    section: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "text": self.text, "start": self.start, "end": self.end, "section": self.section}
+
+
+# why a table cell is empty (the page and the CLI say it in words): no report of that year is loaded; the
+# report of that year is loaded but states no such figure; the question did not ask for it
+MISSING = ("no_report", "not_stated", "not_asked")
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One line of a table of an indicator across years or areas (qa/table.py): an area's target for a year,
+    from that year's report, and its result, from the next year's review. Never one for the other."""
+
+    area: str  # the report's area, as its profile names it: 中国, 广东省
+    year: int
+    indicator: str
+    aspect: str
+    target: Figure | None = None  # period (year, targets), from the report of `year`
+    result: Figure | None = None  # period (year, results), from the report of `year + 1`
+    met: bool | None = None  # only where the target's qualifier decides it (以上, 以内, a range, an exact value)
+    target_text: str = ""  # the target as written, a range whole: 6%－6.5% (target.text is its first number)
+    result_text: str = ""
+    target_quote: Quote | None = None  # the sentence stating it: the cell's citation
+    result_quote: Quote | None = None
+    note: Quote | None = None  # what the report says instead of a target: 我们没有提出全年经济增速具体目标
+    target_missing: str = ""  # one of MISSING when target is None
+    result_missing: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        quote = lambda q: q.to_dict() if q is not None else None  # noqa: E731
+        return {"area": self.area, "year": self.year, "indicator": self.indicator, "aspect": self.aspect,
+                "target": self.target.to_dict() if self.target else None,
+                "result": self.result.to_dict() if self.result else None, "met": self.met,
+                "target_text": self.target_text, "result_text": self.result_text,
+                "target_quote": quote(self.target_quote), "result_quote": quote(self.result_quote),
+                "note": quote(self.note), "target_missing": self.target_missing or None,
+                "result_missing": self.result_missing or None}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     found: bool
@@ -209,12 +259,14 @@ class Answer:
     confidence: float = 0.0  # how sure retrieval is that the top passage answers (see retrieval.confidence_of)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question truncated to 500 chars"
     # figure: a figure answers; passage: the report speaks of it but the answer is text, or it gives
-    # no number for it (or only the other period's); not_found: the report does not cover it
+    # no number for it (or only the other period's); not_found: the report does not cover it;
+    # table: an indicator across years or areas, in `rows`
     status: str = ""
     query: Any = None  # the qa.query.Query the question was read into (a follow-up's context)
     related: tuple[str, ...] = ()  # questions to ask next
     probability: float | None = None  # how likely the figure shown is right (qa/decide.py), None without one
     features: tuple[float, ...] = ()  # what that was computed from (qa.decide.FEATURES), for training
+    rows: tuple[TableRow, ...] = ()  # status "table": the indicator across years or areas (qa/table.py)
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -234,4 +286,5 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "related": list(self.related),
             "probability": None if self.probability is None else round(self.probability, 4),
+            "rows": [r.to_dict() for r in self.rows],
         }

@@ -25,6 +25,8 @@ from .labels import contact as contact_of
 from .render import esc, period_label
 from .security import SecurityHeaders
 from .source import render_indicator_table, render_source
+from .table_view import loaded_line, render_documents
+from ..profile import profile_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -95,9 +97,11 @@ class QABlocks(gr.Blocks):
 
 def banner(lang: str, documents: Sequence[Document]) -> str:
     titles = "、".join(d.title for d in documents[:3]) + ("…" if len(documents) > 3 else "")
+    count = (f'<p class="qa-doc-count">{esc(loaded_line([profile_of(d) for d in documents], lang))}</p>'
+             if len(documents) > 1 else "")  # several reports: how many, of how many years and areas
     return (f'<div class="qa-banner" role="banner"><div class="qa-org">{esc(t(lang, "org"))}</div>'
             f'<h1>{esc(t(lang, "title"))}</h1><p>{esc(t(lang, "subtitle"))}</p>'
-            f'<p class="qa-doc-list">{esc(titles)}</p></div>')
+            f'<p class="qa-doc-list">{esc(titles)}</p>{count}</div>')
 
 
 def topbar(lang: str) -> str:
@@ -151,7 +155,10 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
     documents = assistant.documents
     chunks = list(getattr(getattr(assistant, "index", None), "chunks", ()) or ())
     h = Handlers(assistant, feedback or FeedbackStore(assistant.settings.feedback_path), aliases)
-    periods = sorted({f.period for f in h.figures if f.period is not None})
+    # a span (2016-2020年实绩) and its last year's own period differ only by `first`, which may be None: not
+    # comparable as a dataclass, so sorted by a key
+    periods = sorted({f.period for f in h.figures if f.period is not None},
+                     key=lambda p: (p.year, p.kind, p.first if p.first is not None else p.year))
     sections: list[str] = []
     for f in h.figures:
         for depth in (1, 2):
@@ -164,7 +171,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
 
     def choices(lang: str) -> dict[str, list[tuple[str, str]]]:
         return {"mode": [(t(lang, f"mode_{m}"), m) for m in MODES],
-                "doc": [(t(lang, "all_docs"), "")] + [(d.title, d.id) for d in documents],
+                "doc": [(t(lang, "all_docs"), "")] + [(doc_label(d, len(documents) > 1), d.id) for d in documents],
                 "period": [(t(lang, "all"), "")] + [(period_label(p, lang), p.label) for p in periods],
                 "section": [(t(lang, "all"), "")] + [(s.replace(" > ", " › "), s) for s in sections]}
 
@@ -193,6 +200,7 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                             sanitize_html=True, feedback_options=("Like", "Dislike"), line_breaks=False,
                             layout="bubble", group_consecutive_messages=False,
                         )
+                        answer_chart = gr.Plot(label=t("zh", "chart_title"), visible=False, elem_id="qa-answer-chart")
                         with gr.Row(equal_height=True, elem_id="qa-ask-row"):
                             question = gr.Textbox(
                                 label=t("zh", "question"), placeholder=t("zh", "placeholder"), lines=1, max_lines=1,
@@ -219,6 +227,15 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                     with gr.Tab(t("zh", "tab_data"), id="data", elem_id="qa-tab-data") as tab_data:
                         with gr.Accordion(t("zh", "key_title"), open=True, elem_id="qa-keys") as keys_box:
                             keys = gr.HTML(key_html["zh"], padding=False, elem_id="qa-keytable")
+                        table_options = h.table_choices()
+                        with gr.Accordion(t("zh", "tables_title"), open=True, elem_id="qa-rows",
+                                          visible=bool(table_options)) as rows_box:
+                            rows_pick = gr.Dropdown(label=t("zh", "tables_pick"), choices=table_options,
+                                                    value=default_table(table_options), elem_id="qa-rows-pick")
+                            first_rows, first_chart = h.row_table(default_table(table_options), False)
+                            rows_html = gr.HTML(first_rows, padding=False, elem_id="qa-rowtable")
+                            rows_chart = gr.Plot(first_chart.get("value"), label=t("zh", "chart_title"),
+                                                 visible=first_chart.get("visible", False), elem_id="qa-rows-chart")
                         with gr.Row():
                             fquery = gr.Textbox(label=t("zh", "filter"), placeholder=t("zh", "filter_ph"),
                                                 elem_id="qa-fig-query", scale=3, min_width=200)
@@ -243,6 +260,9 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
                     mode = gr.Radio(zh["mode"], value="hybrid", label=t("zh", "mode"), elem_id="qa-mode")
                     doc = gr.Dropdown(zh["doc"], value="", label=t("zh", "doc"), elem_id="qa-doc",
                                       visible=len(documents) > 1)
+                profiles = {d.id: profile_of(d) for d in documents}
+                with gr.Accordion(t("zh", "docs_title"), open=len(documents) > 1, elem_id="qa-docs") as docs_box:
+                    docs_html = gr.HTML(render_documents(documents, profiles, "zh"), padding=False)
         foot = gr.HTML(footer("zh", assistant.settings.contact_line), padding=False, elem_id="qa-footer")
 
         # --- events ---
@@ -252,10 +272,13 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         asked = dict(outputs=[question, chatbot, turns, context, stored], concurrency_id="qa", show_progress="hidden",
                      **private)
         rest = [turns, context, top_k, mode, doc, english]
+        chart = dict(outputs=[answer_chart], queue=False, show_progress="hidden", **private)
         for trigger in (question.submit, send.click):
-            trigger(h.pending, [question, turns, english], **pend).then(h.respond, [question, *rest], **asked)
+            trigger(h.pending, [question, turns, english], **pend).then(h.respond, [question, *rest], **asked).then(
+                h.answer_chart_shown, [turns], **chart).then(h.answer_chart, [turns], **chart)
         for b in example_buttons:
-            b.click(h.pending, [b, turns, english], **pend).then(h.respond, [b, *rest], **asked)
+            b.click(h.pending, [b, turns, english], **pend).then(h.respond, [b, *rest], **asked).then(
+                h.answer_chart_shown, [turns], **chart).then(h.answer_chart, [turns], **chart)
 
         def example(tr: Any, ctx: Any, k: Any, m: Any, d: Any, en: Any, evt: gr.SelectData):
             return h.respond(_example_text(evt), tr, ctx, k, m, d, en)
@@ -263,13 +286,15 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         def rate(tr: Any, en: Any, evt: gr.LikeData):
             return h.rate(tr, en, evt.index, evt.liked)
 
-        chatbot.example_select(example, rest, **asked)
+        chatbot.example_select(example, rest, **asked).then(h.answer_chart_shown, [turns], **chart).then(
+            h.answer_chart, [turns], **chart)
         # 清空记录 asks first; only 确定清空 wipes the history (Gradio's own trash button is hidden: page.css)
         clear_out = [question, chatbot, turns, context, stored, fb_box, confirm_box]
         clear.click(lambda: gr.update(visible=True), None, [confirm_box], queue=False, **private)
         confirm_no.click(lambda: gr.update(visible=False), None, [confirm_box], queue=False, **private)
-        confirm_yes.click(h.clear, None, clear_out, queue=False, **private)
-        chatbot.clear(h.clear, None, clear_out, queue=False, **private)
+        confirm_yes.click(h.clear, None, clear_out, queue=False, **private).then(h.answer_chart, [turns], **chart)
+        chatbot.clear(h.clear, None, clear_out, queue=False, **private).then(h.answer_chart, [turns], **chart)
+        rows_pick.change(h.row_table, [rows_pick, english], [rows_html, rows_chart], **private)
         chatbot.like(rate, [turns, english],
                      [turns, stored, feedback_id, fb_box, fb_prompt], **private)
         for trigger in (fb_send.click, fb_text.submit):
@@ -319,7 +344,19 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
         )
         # 长者模式, the language, scrolling to a new answer and restoring both toggles: page.js, the one
         # place for what the browser does (no js= strings spread over the events)
-        app.load(h.restore, [stored], [chatbot, turns, context], queue=False, show_progress="hidden", **private)
+        app.load(h.restore, [stored], [chatbot, turns, context], queue=False, show_progress="hidden", **private).then(
+            h.answer_chart_shown, [turns], **chart).then(h.answer_chart, [turns], **chart)
+
+        def relabel_tables(on: bool, pick: str):
+            lang = lang_of(on)
+            html, plot = h.row_table(pick, on)
+            return (gr.update(label=t(lang, "tables_title")), gr.update(label=t(lang, "tables_pick")), html,
+                    {**plot, "label": t(lang, "chart_title")}, gr.update(label=t(lang, "chart_title")),
+                    gr.update(label=t(lang, "docs_title")), render_documents(documents, profiles, lang))
+
+        english.change(relabel_tables, [english, rows_pick],
+                       [rows_box, rows_pick, rows_html, rows_chart, answer_chart, docs_box, docs_html],
+                       queue=False, **private)
 
         gr.api(h.api, api_name="ask", concurrency_id="qa")
         app.optional_api_params = {"ask": (None,)}  # context: callers of the 3-value /ask keep working
@@ -332,6 +369,20 @@ def build_app(assistant: Any, concurrency: int = DEFAULT_CONCURRENCY, max_queue:
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "2000")
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     return app
+
+
+def doc_label(d: Document, several: bool) -> str:
+    """A document in the 文档范围 list: with its area and year first when several reports are loaded."""
+    if not several:
+        return d.title
+    p = profile_of(d)
+    return " ".join(str(x) for x in (p.area, p.year, "·", d.title) if x)
+
+
+def default_table(options: list[tuple[str, str]]) -> str | None:
+    """The 数据 tab's first table: GDP growth when the reports give it, else the first indicator."""
+    values = [v for _, v in options]
+    return next((v for v in values if v == "地区生产总值|增速"), values[0] if values else None)
 
 
 def _example_text(evt: Any) -> str:

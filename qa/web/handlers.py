@@ -8,6 +8,7 @@ context of a follow-up question (那去年呢？).
 """
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from dataclasses import asdict, dataclass, fields, replace
@@ -19,6 +20,7 @@ from ..types import Figure
 from .labels import MODES, lang_of, t
 from .render import esc, render_answer, render_error, render_question
 from .source import figure_rows, render_figure_table
+from .table_view import chart_spec, plot_of, render_table, table_choices
 
 log = logging.getLogger("qa.ui")
 
@@ -32,6 +34,7 @@ class Turn:
     status: str  # figure | passage | not_found | error
     top: str = ""  # chunk id of the first cited passage
     feedback: int | None = None  # id of this answer's rating in the feedback store
+    chart: str = ""  # a table answer's chart (Vega-Lite JSON, qa/web/table_view.py), drawn under the chat
 
 
 def turns_of(data: Any) -> list[Turn]:
@@ -91,7 +94,7 @@ class Handlers:
         question = question if isinstance(question, str) else ""
         if not question.strip():  # Enter on an empty box: nothing to do
             return "", messages_of(history), dump(history), context, dump(history)
-        status, top, new_context = "error", "", context
+        status, top, new_context, chart = "error", "", context, ""
         try:
             answer = self.assistant.ask(question, top_k=int(top_k or 5), mode=mode if mode in MODES else "hybrid",
                                         doc=doc or None, context=context)
@@ -100,13 +103,14 @@ class Handlers:
             html = render_answer(answer, lang, self.docs, self.settings.contact_line)
             status, top = answer.status, (answer.passages[0].chunk_id if answer.passages else "")
             new_context = answer.query if answer.query is not None else question
+            chart = json.dumps(spec, ensure_ascii=False) if (spec := chart_spec(answer.rows, lang)) else ""
         except QuestionError as e:
             html = render_error(e.en if lang == "en" else e.zh, lang)
         except Exception:  # noqa: BLE001 - the page must answer something
             log.exception("answering %s failed", repr(question[:200]) if self.settings.log_questions
                           else f"a question of {len(question)} characters")  # questions are not logged by default
             html = render_error(t(lang, "internal"), lang)
-        history = (history + [Turn(question, html, status, top)])[-MAX_TURNS:]
+        history = (history + [Turn(question, html, status, top, chart=chart)])[-MAX_TURNS:]
         return "", messages_of(history), dump(history), new_context, dump(history)
 
     def _related_en(self, answer: Any) -> tuple[str, ...]:
@@ -197,6 +201,45 @@ class Handlers:
         import gradio as gr
 
         return gr.update(visible=False)
+
+    # --- tables of an indicator across years or areas (qa/table.py), and the loaded documents ---
+
+    def answer_chart_shown(self, turns: Any):
+        """Shows (empty) or hides the chart under the chat for the last answer, before `answer_chart` draws
+        it: Gradio sizes a chart to its block as it draws, and a hidden block has no width."""
+        import gradio as gr
+
+        history = turns_of(turns)
+        return gr.update(value=None, visible=bool(history and history[-1].chart))
+
+    def answer_chart(self, turns: Any):
+        """The chart of the last answer when it is a table (gr.Plot under the chat), else hidden."""
+        import gradio as gr
+
+        history = turns_of(turns)
+        spec = history[-1].chart if history else ""
+        return gr.update(value=plot_of(spec), visible=bool(spec))
+
+    def table_choices(self) -> list[tuple[str, str]]:
+        source = getattr(self.assistant, "table_source", None)
+        return table_choices(source().cells) if source is not None else []
+
+    def row_table(self, choice: Any, english: Any):
+        """The 数据 tab's table of one indicator (value "indicator|aspect"): (HTML, chart)."""
+        import gradio as gr
+
+        lang = lang_of(english)
+        indicator, _, aspect = (choice or "").partition("|") if isinstance(choice, str) else ("", "", "")
+        if not indicator or not hasattr(self.assistant, "table"):
+            return f'<p class="qa-count">{esc(t(lang, "tables_none"))}</p>', gr.update(value=None, visible=False)
+        answer = self.assistant.table(indicator, aspect or None)
+
+        def cite(doc: str, pos: int) -> tuple[str, str] | None:
+            p = self.assistant.passage_at(doc, pos)
+            return (t(lang, "view_source_short"), p.chunk_id) if p is not None else None
+
+        spec = chart_spec(answer.rows, lang)
+        return render_table(answer.rows, lang, cite), gr.update(value=plot_of(spec), visible=spec is not None)
 
     # --- the figures table ---
 

@@ -266,3 +266,30 @@ def t(lang: str, key: str, **kw: Any) -> str:
 def i18n_tables() -> dict[str, dict[str, Any]]:
     """The translations for `gr.I18n`: Gradio's zh-CN table lacks the chat's labels."""
     return {"zh-CN": GRADIO_ZH, "zh": GRADIO_ZH}
+
+
+# tables of an indicator across years or areas, and the loaded documents (qa/web/table_view.py)
+L["zh"].update({
+    "state_table": "报告中的数据（按年份、地区）",
+    "tcol_area": "地区", "tcol_year": "年份", "tcol_target": "目标", "tcol_result": "实际", "tcol_met": "是否完成",
+    "met_yes": "✓ 达到目标", "met_no": "✗ 未达到", "met_judge": "请对照原文", "met_none": "—",
+    "miss_no_report": "未收录该年报告", "miss_not_stated": "报告未给出", "miss_not_asked": "—",
+    "chart_title": "走势图：实际为折线，目标为标记", "chart_target": "目标", "chart_result": "实际",
+    "tables_title": "指标历年与各地对比", "tables_pick": "指标", "tables_none": "已载入的报告中没有可成表的指标。",
+    "docs_title": "已载入的报告", "docs_count": "已载入 {n} 份报告，{y} 个年份（{span}），{a} 个地区",
+    "dcol_title": "报告", "dcol_issuer": "发布机关", "dcol_area": "地区", "dcol_year": "年份",
+    "absent": "语料中没有{area}的报告", "view_source_short": "原文",
+})
+L["en"].update({
+    "state_table": "Figures of the reports, by year and area",
+    "tcol_area": "Area", "tcol_year": "Year", "tcol_target": "Target", "tcol_result": "Result", "tcol_met": "Met?",
+    "met_yes": "✓ met", "met_no": "✗ missed", "met_judge": "compare in the text", "met_none": "—",
+    "miss_no_report": "no report of that year loaded", "miss_not_stated": "not given in the report",
+    "miss_not_asked": "—",
+    "chart_title": "Chart: results as a line, targets as markers", "chart_target": "target", "chart_result": "result",
+    "tables_title": "Indicators over years and areas", "tables_pick": "Indicator",
+    "tables_none": "The loaded reports give no indicator that makes a table.",
+    "docs_title": "Loaded reports", "docs_count": "{n} reports loaded, {y} years ({span}), {a} areas",
+    "dcol_title": "Report", "dcol_issuer": "Issued by", "dcol_area": "Area", "dcol_year": "Year",
+    "absent": "no report of {area} is loaded", "view_source_short": "text",
+})

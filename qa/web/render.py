@@ -221,6 +221,14 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
             f'{subject} {badge(best.period, lang)}</div>'
             f'<blockquote class="qa-quote">“{sentence}” {link}</blockquote></div></div>'
         )
+    elif status == "table" and answer.rows:
+        from .table_view import render_table
+
+        out.append(
+            f'<div class="qa-direct qa-direct-table"><span class="qa-direct-label" aria-hidden="true">'
+            f'{esc(t(lang, "answer"))}</span><div class="qa-direct-body"><div class="qa-headline">'
+            f'{esc(t(lang, "state_table"))}</div>{render_table(answer.rows, lang, answer_cite(answer))}</div></div>'
+        )
     elif status != "not_found" and passages:
         p = passages[0]
         text = highlight(p.text, p.start, p.figures, p.matched, numbers=not p.figures)
@@ -261,6 +269,14 @@ def render_answer(answer: Answer, lang: str = "zh", documents: dict[str, Documen
     return "".join(out)
 
 
+def answer_cite(answer: Answer):
+    """(doc, offset) -> ("[n]", chunk id) of the answer's numbered citation that holds it: a table cell's link."""
+    def cite(doc: str, pos: int) -> tuple[str, str] | None:
+        return next(((f"[{i}]", p.chunk_id) for i, p in enumerate(answer.passages, 1)
+                     if p.doc == doc and p.start <= pos < p.end), None)
+    return cite
+
+
 def _citations(answer: Answer, lang: str, documents: dict[str, Document], quoted: tuple[int, int] | None) -> str:
     """The numbered citations: three in view, the rest behind 更多出处; at most three closest passages
     (可能相关) under a not-found answer."""
@@ -296,6 +312,11 @@ def plain_text(answer: Answer, lang: str = "zh", documents: dict[str, Document] 
         period = f" ({period_label(best.period, lang)})" if best.period else ""
         lines.append(f"{t(lang, 'answer')}: {best.text}{' ' + best.subject if best.subject else ''}{period}")
         lines.append(f"“{sentence}”" + (f" [{cite_no}]" if cite_no else ""))
+    elif status == "table" and answer.rows:
+        from .table_view import table_lines
+
+        lines.append(f"{t(lang, 'answer')}: {t(lang, 'state_table')}")
+        lines.extend(table_lines(answer.rows, lang))
     elif status != "not_found" and answer.passages:
         p = answer.passages[0]
         lines.append(f"{t(lang, 'answer')}: {passage_lead(answer, lang)}")

@@ -170,7 +170,8 @@ def render_indicator_table(rows: Sequence[Any], lang: str = "zh") -> str:
     """The key indicators (qa.resolve.IndicatorRow: indicator, aspect, period, figure, sentence) as
     a matrix: one line per indicator and aspect, one column per period; each value with its
     sentence on hover. Safe HTML: every text escaped."""
-    periods: list[Period | None] = sorted({r.period for r in rows}, key=lambda p: (p is None, p))
+    periods: list[Period | None] = sorted({r.period for r in rows}, key=lambda p: (  # first may be None: by key
+        (1, 0, "", 0) if p is None else (0, p.year, p.kind, p.first if p.first is not None else p.year)))
     lines: dict[tuple[str, str], dict[Period | None, Any]] = {}
     for r in rows:
         lines.setdefault((r.indicator, r.aspect), {})[r.period] = r
