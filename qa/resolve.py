@@ -20,6 +20,7 @@ Chinese report prose, kept small and pure:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
@@ -29,6 +30,9 @@ from .ingest import plan_of, plan_period, plan_years
 from .profile import profile_of
 from .types import Chunk, Document, Figure, Period
 
+# between 从A and B: 从874.6亿元增加到1112.4亿元, 从2020年的5.2万元提高到2025年的7.4万元
+_TO_LEVEL = re.compile(r"(?:增加|提高|提升|增长|上升|扩大|跃升|攀升|下降|减少|降低|降|升|增)?(?:到|至)"
+                       r"(?:(?:19|20)\d{2}年(?:底|末)?的?)?")
 _HARD = set(",，;；。！!？?：:()（）\n")
 _SEGMENT = _HARD | {"、"}
 _LEAD = re.compile(r"^(?:其中|同时|并且|并|且|另外|此外|以及|和|及)")
@@ -192,6 +196,11 @@ def _verbless(prefix: str) -> bool:
 _DEAL = re.compile(r"(?:收购|并购|兼并|控股|参股|入股|重组)(?:了)?$")
 
 
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Indicator]:
+    return {i.name: i for i in load_indicators()}
+
+
 def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
                      home: frozenset[str] = frozenset()) -> tuple[Figure, ...]:
     """The figures of one sentence (document offsets; `offset` is the sentence's start) resolved in
@@ -205,7 +214,7 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
         a = f.start - offset
         ind, mention = _subject_indicator(f)
         carried_scope = "local"
-        if ind is None and f.kind != "duration" and not _EMPTY.sub("", f.subject):
+        if ind is None and f.kind != "duration" and (not _EMPTY.sub("", f.subject) or _TO_LEVEL.fullmatch(f.subject)):
             # the subject names nothing: carry the nearest topic (and whose it is) before the figure
             before = [(m.end, m.indicator, _scope(sentence, m.start, 0, home)) for m in mentions
                       if m.end <= a and fits(m.indicator, f)]
@@ -226,6 +235,10 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
         scope = _scope(sentence, a, out[-1].end - offset if out else 0, home)
         if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
             scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
+        if (out and out[-1].indicator is not None and _TO_LEVEL.fullmatch(sentence[out[-1].end - offset: a])
+                and _FROM.search(sentence[: out[-1].start - offset])):
+            # 规模以上工业企业从1832户增加到3382户: the level reached is the same thing's, at its end
+            ind, aspect, scope = _by_name().get(out[-1].indicator, ind), out[-1].aspect, out[-1].scope
         out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
         prev = (a, ind, scope)
     return tuple(split_parts(sentence, offset, out, mentions))

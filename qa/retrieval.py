@@ -371,10 +371,18 @@ def _forms(place: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1024)
 def _indicator_forms(name: str) -> tuple[str, ...]:
+    """How a report may say an indicator: its forms, and as a part of a whole named with its parts
+    (农村居民人均可支配收入 in 城乡居民人均可支配收入分别…)."""
     from .indicators import load_indicators
 
-    ind = next((i for i in load_indicators() if i.name == name), None)
-    return (name, *ind.aliases) if ind else (name,)
+    everything = load_indicators()
+    ind = next((i for i in everything if i.name == name), None)
+    forms = [name, *ind.aliases] if ind else [name]
+    for whole in everything:
+        for word, parts in whole.parts:
+            if name in parts:
+                forms += [f"{word}{f}" for f in (whole.name, *whole.aliases)]
+    return tuple(forms)
 
 
 def lexical_terms(query: Query) -> tuple[str, ...]:

@@ -201,3 +201,15 @@ def test_long_range_periods(before, period, report_year, expected):
     from qa.resolve import long_range
 
     assert long_range(before, period, report_year) == expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("一般公共预算收入从874.6亿元增加到1112.4亿元。", [("874.6亿元", "一般公共预算收入", "总量"), ("1112.4亿元", "一般公共预算收入", "总量")]),
+    ("规模以上工业企业从1832户增加到3382户。", [("1832户", "规模以上工业企业", "数量"), ("3382户", "规模以上工业企业", "数量")]),
+    ("人均GDP从2020年的5.2万元提高到2025年的7.4万元。", [("5.2万元", "人均地区生产总值", "总量"), ("7.4万元", "人均地区生产总值", "总量")]),
+    # no 从: two figures of their own
+    ("新增就业12万人、引进人才3万人。", [("12万人", "城镇新增就业", "新增"), ("3万人", None, "新增")]),
+])
+def test_from_a_to_b_is_one_thing_at_two_times(sentence, expected):
+    got = [(f.text, f.indicator, f.aspect) for f in resolve_sentence(sentence, 0, extract_figures(sentence, 0))]
+    assert got == expected
