@@ -266,9 +266,11 @@ class Assistant:
         """The table the question asks for, when it has two rows or more and a figure; else None."""
         profiles = [profile_of(d) for d in self.index.documents.values()]  # memoised: the table's figures only if asked
         years = [p.year for p in profiles if p.year is not None]
-        asked = query.asked.period if query.asked.explicit else None
+        every_area = query.area is None and len(self.areas) > 1 and query.wants_number and doc is None
+        asked = query.asked.period if query.asked.explicit or every_area else None
         request = table_query.request_of(query.text, query.indicators, query.aspect,
-                                         [p.area for p in profiles if p.area], max(years, default=None), asked)
+                                         [p.area for p in profiles if p.area], max(years, default=None), asked,
+                                         every_area)
         if request is None:
             return None
         rows = tables.build_table(replace(request, doc=doc), self.table_source())

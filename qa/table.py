@@ -42,6 +42,9 @@ class Source:
     cells: Mapping[tuple[str, str, str, Period], Figure]  # (doc, indicator, aspect, period) -> figure
 
 
+_FLOWS = ("新增", "增速", "累计")  # what a span's years added, not where they ended (qa/verify.py)
+
+
 def source_of(figures: Iterable[Figure], documents: Mapping[str, Document]) -> Source:
     """One figure per report, indicator, aspect and single year (the key indicators table's own
     choice per report: the whole year's, the first stated), for the report's own area; a rate over
@@ -54,10 +57,16 @@ def source_of(figures: Iterable[Figure], documents: Mapping[str, Document]) -> S
             continue  # 年均增长5%左右: a rate over several years, not one year's
         by_doc.setdefault(f.doc, []).append(f)
     cells: dict[tuple[str, str, str, Period], Figure] = {}
+    ends: dict[tuple[str, str, str, Period], Figure] = {}
     for doc_id, figs in by_doc.items():
         for r in key_indicators(figs, documents):
             if r.period is not None and r.period.first is None:
                 cells[(doc_id, r.indicator, r.aspect, r.period)] = r.figure
+            elif r.period is not None and r.aspect not in _FLOWS and r.figure.kind != "amount":
+                # 粮食产量838.6亿斤 in the 十四五 review: the level at the span's end is its last year's
+                ends[(doc_id, r.indicator, r.aspect, Period(r.period.year, r.period.kind))] = r.figure
+    for key, f in ends.items():
+        cells.setdefault(key, f)
     profiles = {d: profile_of(doc) for d, doc in documents.items()}
     return Source(documents, profiles, cells)
 

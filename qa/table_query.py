@@ -128,11 +128,13 @@ def _year_span(text: str, cues: Cues, newest: int | None) -> tuple[int, ...] | N
 
 
 def request_of(text: str, indicators: tuple[str, ...], aspect: str | None, corpus_areas: Iterable[str],
-               newest: int | None = None, asked: Period | None = None) -> TableRequest | None:
+               newest: int | None = None, asked: Period | None = None, every_area: bool = False) -> TableRequest | None:
     """The table a question asks for, or None when it asks for one figure. `text` is the question as
     read (`Query.text`), `indicators`/`aspect` what it measures (`Query.indicators`, `Query.aspect`),
     `corpus_areas` the areas of the loaded reports, `newest` the newest report's year, `asked` the
-    period the question (or the one it follows) names, for a table over areas that names no year."""
+    period the question (or the one it follows) names, for a table over areas that names no year.
+    `every_area`: the question names no area in a corpus of several governments (今年GDP增长目标是多少
+    over the provinces' reports): it is asked of each of them."""
     if not indicators or not text:
         return None
     cues = load_cues()
@@ -145,7 +147,7 @@ def request_of(text: str, indicators: tuple[str, ...], aspect: str | None, corpu
     wanted = list(dict.fromkeys([*(region[1] if region else ()), *named]))
     # a group (长三角), or two loaded reports' areas named (广东和江苏): over areas; a place that is only a
     # yardstick or a partner (光谷占武汉全市的比重) names no second report
-    if region is not None or sum(a in corpus for a in wanted) >= 2:
+    if region is not None or sum(a in corpus for a in wanted) >= 2 or (every_area and not wanted):
         over.add("areas")
     span = _year_span(text, cues, newest)
     if span:

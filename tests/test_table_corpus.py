@@ -94,6 +94,16 @@ def test_every_province_its_own_gdp_target(provinces):
     assert all(r.result is None and r.result_missing == "not_asked" for r in a.rows)
 
 
+def test_a_question_naming_no_area_is_asked_of_each(provinces):
+    """Among several governments' reports, 今年GDP增长目标是多少 names none of them: each answers."""
+    a = provinces.ask("今年地区生产总值增长目标是多少")
+    assert a.status == "table"
+    assert len({r.area for r in a.rows}) == len(provinces.areas) == len(a.rows)
+    assert all(r.target is None or provinces.table_source().profiles[r.target.doc].area == r.area for r in a.rows)
+    named = provinces.ask("安徽今年地区生产总值增长目标是多少")  # one area named: its own figure
+    assert named.status == "figure" and named.figures[0].doc == "anhui-2026-work-report"
+
+
 def test_a_region_names_its_members_and_says_which_are_not_loaded(provinces):
     a = provinces.ask("中部六省今年GDP增长目标对比")
     assert a.status == "table" and {r.area for r in a.rows} <= {"山西省", "安徽省", "江西省", "河南省", "湖南省"}
