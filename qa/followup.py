@@ -88,6 +88,26 @@ def names_subject(query: Query) -> bool:
     return bool(query.indicators) or bool(subject_words(query))
 
 
+def sibling(indicator: str, words: Sequence[str]) -> str | None:
+    """The one indicator whose name is `indicator`'s with a part of it said otherwise by the one word
+    asked (农村 for 城镇: 农村居民人均可支配收入; 第二 for 第一: 第二产业增加值), None when there is none or
+    several."""
+    if len(words) != 1 or len(words[0]) < 2:
+        return None
+    word, n = words[0], len(words[0])
+    names = _indicator_names()
+    found = {indicator[:i] + word + indicator[i + n:] for i in range(len(indicator) - n + 1)} & names
+    found.discard(indicator)
+    return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _indicator_names() -> frozenset[str]:
+    from .indicators import load_indicators
+
+    return frozenset(i.name for i in load_indicators())
+
+
 def is_follow_up(query: Query, previous: Query | None) -> bool:
     """Short, and either names nothing to measure (去年实际是多少) or leans on the question before (高企呢)."""
     if previous is None or len(query.text) > (MAX_CHARS_EN if query.is_english else MAX_CHARS):
@@ -123,6 +143,10 @@ def follow_up(query: Query, previous: Query | None) -> Query:
     said_aspect = query.aspect is not None  # from its words (增速, 排第几, 建成率), never a default
     said_number = bool(query.kinds) and (said_aspect or bool(query.units) or bool(query.classifier))
     new_subject = names_subject(query) and not refines(query)
+    # 农村呢 after 城镇居民人均可支配收入: the indicator the word makes of the last one, asked the same way
+    kin = sibling(previous.indicators[0], subject_words(query)) if new_subject and previous.indicators \
+        and not query.indicators else None
+    new_subject = new_subject and kin is None
     asked = query.asked if query.asked.explicit else _inherited(previous.asked)
     aspect, kinds = query.aspect, query.kinds
     if not said_aspect:
@@ -184,7 +208,7 @@ def follow_up(query: Query, previous: Query | None) -> Query:
         tokens=tokens,
         expansions=_merged_expansions(previous.expansions, query.expansions, tokens, dropped),
         terms=tuple(dict.fromkeys((*_one_idea(old_terms, previous.indicators), *new_terms))),
-        indicators=previous.indicators,
+        indicators=(kin,) if kin else previous.indicators,
         grams=previous.grams | (query.grams if refines(query) else frozenset()),
         alt_grams=previous.alt_grams,
         counted=query.counted or previous.counted,

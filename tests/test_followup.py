@@ -262,3 +262,21 @@ def test_the_issues_conversations(real_assistant, questions, figure, period):
     assert answer.status == "figure", answer.text
     assert answer.figures[0].text == figure and answer.figures[0].period.label == period
     assert answer.figures[0].indicator in answer.query.indicators
+
+
+@pytest.mark.parametrize("indicator, words, kin", [
+    ("城镇居民人均可支配收入", ["农村"], "农村居民人均可支配收入"),
+    ("第一产业增加值", ["第二"], "第二产业增加值"),
+    ("出口总额", ["进口"], "进口总额"),
+    ("地区生产总值", ["人均"], None),  # no indicator is made by putting the word in place of a part
+    ("城镇居民人均可支配收入", ["农村", "居民"], None),  # one word only
+])
+def test_the_indicator_a_word_makes_of_the_last_one(indicator, words, kin):
+    from qa.followup import sibling
+
+    assert sibling(indicator, words) == kin
+
+
+def test_another_part_of_the_same_thing_is_asked_the_same_way():
+    q = conversation("2023年城镇居民人均可支配收入增长多少？", "农村呢？")
+    assert q.indicators == ("农村居民人均可支配收入",) and q.aspect == "增速" and q.asked.period == RESULTS_2023
