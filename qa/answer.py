@@ -266,14 +266,19 @@ class Assistant:
         """The table the question asks for, when it has two rows or more and a figure; else None."""
         profiles = [profile_of(d) for d in self.index.documents.values()]  # memoised: the table's figures only if asked
         years = [p.year for p in profiles if p.year is not None]
-        every_area = query.area is None and len(self.areas) > 1 and query.wants_number and doc is None
-        asked = query.asked.period if query.asked.explicit or every_area else None
-        request = table_query.request_of(query.text, query.indicators, query.aspect,
-                                         [p.area for p in profiles if p.area], max(years, default=None), asked,
-                                         every_area)
+        areas, newest = [p.area for p in profiles if p.area], max(years, default=None)
+        request = table_query.request_of(query.text, query.indicators, query.aspect, areas, newest,
+                                         query.asked.period if query.asked.explicit else None)
+        every_area = (request is None and query.area is None and len(self.areas) > 1 and query.wants_number
+                      and doc is None)
+        if every_area:  # a number question naming no area, among several governments: asked of each of them
+            request = table_query.request_of(query.text, query.indicators, query.aspect, areas, newest,
+                                             query.asked.period, every_area=True)
         if request is None:
             return None
         rows = tables.build_table(replace(request, doc=doc), self.table_source())
+        if every_area:  # … and answered by those whose report does
+            rows = tuple(r for r in rows if r.target is not None or r.result is not None)
         if len(rows) < 2 or not tables.has_figures(rows):
             return None
         return self._table_answer(question, rows, request, query, mode, t0)

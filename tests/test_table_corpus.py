@@ -98,8 +98,9 @@ def test_a_question_naming_no_area_is_asked_of_each(provinces):
     """Among several governments' reports, 今年GDP增长目标是多少 names none of them: each answers."""
     a = provinces.ask("今年地区生产总值增长目标是多少")
     assert a.status == "table"
-    assert len({r.area for r in a.rows}) == len(provinces.areas) == len(a.rows)
-    assert all(r.target is None or provinces.table_source().profiles[r.target.doc].area == r.area for r in a.rows)
+    assert len({r.area for r in a.rows}) == len(a.rows) > len(provinces.areas) / 2  # one row each that answers
+    assert all(r.target is not None and provinces.table_source().profiles[r.target.doc].area == r.area
+               for r in a.rows)
     named = provinces.ask("安徽今年地区生产总值增长目标是多少")  # one area named: its own figure
     assert named.status == "figure" and named.figures[0].doc == "anhui-2026-work-report"
 
