@@ -190,6 +190,17 @@ def test_english_mode_is_english_and_nothing_is_cut_off(sized, server):
     chips = pg.locator(f"{ANSWERS} .qa-chip").all_inner_texts()
     assert chips and all(c.isascii() for c in chips), chips
     assert "Sources" in pg.locator(ANSWERS).last.inner_text()
+    # every label the page writes (not the conversation, whose words are the asker's and the report's)
+    labels = pg.evaluate("""() => Array.from(document.querySelectorAll(
+            '#qa-root button, #qa-root label, #qa-root [role=tab], #qa-root h1, #qa-root h2, #qa-root h3, '
+            + '#qa-root summary, #qa-root textarea, #qa-root input[type=text]'))
+        .filter(e => e.offsetParent !== null && !e.closest('#qa-chat'))
+        .map(e => [(e.innerText || e.placeholder || '').trim(),
+                   e.children.length > 0 || e.scrollWidth <= e.clientWidth + 1])""")  # a leaf's text fits
+    chinese = [t for t, _ in labels if re.search(r"[\u4e00-\u9fff]", t)]
+    assert labels and not chinese, chinese
+    cut = [t for t, fits in labels if t and not fits and len(t) < 40]
+    assert not cut, cut  # nothing cut off
     shot(pg, "english")
 
 
