@@ -30,7 +30,7 @@ from .profile import profile_of
 from .query import Query, Vocabulary, analyse, normalize, without_indicator_places
 from .resolve import IndicatorRow, key_indicators
 from .retrieval import Hit, lexical_terms, search
-from .route import Area, area_named, corpus_areas, home_area
+from .route import Area, area_asked, corpus_areas
 from . import table as tables
 from . import table_query
 from .verify import Verdict, choose
@@ -152,15 +152,9 @@ class Assistant:
         return self._areas
 
     def area_of(self, question: object, context: Query | None = None) -> Area | None:
-        """The area a question is about: the one it names, else its conversation's, else the home area
-        setting; None in a corpus of one area, or when nothing says which."""
-        if len(self.areas) < 2:
-            return None
-        text = normalize(question) if isinstance(question, str) else ""
-        named = area_named(without_indicator_places(text), self.areas)
-        if named is None and context is not None and context.area is not None:
-            named = next((a for a in self.areas if a.name == context.area), None)
-        return named or home_area(self.areas, self.settings.home_area)
+        """The area a question is about (qa/route.py): the one it names, its conversation's, the home area."""
+        text = without_indicator_places(normalize(question)) if isinstance(question, str) else ""
+        return area_asked(text, self.areas, context.area if context is not None else None, self.settings.home_area)
 
     def analyse(self, question: object, context: Query | str | list[str] | None = None) -> Query:
         """The question read once, against this corpus (its newest year, its area, its words); a

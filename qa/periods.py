@@ -56,6 +56,10 @@ def same_years(a: Period | None, b: Period | None) -> bool:
     return a is not None and b is not None and (a.year, a.first) == (b.year, b.first)
 
 
+# what a span's years added, not where they ended: 新增, a growth, a running total
+FLOW_ASPECTS = ("新增", "增速", "累计")
+
+
 def ends_in(span: Period | None, year: Period | None) -> bool:
     """A five-year span ending in the year asked, of the kind asked: its end levels (a rank, a stock,
     a rate reached) are that year's (2021-2025年实绩 for 2025年实绩, 2026-2030年目标 for 2030年目标)."""

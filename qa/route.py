@@ -60,3 +60,15 @@ def home_area(areas: tuple[Area, ...], name: str | None) -> Area | None:
     known = place(name)
     wanted = known.name if known else name
     return next((a for a in areas if a.name == wanted), None)
+
+
+def area_asked(text: str, areas: tuple[Area, ...], context: str | None = None, home: str | None = None) -> Area | None:
+    """The area a question is about: the one it names, else its conversation's (`context`, an area's
+    name), else the `home` setting's; None in a corpus of one area, or when nothing says which. `text` is
+    the question with indicator names blanked (国内生产总值 names no place)."""
+    if len(areas) < 2:
+        return None
+    named = area_named(text, areas)
+    if named is None and context is not None:
+        named = next((a for a in areas if a.name == context), None)
+    return named or home_area(areas, home)

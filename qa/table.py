@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from .indicators import ASPECTS, find_indicators, indicator_named
+from .periods import FLOW_ASPECTS
 from .profile import DocumentProfile, profile_of
 from .resolve import key_indicators
 from .table_query import TableRequest, load_cues
@@ -42,9 +43,6 @@ class Source:
     cells: Mapping[tuple[str, str, str, Period], Figure]  # (doc, indicator, aspect, period) -> figure
 
 
-_FLOWS = ("新增", "增速", "累计")  # what a span's years added, not where they ended (qa/verify.py)
-
-
 def source_of(figures: Iterable[Figure], documents: Mapping[str, Document]) -> Source:
     """One figure per report, indicator, aspect and single year (the key indicators table's own
     choice per report: the whole year's, the first stated), for the report's own area; a rate over
@@ -62,7 +60,7 @@ def source_of(figures: Iterable[Figure], documents: Mapping[str, Document]) -> S
         for r in key_indicators(figs, documents):
             if r.period is not None and r.period.first is None:
                 cells[(doc_id, r.indicator, r.aspect, r.period)] = r.figure
-            elif r.period is not None and r.aspect not in _FLOWS and r.figure.kind != "amount":
+            elif r.period is not None and r.aspect not in FLOW_ASPECTS and r.figure.kind != "amount":
                 # 粮食产量838.6亿斤 in the 十四五 review: the level at the span's end is its last year's
                 ends[(doc_id, r.indicator, r.aspect, Period(r.period.year, r.period.kind))] = r.figure
     for key, f in ends.items():

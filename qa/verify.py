@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from .asking import ASPECTS, UNIT_WORDS, is_form_word
 from .coverage import measure_unsaid, never_said, speaks_of
 from .indicators import indicator_named
-from .periods import ends_in, same_years
+from .periods import FLOW_ASPECTS, ends_in, same_years
 from .query import GENERIC, Query, grams
 from .types import Figure
 
@@ -359,9 +359,8 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     return s
 
 
-# what the five years added, not where they ended: 新增, growth, a sum of money reviewed (支出3.4万亿元 is five
-# years' spending; a plan's 达到600亿元 is its last year's target), 再提高1.5岁
-_FLOWS = ("新增", "增速", "累计")
+# what the five years added, not where they ended (periods.FLOW_ASPECTS), in the figure's clause: a sum of money
+# reviewed (支出3.4万亿元 is five years' spending; a plan's 达到600亿元 is its last year's target), 再提高1.5岁
 _FLOW_WORDS = re.compile(r"年均|累计|五年|共计|合计|(?:提高|增加|增长|提升|下降|降低|减少)(?:[\d.]|$)")
 _LEVEL_VERBS = ("达到", "突破", "超过", "接近", "迈上", "跨上", "增至", "升至", "跃升")  # a level reached, each its own way
 
@@ -405,8 +404,8 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
                 # 有多少 with no year asks what is, the latest result: a target is the other period's figure;
                 # 2020年中央预算内投资 says no kind: that year's plan answers when no result is given
                 near = (not query.asked.kind_said and same_years(f.period, asked)) or (
-                    ends_in(f.period, asked) and f.aspect not in _FLOWS and (f.kind != "amount" or asked.kind == "targets")
-                    and not _FLOW_WORDS.search(clauses[i]))
+                    ends_in(f.period, asked) and f.aspect not in FLOW_ASPECTS
+                    and (f.kind != "amount" or asked.kind == "targets") and not _FLOW_WORDS.search(clauses[i]))
                 (same_year if near else other).append((s, f.start, f))
                 continue
             scored.append((s, f.start, f))

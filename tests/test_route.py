@@ -57,3 +57,23 @@ def test_a_corpus_of_one_area_routes_nothing(areas):
 def test_home_area_setting(areas, setting, area):
     home = home_area(areas, setting)
     assert (home.name if home else None) == area
+
+
+@pytest.mark.parametrize("question, context, home, area", [
+    ("甘肃去年粮食产量", None, None, "甘肃省"),
+    ("那去年呢", "甘肃省", None, "甘肃省"),  # a follow-up keeps its conversation's area
+    ("四川呢", "甘肃省", None, "四川省"),  # unless it names another
+    ("今年GDP增长目标", None, "安徽", "安徽省"),  # the home area for a question naming none
+    ("今年GDP增长目标", None, None, None),
+])
+def test_the_area_asked(areas, question, context, home, area):
+    from qa.route import area_asked
+
+    got = area_asked(without_indicator_places(question), areas, context, home)
+    assert (got.name if got else None) == area
+
+
+def test_one_area_routes_nothing_even_with_a_home(areas):
+    from qa.route import area_asked
+
+    assert area_asked("安徽今年GDP", tuple(a for a in areas if a.name == "安徽省"), None, "安徽") is None
