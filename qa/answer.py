@@ -152,8 +152,11 @@ class Assistant:
         return self._areas
 
     def area_of(self, question: object, context: Query | None = None) -> Area | None:
-        """The area a question is about (qa/route.py): the one it names, its conversation's, the home area."""
-        text = without_indicator_places(normalize(question)) if isinstance(question, str) else ""
+        """The area a question is about (qa/route.py): the one it names, its conversation's, the home area.
+        Read from the question as it is cut for reading (a huge one costs no more than its first part)."""
+        if len(self.areas) < 2 or not isinstance(question, str):
+            return None
+        text = without_indicator_places(normalize(question[: self.settings.max_question_chars]))
         return area_asked(text, self.areas, context.area if context is not None else None, self.settings.home_area)
 
     def analyse(self, question: object, context: Query | str | list[str] | None = None) -> Query:
