@@ -200,15 +200,24 @@ def cmd_figures(args: argparse.Namespace) -> int:
         return _print_table(args, figures, {d.id: d for d in docs})
     if args.indicators:
         return _print_indicators(args, figures, {d.id: d for d in docs})
+    return _emit(args, figures, FIGURE_COLUMNS, _figure_cells)
+
+
+def _figure_cells(f) -> list:
+    row = f.to_dict()
+    row["period"] = f.period.label if f.period else ""
+    return [row[k] if row[k] is not None else "" for k in FIGURE_COLUMNS]
+
+
+def _emit(args: argparse.Namespace, items, columns, cells) -> int:
+    """Rows as JSON (--json: each item's to_dict), else CSV (--csv) or TSV under a header."""
     if args.json:
-        print(json.dumps([f.to_dict() for f in figures], ensure_ascii=False, indent=1))
+        print(json.dumps([x.to_dict() for x in items], ensure_ascii=False, indent=1))
         return 0
     writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
-    writer.writerow(FIGURE_COLUMNS)
-    for f in figures:
-        row = f.to_dict()
-        row["period"] = f.period.label if f.period else ""
-        writer.writerow([row[k] if row[k] is not None else "" for k in FIGURE_COLUMNS])
+    writer.writerow(columns)
+    for x in items:
+        writer.writerow(cells(x))
     return 0
 
 
@@ -216,16 +225,9 @@ def _print_indicators(args: argparse.Namespace, figures, documents) -> int:
     """The key indicators table: one row per indicator, aspect and period (2023年实绩 / 2024年目标)."""
     from .resolve import key_indicators
 
-    rows = key_indicators(figures, documents)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
-        return 0
-    writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
-    writer.writerow(INDICATOR_COLUMNS)
-    for r in rows:
-        writer.writerow([r.indicator, r.aspect, r.period.label if r.period else "", r.figure.text, r.figure.doc,
-                         r.figure.start, r.sentence])
-    return 0
+    return _emit(args, key_indicators(figures, documents), INDICATOR_COLUMNS, lambda r: [
+        r.indicator, r.aspect, r.period.label if r.period else "", r.figure.text, r.figure.doc, r.figure.start,
+        r.sentence])
 
 
 def _print_table(args: argparse.Namespace, figures, documents) -> int:
@@ -240,15 +242,7 @@ def _print_table(args: argparse.Namespace, figures, documents) -> int:
     source = tables.source_of(figures, documents)
     request = TableRequest(named[0], named[1], tables.areas_named(args.area, source) if args.area else None,
                                   tuple(args.year) if args.year else None, over=("years", "areas"))
-    rows = tables.build_table(request, source)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
-        return 0
-    writer = csv.writer(sys.stdout, delimiter="," if args.csv else "\t")
-    writer.writerow(TABLE_COLUMNS)
-    for r in rows:
-        writer.writerow(table_cells(r))
-    return 0
+    return _emit(args, tables.build_table(request, source), TABLE_COLUMNS, table_cells)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
