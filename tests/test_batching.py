@@ -70,8 +70,11 @@ def test_an_error_reaches_the_callers_of_its_run_only():
 
 
 @pytest.mark.slow
-def test_real_encoder_batched_equals_alone(real_model):
+def test_real_encoder_batched_equals_alone():
     """fp32: a question embedded beside others equals it embedded alone (to float rounding)."""
+    from qa.embedding import load_encoder
+
+    real_model = load_encoder(encoder="onnx")
     b = batcher_for(real_model)
     assert b is not None
     qs = ["今年光谷地区生产总值预期增长多少？", "光谷", "新增就业岗位多少个", "What is the GDP of Optics Valley?"] * 3

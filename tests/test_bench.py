@@ -134,3 +134,47 @@ def test_peer_returns_our_chunk_ids(tmp_path):
     for mode in ("bm25", "dense", "hybrid"):
         got = peer.peer_ids(stack[mode].invoke("光谷2023年地区生产总值是多少"))
         assert got and set(got) <= ids
+
+
+class _BareST:
+    """Stands for a SentenceTransformer: records what it was asked to encode."""
+
+    prompts = {"query": "query: "}
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], str | None]] = []
+
+    def encode(self, texts, prompt=None, show_progress_bar=True):
+        self.calls.append((list(texts), prompt))
+        return np.zeros((len(texts), 8), dtype=np.float32)
+
+
+def test_answer_cost_alternates_blocks_and_times_the_decision(tmp_path):
+    import qa.answer
+    from bench import answer_cost
+    from qa import Assistant
+
+    a = Assistant.load(corpus_dir=ROOT / "corpus", index_dir=tmp_path / "index", model=FakeEmbedder())
+    st = _BareST()
+    questions = ["2023年地区生产总值是多少", "新增学位", "高企总数", "2023年地区生产总值是多少", "光谷有多少家上市企业"]
+    original = qa.answer.decide_shown
+    r = answer_cost.answer_cost(a, st, questions, rounds=2, block=2, progress=False)
+    assert qa.answer.decide_shown is original  # put back
+    assert r["questions"] == 4  # the repeated question counted once
+    assert r["answer"]["n"] == r["bare_embedding"]["n"] == r["decision"]["n"] == 8
+    assert r["ratio"] == pytest.approx(r["answer"]["p50"] / r["bare_embedding"]["p50"])
+    assert r["decision"]["max"] > 0  # the figure questions went through the decision
+    assert all(prompt == "query: " for _, prompt in st.calls) and len(st.calls) == 4 + 8  # warm-up, then 2 rounds x 4
+    assert "answer / bare embedding" in answer_cost.cost_table(r)
+
+
+def test_answer_cost_on_the_real_models(real_assistant):
+    """The real encoder against the real sentence-transformers model on torch."""
+    from bench import answer_cost
+    from qa.embedding import load_model
+
+    st = load_model().st
+    r = answer_cost.answer_cost(real_assistant, st, ["2023年地区生产总值是多少", "今年新增多少学位"], rounds=1,
+                                progress=False)
+    assert r["encoder"] == real_assistant.settings.encoder and r["bare_embedding"]["n"] == 2
+    assert r["bare_embedding"]["p50"] > 0 and r["answer"]["p50"] > 0

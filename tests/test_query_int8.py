@@ -15,7 +15,7 @@ from qa.config import Settings
 from qa.embedding import load_encoder
 from qa.errors import StaleIndexError
 from qa.onnx_encoder import GRAPH, encoder_id, verify_export
-from qa.query_int8 import RECIPE, feed_forward_matmuls, load_query_int8, query_dir
+from qa.query_int8 import RECIPE, linear_matmuls, load_query_int8, query_dir
 
 pytestmark = pytest.mark.slow
 
@@ -68,15 +68,18 @@ def test_one_question_per_run(q8):
     assert np.array_equal(alone, beside)
 
 
-def test_only_feed_forward_matmuls_are_quantised(fp32, q8):
+def test_the_linear_layers_are_quantised_and_the_attention_products_are_not(fp32, q8):
     import onnx
 
     graph = onnx.load(str(fp32.folder / GRAPH), load_external_data=False).graph
-    ffn = feed_forward_matmuls(graph)
-    assert len(ffn) == 24 and not any("/attention/" in n for n in ffn)  # 12 layers x (intermediate, output)
-    ops = [n.op_type for n in onnx.load(str(q8.folder / GRAPH), load_external_data=False).graph.node]
-    assert ops.count("MatMul") == sum(n.op_type == "MatMul" for n in graph.node) - 24
-    assert q8.folder == query_dir(fp32.folder) and q8.folder.name.endswith(f"-query-int8ffn{RECIPE}")
+    linear = linear_matmuls(graph)
+    # 12 layers x (query, key, value, attention output, intermediate, output)
+    assert len(linear) == 72 and not any(n.endswith(("/self/MatMul", "/self/MatMul_1")) for n in linear)
+    q8_nodes = onnx.load(str(q8.folder / GRAPH), load_external_data=False).graph.node
+    left = [n.name for n in q8_nodes if n.op_type == "MatMul"]
+    assert len(left) == 24 and all("/attention/self/MatMul" in n for n in left)  # scores and weighted values
+    assert sum(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for n in q8_nodes) == 72
+    assert q8.folder == query_dir(fp32.folder) and q8.folder.name.endswith(f"-query-int8-r{RECIPE}")
     assert verify_export(q8.folder).encoder == "onnx-query-int8"
 
 

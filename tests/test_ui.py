@@ -108,7 +108,7 @@ def test_parser_defaults_to_localhost():
 
 
 def test_server_settings_layer_defaults_env_and_flags(monkeypatch):
-    """A server runs SERVER_DEFAULTS (questions on the int8 copy, a one-thread pass per core) unless
+    """A server runs SERVER_DEFAULTS (a one-thread pass per core) unless
     a QA_* variable or a flag says otherwise; the CLI's defaults are not the server's."""
     from qa.config import SERVER_DEFAULTS, Settings
     from qa.web.serve import server_settings
@@ -116,8 +116,9 @@ def test_server_settings_layer_defaults_env_and_flags(monkeypatch):
     for name in ("QA_ENCODER", "QA_ENCODER_THREADS", "QA_ENCODER_LANES"):
         monkeypatch.delenv(name, raising=False)
     s = server_settings(ui.build_parser().parse_args([]))
-    assert (s.encoder, s.encoder_threads, s.encoder_lanes) == ("onnx-query-int8", 1, 0) == tuple(SERVER_DEFAULTS.values())
-    assert (Settings.from_env().encoder, Settings.from_env().encoder_threads) == ("onnx", 0)
+    assert (s.encoder, s.encoder_threads, s.encoder_lanes) == ("onnx-query-int8", 1, 0)
+    assert (s.encoder_threads, s.encoder_lanes) == tuple(SERVER_DEFAULTS.values())
+    assert (Settings.from_env().encoder, Settings.from_env().encoder_threads) == ("onnx-query-int8", 0)
     monkeypatch.setenv("QA_ENCODER", "onnx")
     monkeypatch.setenv("QA_ENCODER_LANES", "3")
     s = server_settings(ui.build_parser().parse_args(["--encoder-threads", "2"]))

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, help="index folder (default index/, env QA_INDEX_DIR)")
     p.add_argument("--model", help="sentence-transformers model name or path (default: packaged e5-small)")
     p.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8", "onnx-query-int8"),
-                   help=f"what runs the model (default {SERVER_DEFAULTS['encoder']}, env QA_ENCODER)")
+                   help=f"what runs the model (default {Settings.encoder}, env QA_ENCODER)")
     p.add_argument("--encoder-threads", type=int,
                    help=f"threads of one ONNX pass (default {SERVER_DEFAULTS['encoder_threads']}, 0: one per core)")
     p.add_argument("--encoder-lanes", type=int, help="ONNX passes at once (default 0: one per core)")
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def server_settings(args: argparse.Namespace) -> Settings:
-    """The settings a server runs with: SERVER_DEFAULTS (the encoder that serves most answers per
+    """The settings a server runs with: SERVER_DEFAULTS (the threads that serve most answers per
     core), then QA_* variables, then flags."""
     return Settings.from_env(SERVER_DEFAULTS, corpus_dir=args.corpus, index_dir=args.index, model=args.model,
                              encoder=args.encoder, encoder_threads=args.encoder_threads,
