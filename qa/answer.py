@@ -204,7 +204,8 @@ class Assistant:
                           status="not_found", query=query, related=starters(self, query) if related else (),
                           elapsed_ms=(time.perf_counter() - t0) * 1000)
         if (tabled := self._asked_table(question, query, doc, mode, t0)) is not None:
-            return tabled  # 历年…, 各省…: the indicator across years or areas, a table of two rows or more
+            # 历年…, 各省…: the indicator across years or areas, a table of two rows or more; then the next tables
+            return replace(tabled, related=suggest(self, tabled)) if related else tabled
         qvec = self.embed_query(query.search_text) if mode != "bm25" else None
         ranking = search(
             self.index, query, qvec, mode=mode, fusion=s.fusion, k=max(top_k, 10), candidates=s.candidates,
@@ -261,20 +262,13 @@ class Assistant:
 
     def _asked_table(self, question: str, query: Query, doc: str | None, mode: str, t0: float) -> Answer | None:
         """The table the question asks for, when it has two rows or more and a figure; else None."""
-        profiles = [profile_of(d) for d in self.index.documents.values()]  # memoised: the table's figures only if asked
-        years = [p.year for p in profiles if p.year is not None]
-        areas, newest = [p.area for p in profiles if p.area], max(years, default=None)
-        request = table_query.request_of(query.text, query.indicators, query.aspect, areas, newest,
-                                         query.asked.period if query.asked.explicit else None)
-        every_area = (request is None and query.area is None and len(self.areas) > 1 and query.wants_number
-                      and doc is None)
-        if every_area:  # a number question naming no area, among several governments: asked of each of them
-            request = table_query.request_of(query.text, query.indicators, query.aspect, areas, newest,
-                                             query.asked.period, every_area=True)
+        # profiles are memoised: the table's figures are read only when a table is asked
+        request = table_query.asked_of(query, (profile_of(d) for d in self.index.documents.values()),
+                                       len(self.areas) > 1, doc)
         if request is None:
             return None
         rows = tables.build_table(replace(request, doc=doc), self.table_source())
-        if every_area:  # … and answered by those whose report does
+        if request.every_area:  # … and answered by those whose report does
             rows = tuple(r for r in rows if r.target is not None or r.result is not None)
         if len(rows) < 2 or not tables.has_figures(rows):
             return None

@@ -1,4 +1,5 @@
-"""A lean JSON endpoint beside the page: POST /api/ask {"question", "top_k", "mode", "context"} -> the answer.
+"""A lean JSON endpoint beside the page: POST /api/ask {"question", "top_k", "mode", "context", "doc"} -> the
+answer, and GET /api/documents -> the loaded reports (what the page's documents panel lists).
 
 Why: under 20 clients, ~85% of the server's time per request through Gradio's queue (/gradio_api/call/ask)
 went to Gradio itself, not to answering: a session state built from the config of every block of
@@ -14,23 +15,42 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import QuestionError
+from .profile import profile_of
+from .types import Document
 
 MODES = ("hybrid", "dense", "bm25")
 BUSY = {"error": "系统繁忙,请稍后再试 / the service is busy, please try again", "error_zh": "系统繁忙,请稍后再试",
         "error_en": "the service is busy, please try again"}
+_SHOWN_ID = 80  # characters of an unknown document id echoed in the error
 
 
 def _error(zh: str, en: str) -> dict[str, str]:
     return {"error": f"{zh} / {en}", "error_zh": zh, "error_en": en}
 
 
-def parse_request(body: bytes, max_top_k: int = 50) -> tuple[str, int, str, str | list[str] | None]:
-    """(question, top_k, mode, context) from a JSON body, or QuestionError with a bilingual message.
+@dataclass(frozen=True)
+class AskRequest:
+    """What POST /api/ask asks: the arguments of `Assistant.ask`, checked."""
+
+    question: str
+    top_k: int = 5
+    mode: str = "hybrid"
+    context: str | list[str] | None = None  # the previous question, or the earlier ones oldest first
+    doc: str | None = None  # one loaded document's id: the question is asked of that report only
+
+
+def parse_request(body: bytes, max_top_k: int = 50, documents: Collection[str] | None = None) -> AskRequest:
+    """The request in a JSON body, or QuestionError with a bilingual message.
     `context` is what a follow-up leans on, as for the page's /ask: the previous question, or the
-    conversation's earlier questions, oldest first (a third question after 那增速呢 still knows GDP)."""
+    conversation's earlier questions, oldest first (a third question after 那增速呢 still knows GDP).
+    `doc` limits the question to one report, as the page's 文档范围 does; it must be one of `documents`
+    (the loaded ids), because `Assistant.ask` quietly answers from every report for an id it does not
+    know, and a caller who asked about one report must not get another's figure as if it were that one's."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
@@ -49,7 +69,38 @@ def parse_request(body: bytes, max_top_k: int = 50) -> tuple[str, int, str, str 
     elif context is not None and not isinstance(context, str):
         raise QuestionError("context 须为上一个问题（文字）或此前问题的列表",
                             "context must be the previous question (text) or a list of the earlier questions")
-    return data["question"], top_k, mode, context
+    return AskRequest(data["question"], top_k, mode, context, _doc_of(data.get("doc"), documents))
+
+
+def _doc_of(doc: object, documents: Collection[str] | None) -> str | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, str):
+        raise QuestionError("doc 须为已载入报告的 id（文字）", "doc must be the id (text) of a loaded document")
+    if documents is not None and doc not in documents:
+        shown = doc if len(doc) <= _SHOWN_ID else doc[:_SHOWN_ID] + "…"
+        raise QuestionError(f"没有载入这份报告：{shown}（GET /api/documents 列出已载入的报告）",
+                            f"no loaded document {shown!r} (GET /api/documents lists them)")
+    return doc
+
+
+def document_entry(doc: Document) -> dict[str, Any]:
+    """One loaded report as JSON: its id, title and date, and its profile (`profile_of`, which the page's
+    documents panel reads too: area, year, issuer), with the names a question may call its area by and its
+    parts' periods. Made here, at the edge: qa/profile.py is part of the index's fingerprint, and a change
+    there would rebuild every index."""
+    p = profile_of(doc)
+    return {"id": doc.id, "title": doc.title, "date": doc.date, "issuer": p.issuer, "area": p.area, "level": p.level,
+            "year": p.year, "forms": list(p.forms),
+            "parts": [{"heading": h, "period": period.to_json() if period else None} for h, period in p.parts]}
+
+
+def documents_of(documents: Iterable[Document]) -> dict[str, Any]:
+    """The loaded reports as GET /api/documents returns them, in the page's order (`document_entry`), then
+    the years and areas they cover (what the panel's count line counts)."""
+    entries = [document_entry(d) for d in documents]
+    return {"count": len(entries), "years": sorted({e["year"] for e in entries if e["year"] is not None}),
+            "areas": list(dict.fromkeys(e["area"] for e in entries if e["area"])), "documents": entries}
 
 
 def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32) -> list[Any]:
@@ -70,13 +121,21 @@ def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32)
         return Response(data if isinstance(data, bytes) else body(data), status_code=status,
                         media_type="application/json; charset=utf-8")
 
-    def answer(question: str, top_k: int, mode: str, context: str | list[str] | None) -> bytes:
+    def answer(asked: AskRequest) -> bytes:
         # the JSON is made in the worker too: the event loop only moves bytes (an answer is ~20 kB)
-        return body(assistant.ask(question, top_k=top_k, mode=mode, context=context).to_dict())
+        return body(assistant.ask(asked.question, top_k=asked.top_k, mode=asked.mode, doc=asked.doc,
+                                  context=asked.context).to_dict())
+
+    listed: list[bytes] = []  # the documents do not change while the server runs: made once
+
+    async def documents(request: Request) -> Response:
+        if not listed:
+            listed.append(body(documents_of(assistant.documents)))
+        return reply(listed[0])
 
     async def ask(request: Request) -> Response:
         try:
-            question, top_k, mode, context = parse_request(await request.body())
+            asked = parse_request(await request.body(), documents=assistant.index.documents)
         except QuestionError as e:
             return reply(_error(e.zh, e.en), 400)
         with lock:
@@ -86,7 +145,7 @@ def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32)
         try:
             if not limiter:
                 limiter.append(anyio.CapacityLimiter(max(1, concurrency)))
-            data = await anyio.to_thread.run_sync(answer, question, top_k, mode, context, limiter=limiter[0])
+            data = await anyio.to_thread.run_sync(answer, asked, limiter=limiter[0])
         except QuestionError as e:
             return reply(_error(e.zh, e.en), 400)
         finally:
@@ -94,4 +153,4 @@ def api_routes(assistant: Any, concurrency: int = 4, max_queue: int | None = 32)
                 waiting[0] -= 1
         return reply(data)
 
-    return [Route("/api/ask", ask, methods=["POST"])]
+    return [Route("/api/ask", ask, methods=["POST"]), Route("/api/documents", documents, methods=["GET"])]

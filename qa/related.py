@@ -7,6 +7,10 @@ own area, (2) it is worded as a resident asks it, naming its indicator (as the r
 period (qa/data/related.tsv), so it reads the same after any question, and (3) asked before it is offered,
 it is answered by that figure. It never repeats the question just asked (nor gives the figure just shown).
 
+A table (status "table") is followed by the next tables a reader asks for (qa/related_table.py: the other
+kind, the same over areas, another key indicator over the same years or areas), never by a question for one
+of its cells.
+
 Checks are cached per assistant: the offered questions come from a small set (indicator × aspect ×
 period), so after the first few answers a suggestion costs no search.
 """
@@ -22,6 +26,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .indicators import indicator_named
+from .related_table import (Outcome, TableWordings, answers, area_name, following, outcome_of, parse_table_wordings,
+                            phrase)
+from .table_query import asked_of
 from .types import Answer, Figure, Period
 
 log = logging.getLogger("qa")
@@ -43,8 +50,8 @@ def parse_wordings(text: str, path: str = "related.tsv") -> dict[tuple[str, str,
     """(aspect, kind, lang) -> wording, from the lines of related.tsv; a malformed line is an error."""
     out: dict[tuple[str, str, str], str] = {}
     for n, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
+        if not raw.strip() or raw.lstrip().startswith("#") or raw.startswith("table\t"):
+            continue  # a table's next questions: parse_table_wordings
         parts = raw.split("\t")
         if (len(parts) != 4 or parts[1] not in ("results", "targets") or parts[2] not in ("zh", "en")
                 or "{name}" not in parts[3] or "{when}" not in parts[3]):
@@ -57,6 +64,11 @@ def parse_wordings(text: str, path: str = "related.tsv") -> dict[tuple[str, str,
 @lru_cache(maxsize=1)
 def wordings() -> dict[tuple[str, str, str], str]:
     return parse_wordings(RELATED_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def table_wordings() -> TableWordings:
+    return parse_table_wordings(RELATED_PATH.read_text(encoding="utf-8"))
 
 
 def report_name(indicator: str, sentence: str) -> str:
@@ -113,6 +125,7 @@ class Suggester:
     def __init__(self, assistant: Any) -> None:
         self._assistant = weakref.proxy(assistant)
         self._checked: dict[str, Figure | None] = {}
+        self._tables: dict[str, Outcome] = {}  # a table's next question -> what answers it
         self._lock = threading.Lock()
         self._cells: dict[str, list[Figure]] | None = None
 
@@ -142,6 +155,45 @@ class Suggester:
             self._checked[question] = figure
         return figure
 
+    def outcome(self, question: str) -> Outcome:
+        """What answers `question` (asked with no context): a table, a figure or neither; cached."""
+        if question in self._tables:
+            return self._tables[question]
+        try:
+            got = outcome_of(self._assistant.ask(question, top_k=3, related=False))
+        except Exception:  # noqa: BLE001 - as answered_by: a suggestion never costs the answer
+            log.debug("checking the related question %r failed", question, exc_info=True)
+            got = Outcome("error")
+        with self._lock:
+            if len(self._tables) > 4096:
+                self._tables.clear()
+            self._tables[question] = got
+        return got
+
+    def after_table(self, answer: Answer, lang: str) -> list[str]:
+        """The next tables' questions after the table `answer` (qa/related_table.py), each answered by the
+        table it was worded for; at most MAX_CHECKED asked that were not asked before."""
+        a = self._assistant
+        profiles = a.table_source().profiles
+        request = asked_of(answer.query, profiles.values(), len(a.areas) > 1) if answer.query is not None else None
+        if request is None or not answer.rows:
+            return []
+        shown, figures = outcome_of(answer), {(f.doc, f.start) for f in answer.figures}
+        areas = {p.area: area_name(p.area, p.forms, lang) for p in profiles.values() if p.area}
+        out: list[str] = []
+        checked = 0
+        for nxt in following(request, answer.rows[0].aspect, a.table_source(), list(self.cells())):
+            if len(out) >= MAX_OFFERED or checked >= MAX_CHECKED:
+                break
+            name = english_name(nxt.indicator) if lang == "en" else nxt.indicator
+            question = phrase(nxt, lang, name, areas, table_wordings())
+            if question is None or _same_question(question, answer.question) or question in out:
+                continue
+            checked += question not in self._tables
+            if answers(nxt, self.outcome(question), shown, figures):
+                out.append(question)
+        return out
+
     def candidates(self, answer: Answer) -> Iterable[Figure]:
         """Figures worth asking about next, best first: the same indicator's other aspects and periods,
         then the indicators of the other figures in the passage that answered, then the key indicators."""
@@ -166,6 +218,8 @@ class Suggester:
         query = answer.query
         lang = lang or ("en" if getattr(query, "is_english", False) else "zh")
         as_of = getattr(query, "as_of", None)
+        if answer.status == "table":  # a table is followed by tables: a figure question would ask for one cell
+            return tuple(self.after_table(answer, lang))
         shown = answer.figures[0] if answer.status == "figure" and answer.figures else None
         out: list[str] = []
         checked = 0

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .indicators import indicator_named
 from .periods import RELATIVE_YEARS, read_years
@@ -104,6 +104,7 @@ class TableRequest:
     over: tuple[str, ...] = ("years",)
     doc: str | None = None  # only this document's figures
     absent: tuple[str, ...] = field(default=())  # areas the question names that no loaded report is about
+    every_area: bool = False  # a number question naming no area, asked of each government: rows that answer only
 
 
 def _found(cues: Iterable[tuple[str, str]], text: str) -> list[str]:
@@ -172,4 +173,21 @@ def request_of(text: str, indicators: tuple[str, ...], aspect: str | None, corpu
         ind.name, aspect if aspect in ind.aspects else None,
         tuple(a for a in wanted if a in corpus) or (None if not wanted else ()),
         years, () if years else shifts, kinds_t, next(iter(_found(cues.order, lowered)), None),
-        tuple(o for o in ("years", "areas") if o in over), None, tuple(a for a in wanted if a not in corpus))
+        tuple(o for o in ("years", "areas") if o in over), None, tuple(a for a in wanted if a not in corpus),
+        every_area)
+
+
+def asked_of(query: Any, profiles: Iterable[Any], several_areas: bool, doc: str | None = None) -> TableRequest | None:
+    """The table a read question (`qa.query.Query`) asks of the loaded reports (their `DocumentProfile`s),
+    or None: what it says (request_of), else, a number question that names no area among several
+    governments (`several_areas`) and is not limited to one report (`doc`), the table of each of them.
+    Read here once for the Assistant's answer and for the questions offered after it (qa/related.py)."""
+    profiles = list(profiles)
+    years = [p.year for p in profiles if p.year is not None]
+    areas, newest = [p.area for p in profiles if p.area], max(years, default=None)
+    request = request_of(query.text, query.indicators, query.aspect, areas, newest,
+                         query.asked.period if query.asked.explicit else None)
+    if request is None and query.area is None and several_areas and query.wants_number and doc is None:
+        request = request_of(query.text, query.indicators, query.aspect, areas, newest, query.asked.period,
+                             every_area=True)
+    return request

@@ -1,8 +1,10 @@
-"""POST /api/ask (qa/http_api.py) on a real server (fake model): answers as the Assistant gives them,
-bad requests refused with a bilingual message and nothing answered, busy past the queue."""
+"""POST /api/ask and GET /api/documents (qa/http_api.py) on a real server (fake model): answers as the
+Assistant gives them, a question limited to one report, bad requests refused with a bilingual message and
+nothing answered, busy past the queue, the loaded reports listed as the page lists them."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sys
 import threading
@@ -103,9 +105,10 @@ def test_refusals_on_the_wire_and_busy(assistant):
 
 
 def test_context_is_read_like_the_pages():
-    assert parse_request(json.dumps({"question": "那增速呢？"}).encode())[3] is None
-    assert parse_request(json.dumps({"question": "那增速呢？", "context": "2023年GDP是多少？"}).encode())[3] == "2023年GDP是多少？"
-    assert parse_request(json.dumps({"question": "今年呢？", "context": ["2023年GDP是多少？", "那增速呢？"]}).encode())[3] \
+    assert parse_request(json.dumps({"question": "那增速呢？"}).encode()).context is None
+    assert parse_request(json.dumps({"question": "那增速呢？", "context": "2023年GDP是多少？"}).encode()).context \
+        == "2023年GDP是多少？"
+    assert parse_request(json.dumps({"question": "今年呢？", "context": ["2023年GDP是多少？", "那增速呢？"]}).encode()).context \
         == ["2023年GDP是多少？", "那增速呢？"]
     for bad in (3, {"q": 1}, [1, 2], ["x"] * 21):
         with pytest.raises(QuestionError, match="context"):
@@ -127,3 +130,96 @@ def test_follow_up_over_json(assistant):
             assert third["text"] == want["text"]
     finally:
         app.close()
+
+
+# --- one report of several: "doc", and GET /api/documents -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_reports(tmp_path_factory):
+    """The 光谷 report and the 2021 national one: two areas, two years, so a limit to one report shows."""
+    folder = tmp_path_factory.mktemp("two-reports")
+    for path in (ROOT / "corpus" / "donghu-2024-work-report.txt",
+                 ROOT / "corpus" / "reports" / "national-2021-work-report.txt"):
+        shutil.copyfile(path, folder / path.name)
+    return Assistant.load(corpus_dir=folder, index_dir=folder / "index", model=FakeEmbedder())
+
+
+@pytest.mark.parametrize("doc, why", [
+    (3, "doc must be the id"), (["donghu-2024-work-report"], "doc must be the id"), ({"id": "x"}, "doc must be"),
+    (True, "doc must be"), ("", "no loaded document"), ("national-2022-work-report", "no loaded document"),
+    ("donghu-2024-work-report.txt", "no loaded document"), ("x" * 5000, "no loaded document"),
+])
+def test_a_doc_that_is_not_a_loaded_reports_id_is_refused(doc, why):
+    body = json.dumps({"question": "地区生产总值增长多少", "doc": doc}).encode()
+    with pytest.raises(QuestionError, match=why) as e:
+        parse_request(body, documents={"donghu-2024-work-report"})
+    assert len(str(e.value)) < 300  # a long id is not echoed whole
+    asked = parse_request(json.dumps({"question": "地区生产总值增长多少", "doc": "donghu-2024-work-report"}).encode(),
+                          documents={"donghu-2024-work-report"})
+    assert asked.doc == "donghu-2024-work-report"
+    assert parse_request(json.dumps({"question": "光谷", "doc": None}).encode(), documents=set()).doc is None
+
+
+def test_doc_limits_the_answer_to_that_report(two_reports):
+    app, url = _serve(two_reports)
+    ids = sorted(two_reports.index.documents)
+    question = "国内生产总值增长多少"
+    try:
+        with httpx.Client(timeout=60) as c:
+            free = c.post(f"{url}/api/ask", json={"question": question, "top_k": 10}).json()
+            assert {p["doc"] for p in free["passages"]} == set(ids)  # both reports answer when no doc is named
+            for doc in ids:
+                r = c.post(f"{url}/api/ask", json={"question": question, "top_k": 10, "doc": doc})
+                assert r.status_code == 200
+                data = r.json()
+                assert data["passages"] and {p["doc"] for p in data["passages"]} == {doc}
+                assert all(f["doc"] == doc for f in data["figures"])
+                want = two_reports.ask(question, top_k=10, doc=doc).to_dict()
+                assert [p["chunk_id"] for p in data["passages"]] == [p["chunk_id"] for p in want["passages"]]
+            # an unknown id, or one that is not text: 400, the same body as every other refusal, nothing answered
+            calls = []
+            real_ask = two_reports.ask
+            two_reports.ask = lambda *a, **kw: calls.append(a) or real_ask(*a, **kw)
+            try:
+                for doc in ("national-2022-work-report", 2021, ["donghu-2024-work-report"]):
+                    r = c.post(f"{url}/api/ask", json={"question": question, "doc": doc})
+                    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+                    data = r.json()
+                    assert set(data) == {"error", "error_zh", "error_en"}
+                    assert data["error"] == f"{data['error_zh']} / {data['error_en']}" and "doc" in data["error_en"]
+                assert calls == []
+            finally:
+                two_reports.ask = real_ask
+    finally:
+        app.close()
+
+
+def test_documents_are_listed_as_the_page_lists_them(two_reports):
+    from qa.profile import profile_of
+
+    app, url = _serve(two_reports)
+    try:
+        with httpx.Client(timeout=60) as c:
+            r = c.get(f"{url}/api/documents")
+            assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+            data = r.json()
+            assert c.post(f"{url}/api/documents", json={}).status_code == 405
+    finally:
+        app.close()
+    docs = two_reports.documents
+    assert data["count"] == 2 and [d["id"] for d in data["documents"]] == [d.id for d in docs]  # the page's order
+    for entry, d in zip(data["documents"], docs):
+        p = profile_of(d)
+        assert (entry["title"], entry["date"], entry["issuer"], entry["area"], entry["level"], entry["year"]) == \
+            (d.title, d.date, p.issuer, p.area, p.level, p.year)
+        assert entry["forms"] == list(p.forms) and len(entry["parts"]) == len(p.parts)
+    by_id = {e["id"]: e for e in data["documents"]}
+    assert (by_id["national-2021-work-report"]["area"], by_id["national-2021-work-report"]["year"]) == ("中国", 2021)
+    assert by_id["national-2021-work-report"]["issuer"] == "国务院"
+    assert by_id["donghu-2024-work-report"]["year"] == 2024
+    assert data["years"] == [2021, 2024] and sorted(data["areas"]) == sorted({e["area"] for e in data["documents"]})
+    # every id listed is one "doc" takes
+    for entry in data["documents"]:
+        assert parse_request(json.dumps({"question": "光谷", "doc": entry["id"]}).encode(),
+                             documents=two_reports.index.documents).doc == entry["id"]

@@ -1,7 +1,7 @@
 """Tables on the real multi-report corpora: the three national reports together with the real model (the
 issue's acceptance case), and the 28 provincial reports together (the fake embedder: a table reads the
 reports' figures and profiles, not vectors, and the real model takes ~10 minutes to embed 4,000 chunks on
-two cores)."""
+two cores). A table answer's related questions are tables too, each answered when the page asks it."""
 from __future__ import annotations
 
 import shutil
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.indicators import find_indicators
+from qa.table import has_figures
 from qa.types import Period
 from tests.fakes import FakeEmbedder
 
@@ -115,3 +116,45 @@ def test_highest_first(provinces):
     a = provinces.ask("哪个省去年GDP增速最高")
     values = [r.result.value for r in a.rows if r.result is not None]
     assert a.status == "table" and values == sorted(values, reverse=True) and len(values) > 20
+
+
+def _offered_tables(assistant, question: str) -> list:
+    """The answer to `question` and, for each question it offers, the answer the page gets for that chip."""
+    a = assistant.ask(question)
+    assert a.status == "table" and a.related, (a.status, a.related)
+    shown = [(r.indicator, r.aspect, r.area, r.year, r.target_missing, r.result_missing) for r in a.rows]
+    out = []
+    for q in a.related:
+        assert q.rstrip("？?") != question.rstrip("？?")
+        got = assistant.ask(q, context=a.query, related=False)  # as the page asks a chip: after the answer
+        assert got.status in ("table", "figure"), (q, got.status, got.text)
+        if got.status == "table":
+            assert [(r.indicator, r.aspect, r.area, r.year, r.target_missing, r.result_missing)
+                    for r in got.rows] != shown, q
+            assert has_figures(got.rows), q
+        out.append((q, got))
+    assert all(q.isascii() for q in a.related) == a.query.is_english
+    return out
+
+
+def test_a_years_table_offers_the_next_tables(national):
+    """After the targets over the years: the results beside them, then the next key indicators over the same
+    years, each a table of the reports' own figures (the real model: a question that is no table is searched)."""
+    offered = _offered_tables(national, "历年国内生产总值增长目标是多少")
+    results = [got for q, got in offered if got.status == "table" and got.rows[0].indicator == "地区生产总值"]
+    assert results and all(r.result_missing != "not_asked" and r.target_missing == "not_asked"
+                           for r in results[0].rows)
+    assert any(got.rows[0].indicator != "地区生产总值" for q, got in offered if got.status == "table")
+    english = _offered_tables(national, "What were the GDP growth targets over the years?")
+    assert [got.rows[0].indicator for _, got in english if got.status == "table"][0] == "地区生产总值"
+
+
+def test_an_areas_table_offers_another_indicator_over_the_same_areas(provinces):
+    offered = _offered_tables(provinces, "各地今年地区生产总值增长目标分别是多少")
+    asked = provinces.ask("各地今年地区生产总值增长目标分别是多少")
+    areas = {r.area for r in asked.rows}
+    other = [got for _, got in offered if got.status == "table" and got.rows[0].indicator != "地区生产总值"]
+    assert other and {r.area for r in other[0].rows} == areas  # the same provinces
+    assert other[0].rows[0].year == asked.rows[0].year and other[0].rows[0].result_missing == "not_asked"
+    last_year = [got for _, got in offered if got.status == "table" and got.rows[0].indicator == "地区生产总值"]
+    assert last_year and all(r.target_missing == "not_asked" and r.year == 2025 for r in last_year[0].rows)

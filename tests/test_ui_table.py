@@ -104,6 +104,10 @@ def test_a_table_answer_has_a_cited_cell_per_figure_and_a_chart(page, server, as
     links = table.locator("a.qa-cite-link")
     assert links.count() == sum((r.target is not None or r.note is not None) + (r.result is not None) for r in expected)
     assert answer.locator("li.qa-cite").count() >= 3
+    # the next tables, as chips: each one the table it names (qa/related_table.py)
+    chips = answer.locator(".qa-related .qa-chip")
+    assert chips.count() == len(assistant.ask(QUESTION).related) >= 2
+    assert [chips.nth(i).inner_text() for i in range(chips.count())] == list(assistant.ask(QUESTION).related)
     # the chart under the chat, drawn by Gradio's own plot component
     assert page.locator("#qa-answer-chart").is_visible()
     assert _chart_width(page, "#qa-answer-chart") > 400
@@ -116,8 +120,14 @@ def test_a_table_answer_has_a_cited_cell_per_figure_and_a_chart(page, server, as
         Image.open(ARTIFACTS / "screenshot-table.png").convert("RGB").quantize(colors=256).save(
             ROOT / "docs" / "screenshot-table.png", optimize=True)
         assert (ROOT / "docs" / "screenshot-table.png").stat().st_size < 300_000
+    # a chip asks its question: another table
+    first_chip = chips.first.inner_text()
+    chips.first.click()
+    page.locator("#qa-chat .qa-answer").nth(1).wait_for(timeout=30_000)
+    assert page.locator("#qa-chat .qa-answer").last.locator("table.qa-rowtable").count() == 1
+    assert first_chip in page.locator("#qa-chat").inner_text()
     # a plain question afterwards: no table, and the chart goes away
-    ask(page, "今年国内生产总值增长目标是多少", n=2)
+    ask(page, "今年国内生产总值增长目标是多少", n=3)
     page.wait_for_function("() => !document.querySelector('#qa-answer-chart canvas') || "
                            "document.querySelector('#qa-answer-chart').offsetParent === null", timeout=10_000)
     assert page.locator("#qa-chat .qa-answer").last.locator("table.qa-rowtable").count() == 0
