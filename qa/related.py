@@ -107,7 +107,18 @@ def word(figure: Figure, lang: str, as_of: int | None, sentence: str = "") -> st
     name = english_name(figure.indicator) if lang == "en" else report_name(figure.indicator, sentence)
     if template is None or not name:
         return None
-    return template.format(name=name, when=_when(figure.period, lang, as_of))
+    return fill(template, name, _when(figure.period, lang, as_of), figure.aspect)
+
+
+def fill(template: str, name: str, when: str, aspect: str) -> str:
+    """The wording with its name and year; a name that already says the aspect (城镇新增就业, new
+    urban jobs) is not given it twice (2018年新增城镇新增就业, How many new new urban jobs)."""
+    if aspect in name:
+        template = template.replace(aspect, "", 1)
+    before, first = template.split("{name}", 1)[0].split(), name.split()[:1]
+    if before and first and before[-1].lower() == first[0].lower():
+        template = template.replace(f"{before[-1]} {{name}}", "{name}", 1)
+    return template.format(name=name, when=when)
 
 
 def _same_question(a: str, b: str) -> bool:

@@ -28,6 +28,10 @@ def test_wordings_parse_and_cover_both_languages():
     (fig("固定资产投资", "排名", Period(2023, "results")), "zh", "2023年固定资产投资排第几？"),
     (fig("地区生产总值", "增速", Period(2024, "targets")), "en", "What is the GDP growth target this year?"),
     (fig("地区生产总值", "总量", Period(2023, "results")), "en", "What was the GDP in 2023?"),
+    # a name that says the aspect itself is not given it twice
+    (fig("城镇新增就业", "新增", Period(2023, "results")), "zh", "2023年城镇新增就业多少？"),
+    (fig("城镇新增就业", "新增", Period(2024, "targets")), "zh", "今年计划城镇新增就业多少？"),
+    (fig("城镇新增就业", "新增", Period(2023, "results")), "en", "How many new urban jobs were added in 2023?"),
 ])
 def test_a_figure_is_asked_as_a_resident_asks_it(f, lang, expected):
     assert word(f, lang, 2024, "地区生产总值增长7%左右") == expected
