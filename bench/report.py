@@ -278,7 +278,7 @@ def markdown(results: dict[str, Any]) -> str:
         md += ["## Encoders of the same model (single query, warm)", "",
                "torch = sentence-transformers (what the peer runs); onnx = our fp32 export on ONNX Runtime; "
                "onnx-int8 = its dynamic per-channel int8 quantisation; onnx-query-int8 = fp32 for chunks, questions "
-               "on a copy with int8 feed-forward MatMuls (the server's default). Cosine to torch on every gold question "
+               "on a copy with int8 linear layers (the default). Cosine to torch on every gold question "
                "(as text only) and every chunk.", "", encoders_table(results["encoders"]), ""]
     b = results.get("build")
     if b:
