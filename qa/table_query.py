@@ -8,7 +8,7 @@ and reads them. A question is a table only when it names an indicator.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -190,4 +190,7 @@ def asked_of(query: Any, profiles: Iterable[Any], several_areas: bool, doc: str 
     if request is None and query.area is None and several_areas and query.wants_number and doc is None:
         request = request_of(query.text, query.indicators, query.aspect, areas, newest, query.asked.period,
                              every_area=True)
+    if request is not None and request.areas is None and "areas" not in request.over and query.area is not None:
+        # 历年全国…, or over years in the home area: the area the question was routed to (qa/route.py)
+        request = replace(request, areas=(query.area,))
     return request

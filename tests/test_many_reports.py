@@ -77,6 +77,8 @@ def test_most_figures_come_from_the_right_report(many):
     ("2019年国内生产总值增长多少", "national-2020-work-report", "6.1%"),
     ("2020年国内生产总值增长多少", "national-2021-work-report", "2.3%"),
     ("2021年国内生产总值增长目标", "national-2021-work-report", "6%以上"),
+    # 全国 names the one government of the corpus that calls itself so
+    ("全国2020年城镇新增就业多少", "national-2021-work-report", None),
 ])
 def test_routed_by_area_and_year(many, question, doc, text):
     a = many.ask(question, related=False)
@@ -85,6 +87,13 @@ def test_routed_by_area_and_year(many, question, doc, text):
     assert all(p.doc == doc for p in a.passages) or doc.startswith("national")
     if text is not None:
         assert text in a.figures[0].text
+
+
+def test_a_years_table_of_the_country_is_the_countrys(many):
+    """历年全国…: the State Council's rows only, not every province's beside them."""
+    a = many.ask("历年全国国内生产总值增长目标", related=False)
+    assert a.status == "table", (a.status, a.text)
+    assert {r.area for r in a.rows} == {"中国"} and len(a.rows) >= 2
 
 
 def test_a_result_no_report_reviews_yet_is_refused(many):

@@ -41,6 +41,12 @@ def test_each_area_holds_its_reports_oldest_first(areas):
     ("2020年国内生产总值增长多少", None),  # 国内 inside an indicator names no area
     ("今年GDP增长目标是多少", None),
     ("北京今年GDP增长目标", None),  # an area no loaded report is about
+    # a report's word for its own area names the one area of the corpus that uses it
+    ("全国今年GDP增长目标是多少", "中国"),
+    ("我国2020年城镇新增就业多少", "中国"),
+    ("What is the national GDP growth target for 2021?", "中国"),
+    ("全区去年GDP是多少", "东湖高新区"),  # no other loaded report says 全区
+    ("全省今年GDP增长目标", None),  # any of the three provinces
 ])
 def test_the_area_a_question_names(areas, question, area):
     named = area_named(without_indicator_places(question), areas)
