@@ -73,6 +73,10 @@ class QueryInt8Embedder:
         self._lock = threading.Lock()
 
     @property
+    def tokenizer(self) -> object:
+        return self.queries.tokenizer  # the same pieces as the fp32 export's
+
+    @property
     def documents(self) -> OnnxEmbedder:
         with self._lock:
             if self._documents is None:

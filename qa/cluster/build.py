@@ -40,11 +40,13 @@ class ModelSpec:
 
     name: str | None
     cache_dir: str
+    encoder: str = "onnx-query-int8"  # Settings.encoder: the replicas answer as `qa ask` does
+    threads: int = 0
 
     def __call__(self) -> Any:
-        from ..embedding import load_model
+        from ..embedding import load_encoder
 
-        return load_model(self.name, Path(self.cache_dir))
+        return load_encoder(self.name, Path(self.cache_dir), self.encoder, self.threads)
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ def build_on_cluster(
     if actors is not None and actors < 1:
         raise ClusterError(f"actors 必须 ≥ 1 / --actors must be at least 1, not {actors}")
     started = connect(cluster)
-    factory = model_factory or ModelSpec(settings.model, str(settings.model_cache_dir))
+    factory = model_factory or ModelSpec(settings.model, str(settings.model_cache_dir), settings.encoder,
+                                         settings.encoder_threads)
     seconds: dict[str, float] = {}
     try:
         items, problems = read_corpus(settings.corpus_dir)

@@ -43,7 +43,8 @@ class AssistantReplica:
 
     def __init__(self, settings: Settings, model_factory: Callable[[], Any] | None = None) -> None:
         index = load_index(settings.index_dir)
-        model = (model_factory or ModelSpec(settings.model, str(settings.model_cache_dir)))()
+        model = (model_factory or ModelSpec(settings.model, str(settings.model_cache_dir), settings.encoder,
+                                              settings.encoder_threads))()
         if model.info.fingerprint != index.manifest.model_fingerprint:
             raise ClusterError(f"索引与模型不符 / the index in {settings.index_dir} was built with "
                                f"{index.manifest.model_name}, not {model.info.name}: run `qa build --cluster`")
