@@ -405,7 +405,23 @@ def extract_figures(text: str, offset: int = 0) -> list[Figure]:
         # the rest of the phrase is this figure's predicate, unless the next figure interrupts it
         consumed = (c.end + noun if stop == next_start else stop) if used_after else c.end
         prev_subject, prev_sentence = subject, sentence
-    return _respectively(figures, text, offset)
+    return _verb_items(_respectively(figures, text, offset), text, offset)
+
+
+_ITEM_VERB = re.compile(r"(?:开工|投产|建成|竣工|并网|开行|新建|续建|完工|改造|投用|通车|签约|落地|开通|上线)$")
+
+
+def _verb_items(figures: list[Figure], text: str, offset: int) -> list[Figure]:
+    """新能源开工1600万千瓦、投产1000万千瓦: an item that is only a verb does it to the thing the item before
+    named (新能源投产)."""
+    out = list(figures)
+    for i in range(1, len(out)):
+        prev, f = out[i - 1], out[i]
+        verb = _ITEM_VERB.search(prev.subject)
+        between = text[prev.end - offset: f.start - offset]
+        if verb and verb.start() > 0 and _ITEM_VERB.fullmatch(f.subject) and between == "、" + f.subject:
+            out[i] = dataclasses.replace(f, subject=prev.subject[: verb.start()] + f.subject)
+    return out
 
 
 _HEADS = re.compile(r"(?:产业|行业|企业|规模|总量|数量|营收|收入|增加值|产值|销量|销售额|领域|进出口|出口|进口|产量)")

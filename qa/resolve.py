@@ -344,7 +344,8 @@ _BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
 _FIVE_YEARS = re.compile(r"十[一二三四五六七八九]五|五年来|过去五年|这五年|五年间")  # anywhere before, in the sentence
 # a yearly average is over several years, never one year's (年均浓度, a pollutant's mean over the year, is one year's)
 _AVERAGE = re.compile(r"年均(?!浓度)")
-_FIVE_YEARS_CLAUSE = re.compile(r"年均(?!浓度)|五年累计|累计五年|五年共")  # in the figure's own clause: the five years' flow
+# in the figure's own clause: the five years' flow (每年城镇新增就业60万人以上 in a review: each of them)
+_FIVE_YEARS_CLAUSE = re.compile(r"年均(?!浓度)|五年累计|累计五年|五年共|每年")
 _FLOW = re.compile(r"年均(?!浓度)|累计|共计|合计|五年")  # in a five-year review: a flow of the five years, not a level
 _AGAINST = re.compile(r"(?:较|比)[^，,；;]{0,12}$")  # 较“十三五”末的9323.1亿元: the baseline compared with
 # a level reached at the end of the five years (达到, 提高到), and the one they started from (从…)

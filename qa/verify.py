@@ -304,6 +304,14 @@ def in_measure_word_asked(query: Query, scored: list[tuple[float, int, Figure]])
     return [x for x in scored if x[2].kind != "count" or x in exact or not _bare(x[2].unit).startswith("个")]
 
 
+def in_points_asked(query: Query, scored: list[tuple[float, int, Figure]]) -> list[tuple[float, int, Figure]]:
+    """高出全国多少个百分点: when some answering figure is in 个百分点, a per cent (民间投资增长2.7%) is not the
+    difference asked (高出全国平均水平9.1个百分点)."""
+    if "百分点" not in query.text or not any(x[2].unit == "个百分点" for x in scored):
+        return scored
+    return [x for x in scored if x[2].unit.strip() not in ("%", "％")]
+
+
 def _bare(unit: str) -> str:
     """A unit without its order of magnitude: 万家 -> 家, 亿个 -> 个."""
     return unit.lstrip("万亿千百")
@@ -431,7 +439,7 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
                 (same_year if near else other).append((s, f.start, f))
                 continue
             scored.append((s, f.start, f))
-    scored = in_measure_word_asked(query, scored or same_year)
+    scored = in_points_asked(query, in_measure_word_asked(query, scored or same_year))
     scored.sort(key=lambda x: (-x[0], x[1]))
     best: dict[Figure, float] = {}
     for s, _, f in scored:

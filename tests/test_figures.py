@@ -327,3 +327,12 @@ def test_what_the_items_of_a_list_share(items, tail):
     from qa.figures import shared_tail
 
     assert shared_tail(items) == tail
+
+
+@pytest.mark.parametrize("text, subjects", [
+    # an item that is only a verb does it to the thing the item before named
+    ("新能源开工1600万千瓦、投产1000万千瓦以上。", ["新能源开工", "新能源投产"]),
+    ("新开工项目120个、竣工80个。", ["新开工项目", "竣工"]),  # the item before ends in a thing, not a verb
+])
+def test_a_verb_item_does_it_to_the_thing_before(text, subjects):
+    assert [f.subject for f in extract_figures(text, 0)] == subjects

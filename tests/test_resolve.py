@@ -312,3 +312,10 @@ def test_under_is_no_to_in_a_change_from_a_to_b():
 
     span = Period(2020, "results", 2016)
     assert long_range("国内生产总值从不到", span, 2021, "增加到超过100万亿元") == Period(2015, "results")
+
+
+def test_each_year_in_a_review_is_over_the_years():
+    from qa.resolve import long_range
+
+    assert long_range("扎实推进就业稳岗计划，每年城镇新增就业", Period(2025, "results"), 2026) == Period(2025, "results", 2021)
+    assert long_range("每年城镇新增就业", Period(2026, "targets"), 2026) == Period(2026, "targets")  # a plan's: as it is

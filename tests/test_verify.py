@@ -423,3 +423,20 @@ def test_a_threshold_crossed_ranks_after_the_level_reached_right_after_it() -> N
     figures = tuple(resolved(text, Period(2023, "results")))
     verdict = choose(analyse("地区生产总值是多少", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
     assert verdict.figures and verdict.figures[0].text == "3.6万亿元", [f.text for f in verdict.figures]
+
+
+def test_points_asked_are_not_answered_by_a_per_cent() -> None:
+    text = "民间投资逆势增长2.7%，高出全国平均水平9.1个百分点。"
+    figures = tuple(resolved(text, Period(2023, "results")))
+    verdict = choose(analyse("民间投资增速比全国平均高出多少个百分点？", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.figures and verdict.figures[0].text == "9.1个百分点", [f.text for f in verdict.figures]
+    verdict = choose(analyse("民间投资增长多少", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    assert verdict.figures and verdict.figures[0].text == "2.7%"
+
+
+@pytest.mark.parametrize("question, first", [
+    ("2025年旅居云南的人数有多少？", "count"),  # 人数: a count, not its growth
+    ("旅居人数增长多少", "growth"),
+])
+def test_a_number_of_people_asks_a_count(question, first) -> None:
+    assert wanted_kinds(question)[0] == first
