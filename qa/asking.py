@@ -54,7 +54,7 @@ _Q_RULES: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = tuple((re.compile(p, 
     (r"how long (?:is|are|was|were) (?:the|a|an|it|its)\b", ("measure", "amount")),  # how long is the road: a length
     # how many hectares: an area, a measure of its own, not a count
     (r"how many (?:hectares|square|kilomet|km|metres|meters|tonnes|tons|mu)\b", ("measure", "amount")),
-    (r"数量|总数|how many|number of", ("count",)),
+    (r"数量|总数|人数|户数|家数|个数|人次|how many|number of", ("count",)),  # 旅居人数有多少: a count, not its growth
     (r"多少钱|金额|总额|[销售成交易营业出进口]额|产值|营收|收入|投资|资金|多少税|税收|补贴|how much|\bamount|\bvalue|\brevenue|\bsales"
      r"|\bturnover|\binvestment|\bgdp\b",
      ("amount", "measure")),

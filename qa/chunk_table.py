@@ -202,6 +202,13 @@ class ChunkTable(Sequence[Chunk]):
             used.update(np.unique(b["period"]).tolist())
         return frozenset(self._periods[p].year for p in used if p >= 0)
 
+    def indicators(self) -> frozenset[str]:
+        """The indicators the figures are tied to (Index.indicators_given) without building a chunk."""
+        used: set[int] = set()
+        for b in blocks(self._figures):
+            used.update(np.unique(b["indicator"]).tolist())
+        return frozenset(self._str(i) for i in used if i != NONE)
+
     # --- building one row ------------------------------------------------------------------------
 
     def _decode(self, i: int) -> str:

@@ -28,8 +28,11 @@ import dataclasses
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Sequence
 
+from .indicators import find_indicators
 from .ingest import CN_DIGITS, cn_to_int
+from .tokens import words
 from .types import Figure
 
 # unit -> (family, base unit, factor to the base unit); families map to kinds below
@@ -86,7 +89,7 @@ _FIG = re.compile(  # the lookahead lists every possible first character: a 4x f
     rf"(?=[\d{_CN_CHARS}第前首翻倍超突高多将接近大约不至低少逾])"
     rf"(?:(?P<rank>第(?P<r1>{_NUM})(?P<ru1>名|位)?|前(?P<r2>{_NUM})(?P<ru2>名|位|强)?"
     rf"|(?<![{_CN_CHARS}\d])(?P<r3>{_NUM})(?P<ru3>强)|首位)"
-    r"|(?P<fan>翻了?(?P<fn>[一两二三四五六七八九十\d]*)番|倍增)"
+    r"|(?P<fan>翻了?(?P<fn>[一两二三四五六七八九十]*|\d*)番|倍增)"  # (翻十0番 mixes the two: no count)
     r"|(?P<pre>超过|超出|突破|高于|多于|将近|接近|(?<![最附靠临])近|大约|约|不低于|不少于|至少|不超过"
     r"|不高于|不到|低于|少于|超|逾)?"
     rf"(?<![\d.第{_CN_CHARS}万亿])"
@@ -402,28 +405,62 @@ def extract_figures(text: str, offset: int = 0) -> list[Figure]:
         # the rest of the phrase is this figure's predicate, unless the next figure interrupts it
         consumed = (c.end + noun if stop == next_start else stop) if used_after else c.end
         prev_subject, prev_sentence = subject, sentence
-    return _respectively(figures, text, offset)
+    return _verb_items(_respectively(figures, text, offset), text, offset)
 
 
-_HEADS = re.compile(r"(?:产业|行业|企业|规模|总量|数量|营收|收入|增加值|产值|销量|销售额)")
+_ITEM_VERB = re.compile(r"(?:开工|投产|建成|竣工|并网|开行|新建|续建|完工|改造|投用|通车|签约|落地|开通|上线)$")
+
+
+def _verb_items(figures: list[Figure], text: str, offset: int) -> list[Figure]:
+    """新能源开工1600万千瓦、投产1000万千瓦: an item that is only a verb does it to the thing the item before
+    named (新能源投产)."""
+    out = list(figures)
+    for i in range(1, len(out)):
+        prev, f = out[i - 1], out[i]
+        verb = _ITEM_VERB.search(prev.subject)
+        between = text[prev.end - offset: f.start - offset]
+        if verb and verb.start() > 0 and _ITEM_VERB.fullmatch(f.subject) and between == "、" + f.subject:
+            out[i] = dataclasses.replace(f, subject=prev.subject[: verb.start()] + f.subject)
+    return out
+
+
+_HEADS = re.compile(r"(?:产业|行业|企业|规模|总量|数量|营收|收入|增加值|产值|销量|销售额|领域|进出口|出口|进口|产量)")
+_EMPTY_HEAD = re.compile(r"^(?:全年|全省|全市|全区|全国)")
 
 
 def _respectively(figures: list[Figure], text: str, offset: int) -> list[Figure]:
     """光电子信息、生命健康、北斗产业规模分别占全省的60%、17%、50%: the k-th figure measures the k-th
-    item, with the head the items share (产业规模)."""
+    item, with the head the items share (产业规模); the items may be joined by 和 (城镇和农村…分别增长3.9%和5.7%)."""
     out, i = list(figures), 0
     while i < len(out):
-        items = out[i].subject.split("、")
-        run = len(items)
-        group = out[i: i + run]
-        if run > 1 and len(group) == run and all(f.subject == out[i].subject for f in group) and \
-                "分别" in text[max(0, out[i].start - offset - 12): out[i].start - offset]:
-            head = _HEADS.search(items[-1], 1)
-            tail = items[-1][head.start():] if head else ""
-            for k, f in enumerate(group):
-                item = items[k] if k == run - 1 or items[k].endswith(tail) else items[k] + tail
-                out[i + k] = dataclasses.replace(f, subject=item)
-            i += run
+        group: list[Figure] = []
+        for items in (out[i].subject.split("、"), re.split(r"[、和及与]", out[i].subject)):
+            run = len(items)
+            group = out[i: i + run]
+            if run > 1 and len(group) == run and all(f.subject == out[i].subject for f in group) and all(items) and \
+                    "分别" in text[max(0, out[i].start - offset - 12): out[i].start - offset]:
+                break
         else:
             i += 1
+            continue
+        tail = shared_tail(items)
+        for k, f in enumerate(group):
+            # an item that names an indicator of its own (规上工业增加值、机电产品出口…) takes no tail
+            own = k == run - 1 or items[k].endswith(tail) or bool(find_indicators(_EMPTY_HEAD.sub("", items[k])))
+            item = items[k] if own else items[k] + tail
+            out[i + k] = dataclasses.replace(f, subject=item)
+        i += run
     return out
+
+
+def shared_tail(items: Sequence[str]) -> str:
+    """What the items of a list share, written once after the last: 交通、水利、能源领域投资额 -> 领域投资额
+    (each item before the last one word, the last's first word its own), 集成电路、汽车零配件、锂电池出口 -> 出口
+    (a head word); the longer of the two."""
+    last = items[-1]
+    tails = [""]
+    if len(items) > 1 and all(len(words(x)) == 1 for x in items[:-1]) and len(cut := words(last)) > 1:
+        tails.append(last[len(cut[0]):])
+    if head := _HEADS.search(last, 1):  # 第一、第三产业增加值: 产业增加值, more than jieba's 第三产业 leaves
+        tails.append(last[head.start():])
+    return max(tails, key=len)

@@ -104,6 +104,14 @@ class Index:
         return frozenset(years | {d.year for d in self.documents.values() if d.year})
 
     @cached_property
+    def indicators_given(self) -> frozenset[str]:
+        """Indicators some figure of the corpus is tied to (第一、第三产业增加值分别增长3.1%…: 第一产业增加值),
+        for the never-named-indicator rule: a report names an indicator in more ways than its forms."""
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.indicators()
+        return frozenset(f.indicator for c in self.chunks for f in c.figures if f.indicator)
+
+    @cached_property
     def _all_text(self) -> str:
         return "\n".join(d.text for d in self.documents.values()).lower()
 

@@ -34,6 +34,9 @@ class Indicator:
     aspect_forms: tuple[tuple[str, str], ...] = ()  # (form, aspect) for forms that imply one: 经济增速 -> 增速
     # 城乡 -> (城镇…, 农村…): 城乡居民人均可支配收入分别达6.9万元、3.4万元 gives each part's figure in turn
     parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # a review of five years states its total over the years (一般公共预算支出3.4万亿元, 74%以上用于民生);
+    # one not summed states its last year's level there (生产总值6.66万亿元)
+    summed: bool = False
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -128,7 +131,8 @@ def parse_vocabulary(data: dict) -> _Vocabulary:
             name=entry["name"], aliases=tuple(entry.get("aliases", ())), en=tuple(entry.get("en", ())),
             aspects=tuple(entry["aspects"]), unit=entry["unit"], group=entry["group"],
             aspect_forms=tuple(entry.get("aspect_forms", {}).items()),
-            parts=tuple((word, tuple(names)) for word, names in entry.get("parts", {}).items()))
+            parts=tuple((word, tuple(names)) for word, names in entry.get("parts", {}).items()),
+            summed=bool(entry.get("summed", False)))
         bad = [a for a in (*ind.aspects, *(a for _, a in ind.aspect_forms)) if a not in ASPECTS]
         if bad:
             raise ValueError(f"indicator {ind.name}: unknown aspect(s) {bad}")

@@ -36,7 +36,7 @@ TARGETS_WORDS = ("重点工作", "目标", "计划", "任务", "安排", "打算
 SELF_WORDS = ("自身建设", "治理效能", "治理创新", "全面领导", "转作风", "政府建设")
 # “十四五”时期, 十三五: the five-year plans, numbered from 十一五 (2006-2010)
 PLAN_RE = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
-FIVE_YEARS_RE = re.compile(r"^(?:各位代表[！!，,：:]\s*)?(?:——)?(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|这五年"
+FIVE_YEARS_RE = re.compile(r"^(?:各位代表[！!，,：:]\s*)?(?:——)?(?:“?十[一二三四五六七八九]五”?(?:时期|期间|以来)?|五年来|过去五年|过去的五年|这五年"
                            r"|经过五年)")
 
 
@@ -152,6 +152,12 @@ def paragraph_period(text: str, part: Period | None, report_year: int | None) ->
     results, not the last year's; one of a plan part that opens on a year (2026年是…) holds that year's."""
     if part is None:
         return None
+    head = re.split(r"(?<=[。？])", text, maxsplit=2)
+    if part.kind == "results" and len(head) > 2 and len(head[0]) <= 40 and FIVE_YEARS_RE.match(head[1]):
+        # 2025年是“十四五”收官之年。五年来，…: a short opening, then the five years
+        plan = plan_years(text[: len(head[0]) + 8]) or ((report_year - 5, report_year - 1) if report_year else None)
+        if plan is not None:
+            return plan_period(plan, report_year, False)
     if part.kind == "results" and opens_the_year(text, part.year):
         return Period(part.year, "results")  # 刚刚过去的2025年… in a review of the five years: that year's
     if FIVE_YEARS_RE.match(text) and part.kind == "results":
@@ -160,7 +166,22 @@ def paragraph_period(text: str, part: Period | None, report_year: int | None) ->
             plan = (report_year - 5, report_year - 1)
         if plan is not None:
             return plan_period(plan, report_year, False)
+    if report_year is not None and (ahead := plan_ahead_of(text, report_year)) is not None:
+        return ahead
     return part
+
+
+_PLAN_DOCUMENT = re.compile(r"纲要|五年规划")
+
+
+def plan_ahead_of(text: str, report_year: int) -> Period | None:
+    """A paragraph whose first sentence speaks of the plan not yet done (我们编制了“十五五”规划纲要（草案）,
+    《纲要（草案）》明确了…主要指标) holds that plan's targets, in a part of one year's review or plan."""
+    first = re.split(r"[。！？]", text, maxsplit=1)[0]
+    if not _PLAN_DOCUMENT.search(first):
+        return None
+    plan = plan_years(first) or plan_of(report_year)
+    return plan_period(plan, report_year, False) if plan[1] >= report_year else None
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -258,6 +279,7 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
     part_idx = -1
     plan_ahead: tuple[Section, Period] | None = None
     five_years: tuple[Section, Period] | None = None
+    one_year: tuple[Section, Period] | None = None
     for ln in body:
         md = MD_HEADING_RE.match(ln.text)
         ph = part_heading(md.group(2) if md else ln.text)
@@ -289,16 +311,28 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
         period = paragraph_period(ln.text, part.period if part else None, report_year)
         if plan_ahead is not None and plan_ahead[0] is part:
             period = plan_ahead[1]  # the paragraphs after a review's turn to the next plan are the plan's
-        elif period is not None and part is not None and period != part.period and period.kind == "targets":
-            plan_ahead = (part, period)
-        elif period is not None and period.first is not None and part is not None and part.period is not None \
-                and part.period.first is None:
+        elif period is not None and part is not None and period != part.period and period.kind == "targets" \
+                and (part.period is None or part.period.kind == "results"):
+            plan_ahead = (part, period)  # (in a part that plans the year, only the paragraphs that say so)
+        elif period is not None and period.first is not None and period.kind == "results" and part is not None \
+                and part.period is not None and part.period.first is None:
             five_years = (part, period)  # a year's review turned to the five years: they go on …
         elif five_years is not None and five_years[0] is part and period == part.period \
                 and not opens_the_year(ln.text, part.period.year):
             period = five_years[1]  # … until a paragraph opens the year again
         elif five_years is not None and opens_the_year(ln.text, part.period.year if part and part.period else 0):
             five_years = None
+        if part is not None and part.period is not None and part.period.first is not None \
+                and part.period.kind == "results":
+            # a review of the five years turned to the last year (刚刚过去的2025年…): its paragraphs are that
+            # year's until one opens the five years again (各位代表！过去五年成绩的取得…)
+            if period == Period(part.period.year, "results") and opens_the_year(ln.text, part.period.year):
+                one_year = (part, period)
+            elif one_year is not None and one_year[0] is part and period == part.period \
+                    and not FIVE_YEARS_RE.match(ln.text) and "五年" not in ln.text[:16]:
+                period = one_year[1]
+            else:
+                one_year = None
         sentences = tuple(split_sentences(ln.text, ln.start))
         paragraphs.append(Paragraph(doc_id, len(paragraphs), ln.text, ln.start, ln.end, path, period, sentences))
 

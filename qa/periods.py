@@ -75,6 +75,22 @@ def read_years(text: str) -> list[int]:
     return years
 
 
+_ENGLISH_PLAN = re.compile(r"\b(1[0-9]|20)(?:st|nd|rd|th)\s+five[- ]year(?:\s+plan)?\b", re.I)
+
+
+def english_plan(text: str) -> tuple[int, int] | None:
+    """The 14th Five-Year Plan -> (2021, 2025), as 十四五 is."""
+    m = _ENGLISH_PLAN.search(text)
+    if m is None:
+        return None
+    first = 2006 + 5 * (int(m.group(1)) - 11)
+    return first, first + 4
+
+
+_PLAN_END_EN = re.compile(r"\bend of the (?:1[0-9]|20)(?:st|nd|rd|th)\s+five[- ]year", re.I)
+_PLAN_END = re.compile(r"十[一二三四五六七八九]五[”\"」』’]?(?:规划)?(?:期末|末期|末)")
+
+
 def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     """The period asked, resolved against `as_of` (the year of the newest report: 今年). A year after
     比 / 较 / 相比 is the baseline of a change (比前年多了多少), not the period asked."""
@@ -85,10 +101,12 @@ def read_period(text: str, as_of: int | None, wants_number: bool) -> Asked:
     targets = any(c in lowered for c in TARGETS_CUES) or (wants_number and bool(_WILL.search(text)))
     kind = "results" if results and not targets else "targets" if targets and not results else None
     said = kind is not None
-    plan = plan_years(text) or (((as_of - 5, as_of - 1) if as_of is not None else None)
-                                if any(c in lowered for c in FIVE_YEAR_CUES) else None)
+    plan = plan_years(text) or english_plan(lowered) or (((as_of - 5, as_of - 1) if as_of is not None else None)
+                                                         if any(c in lowered for c in FIVE_YEAR_CUES) else None)
     if plan is not None:  # 十四五期间, 过去五年: the five years as one period
         done = kind == "results" or (kind is None and as_of is not None and plan[1] < as_of)
+        if _PLAN_END.search(text) or _PLAN_END_EN.search(lowered):  # “十四五”末: the plan's last year, not its five
+            return Asked(Period(plan[1], "results" if done else "targets"), True, None, plan[1], said)
         return Asked(Period(plan[1], "results" if done else "targets", plan[0]), True, None, plan[1], said)
     years = read_years(text)
     relative = next((shift for cue, shift in RELATIVE_YEARS if cue in lowered), None)

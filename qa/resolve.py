@@ -28,6 +28,7 @@ from typing import Iterable, Mapping, Sequence
 from .indicators import ASPECTS, Indicator, Mention, find_indicators, is_field, load_indicators, scope_cues
 from .ingest import plan_of, plan_period, plan_years
 from .profile import profile_of
+from .tokens import words
 from .types import Chunk, Document, Figure, Period
 
 # between 从A and B: 从874.6亿元增加到1112.4亿元, 从2020年的5.2万元提高到2025年的7.4万元
@@ -38,6 +39,7 @@ _SEGMENT = _HARD | {"、"}
 _LEAD = re.compile(r"^(?:其中|同时|并且|并|且|另外|此外|以及|和|及)")
 # a subject that says nothing of what is measured: time, verbs, generic heads
 _EMPTY = re.compile(r"一季度|二季度|三季度|四季度|前三季度|上半年|下半年|全年|今年|去年|当年|其中|同比|比上年|较上年|年均"
+                    r"|稳步|首次|持续|逐步|再次"
                     r"|分别|均|都|也|增长|增速|增幅|增加|减少|下降|回落|提高|提升|达到|达|实现|为|突破|超过|超|总量|总数|总额"
                     r"|规模|占比|比重|占|累计|合计|共|全市|全省|全国|全区|全球|世界|国内|的|[、,，\s“”]")
 # nouns that name a thing of their own: after an indicator's name they make it a modifier
@@ -107,11 +109,17 @@ def _is_modifier(subject: str, m: Mention) -> bool:
     return bool(_THING.search(_TAIL.sub("", after)))
 
 
-def _subject_indicator(figure: Figure) -> tuple[Indicator | None, Mention | None]:
+def _subject_indicator(figure: Figure, respective: bool = False) -> tuple[Indicator | None, Mention | None]:
+    """The indicator the figure's own subject names. `respective`: the subject is one item of a 分别 list
+    (集成电路、汽车零配件、锂电池出口分别增长…): an item that qualifies the name (集成电路出口, 对东盟进出口)
+    is a part of the indicator, not the indicator."""
     subject = figure.subject
     mentions = find_indicators(subject)
     if figure.kind == "share" and (at := subject.find("占")) >= 0:
         mentions = tuple(m for m in mentions if m.start < at)  # 占GDP比重: GDP is the denominator
+    if respective:  # (城乡居民人均可支配收入分别…: a word naming the parts together is no qualifier)
+        mentions = tuple(m for m in mentions if not _EMPTY.sub("", subject[: m.start])
+                         or subject[: m.start].endswith(tuple(w for w, _ in m.indicator.parts)))
     for m in reversed(mentions):
         if not _is_modifier(subject, m) and fits(m.indicator, figure):
             return m.indicator, m
@@ -145,7 +153,9 @@ def _aspect(figure: Figure, ind: Indicator | None, mention: Mention | None, s: s
         if _CUMULATIVE.search(head):
             return "累计"
         cues = [(m.start(), "new") for m in _NEW.finditer(head)] + [(m.start(), "stock") for m in _STOCK.finditer(head)]
-        stock = max(cues)[1] if cues else "new" if carry_new else ""
+        # (a 新增 carried from the clause before does not make a new-thing count of an indicator that takes none:
+        # 新建高标准农田81万亩，粮食总产436亿斤以上)
+        stock = max(cues)[1] if cues else "new" if carry_new and (ind is None or "新增" in ind.aspects) else ""
         if not stock and kind == "count" and _TOTAL_NEXT.match(s[_end(s, _HARD, a) + 1:]):
             stock = "new"  # 4家企业入选…,总数达12家: the count is the new part
     if stock == "new":
@@ -201,6 +211,32 @@ def _by_name() -> dict[str, Indicator]:
     return {i.name: i for i in load_indicators()}
 
 
+_DRIVEN = re.compile(r"带动|拉动")
+_STEPS = re.compile(r"(?:台阶|大关|关口)$")
+_EACH = re.compile(r"、[^，,；;]*均[^，,；;、]{0,4}$")  # 退役军人、残疾人新增就业均超7.3万人: each item's, as 分别
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_BARE_HEAD = re.compile(r"产量|总产|产值|销量|营收|营业收入|收入|支出|增加值")
+
+
+def _thing_before(before: str, head: str, f: Figure, reach: int = 60) -> tuple[Indicator, str] | None:
+    """The indicator that `head` (产量) makes of a thing named before it (粮食播种面积 -> 粮食产量; 新能源汽车 ->
+    新能源汽车产量), nearest first: the leading words of an indicator named before, then any run of characters."""
+    before = before[-reach:]
+    stems: list[str] = []
+    for m in reversed(find_indicators(before)):
+        cut = words(m.form)
+        stems += ["".join(cut[:k]) for k in range(len(cut) - 1, 0, -1)]
+    # (a thing may end inside a word: 新能源汽车 in 新能源/汽车产业)
+    stems += [before[i - k: i] for i in range(len(before), 1, -1) for k in range(8, 1, -1)
+              if i - k >= 0 and _HAN.fullmatch(before[i - k: i])]
+    for stem in stems:
+        name = stem + head
+        found = find_indicators(name)
+        if len(found) == 1 and (found[0].start, found[0].end) == (0, len(name)) and fits(found[0].indicator, f):
+            return found[0].indicator, name
+    return None
+
+
 def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
                      home: frozenset[str] = frozenset()) -> tuple[Figure, ...]:
     """The figures of one sentence (document offsets; `offset` is the sentence's start) resolved in
@@ -212,17 +248,33 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
     clause, lead_new, carry = -1, False, False  # lead_new: the last clause opened with 新增 (引进…130个,…90个)
     for f in figures:
         a = f.start - offset
-        ind, mention = _subject_indicator(f)
+        own_clause = sentence[_stops(sentence, _HARD, a): a]
+        ind, mention = _subject_indicator(f, "分别" in own_clause or bool(_EACH.search(own_clause)))
+        if mention is not None and _DRIVEN.search(own_clause[: max(0, len(own_clause) - len(f.subject) + mention.end)]):
+            # 中欧班列开行6037列，带动陕西进出口415.4亿元: what something drove is its part of the indicator
+            ind, mention = None, None
         carried_scope = "local"
+        # 地区生产总值连续迈上4个万亿元台阶、达14.2万亿元: the steps counted before lend the level after them a
+        # subject that names nothing of it; the topic is the indicator named before
+        borrowed = bool(out) and f.subject == out[-1].subject and f.kind != out[-1].kind and bool(_STEPS.search(f.subject))
+        if borrowed:
+            f = replace(f, subject="")
         if ind is None and f.kind != "duration" and (not _EMPTY.sub("", f.subject) or _TO_LEVEL.fullmatch(f.subject)):
             # the subject names nothing: carry the nearest topic (and whose it is) before the figure
             before = [(m.end, m.indicator, _scope(sentence, m.start, 0, home)) for m in mentions
                       if m.end <= a and fits(m.indicator, f)]
-            cands = before + ([prev] if prev is not None else [])
+            # (the figure before wins a tie with a name that ends where it starts: 带动陕西进出口415.4亿元、增长11.7%)
+            cands = ([prev] if prev is not None and not borrowed else []) + before
             if cands:
                 _, ind, carried_scope = max(cands, key=lambda t: t[0])
                 if ind is not None and not fits(ind, f):
                     ind, carried_scope = None, "local"
+        if ind is None and _BARE_HEAD.fullmatch(_EMPTY.sub("", f.subject)):
+            # 粮食播种面积3320万亩、产量1285万吨; 推动新能源汽车产业…力争产量突破120万辆: a measure word alone
+            # measures the thing named before it in the sentence
+            named = _thing_before(sentence[:a], _EMPTY.sub("", f.subject), f)
+            if named is not None:
+                ind, f = named[0], replace(f, subject=named[1])
         clause_start = _stops(sentence, _HARD, a)
         prefix = sentence[clause_start:a]
         if clause_start != clause:  # a new clause: does it open with 新增, or carry the last one's?
@@ -235,11 +287,18 @@ def resolve_sentence(sentence: str, offset: int, figures: Sequence[Figure],
         scope = _scope(sentence, a, out[-1].end - offset if out else 0, home)
         if scope == "local" and ind is not None and mention is None and f.kind not in ("rank", "share"):
             scope = carried_scope  # 全市地区生产总值…,增长5.7%: still the city's
-        if (out and out[-1].indicator is not None and _TO_LEVEL.fullmatch(sentence[out[-1].end - offset: a])
-                and _FROM.search(sentence[: out[-1].start - offset])):
+        subject = f.subject
+        if out and _TO_LEVEL.fullmatch(sentence[out[-1].end - offset: a]) and _FROM.search(sentence[: out[-1].start - offset]):
             # 规模以上工业企业从1832户增加到3382户: the level reached is the same thing's, at its end
-            ind, aspect, scope = _by_name().get(out[-1].indicator, ind), out[-1].aspect, out[-1].scope
-        out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope))
+            if out[-1].indicator is not None:
+                ind, aspect, scope = _by_name().get(out[-1].indicator, ind), out[-1].aspect, out[-1].scope
+            # 人均预期寿命从2020年的75.2岁提升至2025年的76.8岁: what it measures is the thing named before 从
+            subject = _FROM_HEAD.sub("", out[-1].subject) or subject
+        elif out and out[-1].unit == f.unit and not _EMPTY.sub("", subject) \
+                and _TOTAL_NEXT.match(sentence[out[-1].end - offset: a].lstrip("，,、 ")):
+            # 新增百亿县区26个，累计达到46个: the total of the things counted before it
+            subject = _NEW.sub("", out[-1].subject) + subject
+        out.append(replace(f, indicator=ind.name if ind else None, aspect=aspect, scope=scope, subject=subject))
         prev = (a, ind, scope)
     return tuple(split_parts(sentence, offset, out, mentions))
 
@@ -283,24 +342,38 @@ _BY_YEAR = re.compile(r"(?:到|至|于)((?:20|19)\d{2})年(?:底|末)?")
 
 
 _FIVE_YEARS = re.compile(r"十[一二三四五六七八九]五|五年来|过去五年|这五年|五年间")  # anywhere before, in the sentence
-_AVERAGE = re.compile(r"年均")  # a yearly average is over several years, never one year's
-_FIVE_YEARS_CLAUSE = re.compile(r"年均|五年累计|累计五年|五年共")  # in the figure's own clause: the five years' flow
-_FLOW = re.compile(r"年均|累计|共计|合计|五年")  # in a five-year review: a flow of the five years, not a level
+# a yearly average is over several years, never one year's (年均浓度, a pollutant's mean over the year, is one year's)
+_AVERAGE = re.compile(r"年均(?!浓度)")
+# in the figure's own clause: the five years' flow (每年城镇新增就业60万人以上 in a review: each of them)
+_FIVE_YEARS_CLAUSE = re.compile(r"年均(?!浓度)|五年累计|累计五年|五年共|每年")
+_FLOW = re.compile(r"年均(?!浓度)|累计|共计|合计|五年")  # in a five-year review: a flow of the five years, not a level
+_AGAINST = re.compile(r"(?:较|比)[^，,；;]{0,12}$")  # 较“十三五”末的9323.1亿元: the baseline compared with
 # a level reached at the end of the five years (达到, 提高到), and the one they started from (从…)
 _LEVEL = re.compile(r"(?:达到|达|提高到|提升到|提升至|提高至|增加到|增至|升至|跃升至|突破|超过|迈上|跨上|由.{0,12}?[到至]"
-                    r"|从.{0,12}?[到至]|[到至])[^，,；;]{0,3}$")
-_FROM = re.compile(r"(?:从|由)[^，,；;到至]{0,12}$")
+                    r"|从.{0,12}?[到至]|[到至])(?:(?:19|20)\d{2}年(?:底|末)?的?)?[^，,；;]{0,3}$")
+# (不到 before a number is "under", not "to": 从不到70万亿元增加到超过100万亿元)
+_FROM = re.compile(r"(?:从|由)(?:不到|[^，,；;到至]){0,12}$")
+_FROM_HEAD = re.compile(r"(?:从|由)(?:不到|[^，,；;到至]){0,12}$")  # cut from a subject: 人均预期寿命从2020年 -> 人均预期寿命
+_FROM_YEAR = re.compile(r"(?:从|由)((?:19|20)\d{2})年(?:不到|[^，,；;到至]){0,8}$")
+_TO_AFTER = re.compile(r"^[^，,；;。]{0,12}?(?:到|至)")  # 53.2%提升到…, 21%提升至…: the level it rose to follows
 
 
-def long_range(before: str, period: Period | None, report_year: int | None) -> Period | None:
+def long_range(before: str, period: Period | None, report_year: int | None, after: str = "",
+               aspect: str = "") -> Period | None:
     """到2030年…: a figure set for a later year than the report's is that year's target; 五年来…,
-    年均… in a review of last year: the five years' result, not the year's."""
+    年均… in a review of last year: the five years' result, not the year's; 从2020年的53.2%提升到…
+    (`after`: the words after the figure): the level it started from, that year's (else the year
+    before the period's), not the one reached. A level reached ends the five years, unless the figure is
+    what they added (`aspect` 新增, 增速: 残疾人新增就业均突破7.3万人)."""
     years = [int(y) for y in _BY_YEAR.findall(before)]
     if period is None or report_year is None:
         return period
     if years and years[-1] > report_year:
         return Period(years[-1], "targets")
     clause = re.split(r"[，,；;：:。]", before)[-1]
+    if period.first is None and after and _FROM.search(clause) and _TO_AFTER.match(after):
+        named = _FROM_YEAR.search(clause)
+        return Period(int(named.group(1)) if named else period.year - 1, "results")
     if period.kind == "targets" and period.first is None and _AVERAGE.search(clause):
         # 地区生产总值年均增长5%左右 among this year's targets: a target of the plan's years
         plan = plan_years(before) or plan_of(report_year)
@@ -312,9 +385,32 @@ def long_range(before: str, period: Period | None, report_year: int | None) -> P
     if period.kind == "results" and period.first is not None and not _FLOW.search(clause):
         if _FROM.search(clause):  # 从874.6亿元增加到…: the level before the five years
             return Period(period.first - 1, "results")
-        if _LEVEL.search(clause):  # 达到13697.5亿元, 增加到1112.4亿元: the level at their end, last year's
+        if aspect not in ("新增", "增速") and (_LEVEL.search(clause) or f"{period.year}年" in clause):
+            # 达到13697.5亿元, 增加到1112.4亿元, 2025年旅居人数超550万: the level at their end, last year's
             return Period(period.year, "results")
     return period
+
+
+_LEAD_VERB = re.compile(r"^[^\d一二三四五六七八九十两百千万零〇]*")
+
+
+# 跨过3万亿元, 迈上万亿元台阶: a threshold the five years crossed, not the level they ended at
+_MILESTONE = re.compile(r"(?:跨过|跨越|越过|迈上|跨上|跨入|迈入|连续跨过|接连突破)[^，,；;]{0,4}$")
+
+
+def end_level(before: str, period: Period | None, f: Figure) -> Period | None:
+    """生产总值6.66万亿元 in a review of the five years: an indicator the reviews do not sum states its
+    last year's level (an indicator they sum, 一般公共预算支出3.4万亿元, is the five years' total)."""
+    if period is None or period.first is None or period.kind != "results" or f.indicator is None or f.aspect != "总量":
+        return period
+    ind = _by_name().get(f.indicator)
+    clause = re.split(r"[，,；;：:。]", before)[-1]
+    if ind is None or ind.summed or _FLOW.search(clause) or _FROM.search(clause) or _MILESTONE.search(clause):
+        return period
+    if _AGAINST.search(clause):  # 较“十三五”末的…: the end of the plan before
+        plan = plan_years(clause)
+        return Period(plan[1], "results") if plan is not None else period
+    return Period(period.year, "results")
 
 
 def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
@@ -333,7 +429,10 @@ def resolve_chunks(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
     for (a, b), figs in by_sentence.items():
         figs.sort(key=lambda f: f.start)
         for f in resolve_sentence(doc.text[a:b], a, figs, home):
-            resolved[(f.start, f.end)] = replace(f, period=long_range(doc.text[a:f.start], f.period, profile.year))
+            # the figure's own leading verb (突破3万亿元) is part of what comes before its number
+            before = doc.text[a:f.start] + _LEAD_VERB.match(f.text).group(0)
+            period = long_range(before, f.period, profile.year, doc.text[f.end: min(b, f.end + 16)], f.aspect)
+            resolved[(f.start, f.end)] = replace(f, period=end_level(before, period, f))
     return [replace(c, figures=tuple(resolved.get((f.start, f.end), f) for f in c.figures)) if c.figures else c
             for c in chunks]
 

@@ -334,7 +334,10 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     """Rules that say the corpus cannot answer, whatever the scores: a year no document covers,
     an area that is not the report's own, an indicator no document names."""
     year = query.asked.year
-    if year is not None and year not in index.known_years and not index.says(str(year)):
+    span = query.asked.period.first if query.asked.period is not None else None
+    # “十五五”时期: a plan's years are covered by a report of its first year, which names the plan, not 2030
+    if (year is not None and year not in index.known_years and not index.says(str(year))
+            and (span is None or span not in index.known_years)):
         return f"报告未涉及{year}年 / the report does not cover {year}"
     if (newest := _newest_year(index, query.docs)) is not None and not_yet_reported(query, newest):
         year = query.asked.period.year
@@ -344,7 +347,7 @@ def refusal_reason(index: Index, query: Query) -> str | None:
     if place and not any(index.says(f) for f in _forms(place)):
         return f"报告未提及“{place}” / the report does not mention {place}"
     for name in query.indicators:
-        if not any(index.says(f) for f in _indicator_forms(name)):
+        if not any(index.says(f) for f in _indicator_forms(name)) and name not in index.indicators_given:
             return f"报告未涉及“{name}” / the report does not report {name}"
     return None
 

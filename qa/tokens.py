@@ -35,6 +35,12 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """jieba's plain cut of a short text (the items of a list: 能源领域投资额 -> 能源 领域 投资额)."""
+    return tuple(_jieba().lcut(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25: jieba's search-mode words plus numbers joined to their units
     (2715亿元, 4.7%), lower-cased, without punctuation and stop words."""

@@ -254,6 +254,7 @@ def part_of_year(text: str, figure: Figure) -> str | None:
     """一季度 / 上半年 / 前三季度 / 全年 when the figure's clause says so (一季度增长2.5%)."""
     start = figure.start
     clause = re.split(r"[,，;；。:：]", text[max(0, start - 12): start])[-1]
+    clause = re.split(r"[到至]", clause)[-1]  # 失业率从上半年5.5%降到5.3%: 上半年 is the level it left
     return next((p for p in _PARTS if p in clause), None)
 
 
@@ -287,8 +288,8 @@ def in_measure_units(query: Query, f: Figure) -> bool:
     m = query.measure
     if m is None or not m.units or f.kind not in ("count", "amount", "measure"):
         return True
-    unit = f.unit.lstrip("万亿千百多余")
-    return any(unit == u or unit.endswith(u) for u in m.units)
+    unit = f.unit.lstrip("万亿千百多余")  # (千瓦 is a unit of its own: 万千瓦 ends in it, not in 瓦)
+    return any(x == u or x.endswith(u) for u in m.units for x in (unit, f.unit))
 
 
 def in_measure_word_asked(query: Query, scored: list[tuple[float, int, Figure]]) -> list[tuple[float, int, Figure]]:
@@ -303,9 +304,27 @@ def in_measure_word_asked(query: Query, scored: list[tuple[float, int, Figure]])
     return [x for x in scored if x[2].kind != "count" or x in exact or not _bare(x[2].unit).startswith("个")]
 
 
+def in_points_asked(query: Query, scored: list[tuple[float, int, Figure]]) -> list[tuple[float, int, Figure]]:
+    """高出全国多少个百分点: when some answering figure is in 个百分点, a per cent (民间投资增长2.7%) is not the
+    difference asked (高出全国平均水平9.1个百分点)."""
+    if "百分点" not in query.text or not any(x[2].unit == "个百分点" for x in scored):
+        return scored
+    return [x for x in scored if x[2].unit.strip() not in ("%", "％")]
+
+
 def _bare(unit: str) -> str:
     """A unit without its order of magnitude: 万家 -> 家, 亿个 -> 个."""
     return unit.lstrip("万亿千百")
+
+
+_ASKS_REACHED = re.compile(r"(?:到|至)了?(?:多少|几)|\b(?:raised|increased|lifted|risen|grown|rose|grew) to\b", re.I)
+_FROM_BEFORE = re.compile(r"(?:从|由)(?:不到|[^，,；;。到至]){0,12}$")
+_TO_AFTER = re.compile(r"^[^，,；;。]{0,12}?(?:到|至)")
+
+
+def from_level(text: str, f: Figure) -> bool:
+    """起征点从月销售额10万元提高到15万元: 10万元 is the level it left, 15万元 the one it reached."""
+    return bool(_FROM_BEFORE.search(text[max(0, f.start - 14): f.start]) and _TO_AFTER.match(text[f.end: f.end + 16]))
 
 
 def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_min: float, subject_min: float,
@@ -313,6 +332,8 @@ def verified_fit(query: Query, f: Figure, text: str, clause: str, own: str, fit_
     """The figure's fit when it passes every check a shown figure must pass, else None."""
     if query.form == "number" and len(f.text) > 1 and f.text in query.text:
         return None  # 十大标志性项目有几个开工: a number the question states is not its answer
+    if _ASKS_REACHED.search(query.text) and from_level(text, f):
+        return None  # 提高到多少 asks the level reached, not the one it left
     if not answers(query, f, part_of_year(text, f), subject_min, clause, own) or measure_words_differ(query, f):
         return None
     if not in_measure_units(query, f):
@@ -351,6 +372,8 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
     if query.classifier and f.unit.endswith(query.classifier):
         # 多少根: a figure in 根 (充电桩7685根), not in 座 (充换电站18座); the all-purpose 个 says less
         s += 0.05 if query.classifier == "个" else 0.1
+    if _THEN_LEVEL.match(text[f.end: f.end + 6]):  # 突破3万亿元、达3.6万亿元: the level reached says more
+        s -= 0.05
     if "其中" in own:  # 70个…、其中6个进入临床三期; 其中重症监护床位200张:
         # a part ranks after its whole, unless the question names what only the part says (三期)
         only_part = grams(own) - grams(before) if before is not None else frozenset()
@@ -363,6 +386,9 @@ def tie_break(query: Query, f: Figure, text: str, clause: str, own: str, before:
 # reviewed (支出3.4万亿元 is five years' spending; a plan's 达到600亿元 is its last year's target), 再提高1.5岁
 _FLOW_WORDS = re.compile(r"年均|累计|五年|共计|合计|(?:提高|增加|增长|提升|下降|降低|减少)(?:[\d.]|$)")
 _LEVEL_VERBS = ("达到", "突破", "超过", "接近", "迈上", "跨上", "增至", "升至", "跃升")  # a level reached, each its own way
+
+
+_THEN_LEVEL = re.compile(r"^[、，,]\s*(?:达到|达|为)\s*\d")
 
 
 def _verb_of(text: str, f: Figure) -> str:
@@ -405,11 +431,15 @@ def choose(query: Query, passages: Sequence[Any], texts: dict[str, str], fit_min
                 # 2020年中央预算内投资 says no kind: that year's plan answers when no result is given
                 near = (not query.asked.kind_said and same_years(f.period, asked)) or (
                     ends_in(f.period, asked) and f.aspect not in FLOW_ASPECTS
-                    and (f.kind != "amount" or asked.kind == "targets") and not _FLOW_WORDS.search(clauses[i]))
+                    and (f.kind != "amount" or asked.kind == "targets") and not _FLOW_WORDS.search(clauses[i])) or (
+                    # 百亿县区累计达到多少个, no year said: the running total to date, where the five years' review
+                    # ends (新增百亿县区26个，累计达到46个)
+                    query.aspect == "累计" == f.aspect and not query.asked.explicit and f.kind == "count"
+                    and ends_in(f.period, asked))
                 (same_year if near else other).append((s, f.start, f))
                 continue
             scored.append((s, f.start, f))
-    scored = in_measure_word_asked(query, scored or same_year)
+    scored = in_points_asked(query, in_measure_word_asked(query, scored or same_year))
     scored.sort(key=lambda x: (-x[0], x[1]))
     best: dict[Figure, float] = {}
     for s, _, f in scored:

@@ -312,3 +312,27 @@ def scoreboard() -> str:
 
 if __name__ == "__main__":
     print(scoreboard())
+
+
+@pytest.mark.parametrize("items, tail", [
+    (["交通", "水利", "能源领域投资额"], "领域投资额"),  # one word each before the last: what follows its first word
+    (["城镇", "农村常住居民人均可支配收入增长"], "常住居民人均可支配收入增长"),
+    (["高铁", "高速公路里程"], "里程"),
+    (["集成电路", "汽车零配件", "锂电池出口"], "出口"),  # a head word
+    (["第一", "第三产业增加值"], "产业增加值"),  # the longer of the two
+    (["光电子信息", "生命健康", "北斗产业规模"], "产业规模"),
+    (["上海", "北京"], ""),
+])
+def test_what_the_items_of_a_list_share(items, tail):
+    from qa.figures import shared_tail
+
+    assert shared_tail(items) == tail
+
+
+@pytest.mark.parametrize("text, subjects", [
+    # an item that is only a verb does it to the thing the item before named
+    ("新能源开工1600万千瓦、投产1000万千瓦以上。", ["新能源开工", "新能源投产"]),
+    ("新开工项目120个、竣工80个。", ["新开工项目", "竣工"]),  # the item before ends in a thing, not a verb
+])
+def test_a_verb_item_does_it_to_the_thing_before(text, subjects):
+    assert [f.subject for f in extract_figures(text, 0)] == subjects

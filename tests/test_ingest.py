@@ -240,3 +240,37 @@ def test_a_review_paragraph_that_turns_to_the_five_years(text, expected):
     from qa.ingest import paragraph_period
 
     assert paragraph_period(text, Period(2025, "results"), 2026) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a paragraph that opens on the plan not yet done holds its targets, in a part of one year or of the review
+    ("根据《关于制定国民经济和社会发展第十五个五年规划的建议》，我们编制了“十五五”规划纲要（草案）。提出地区生产总值年均增长5%左右。",
+     Period(2030, "targets", 2026)),
+    ("《纲要（草案）》明确了经济社会发展主要指标：其中粮食综合生产能力526亿斤左右。", Period(2030, "targets", 2026)),
+    ("今年是“十五五”开局之年，必须迈好第一步。", None),  # the year's work, not the plan's
+    ("“十四五”规划纲要确定的目标任务全面完成。", None),  # the plan done is reviewed, not planned
+])
+def test_a_paragraph_on_the_plan_ahead(text, expected):
+    from qa.ingest import paragraph_period
+
+    part = Period(2026, "targets")
+    assert paragraph_period(text, part, 2026) == (expected or part)
+
+
+def test_a_review_of_the_five_years_that_turns_to_the_last_year_and_back():
+    text = ("2026年政府工作报告\n\n一、“十四五”时期工作回顾\n\n“十四五”时期是极不平凡的五年。\n\n——经济运行稳中有进。地区生产总值年均增长5%。\n\n"
+            "刚刚过去的2025年，全省上下深受鼓舞。\n\n加强科技创新。全年原煤产量13亿吨。\n\n"
+            "各位代表！过去五年成绩的取得，根本在于党的领导。\n\n二、2026年重点工作\n\n今年要做好五件事。\n")
+    doc = parse_document("d", text)
+    got = [(p.text[:6], p.period.label if p.period else None) for p in doc.paragraphs if p.period]
+    assert got == [("“十四五”时", "2021-2025年实绩"), ("——经济运行", "2021-2025年实绩"), ("刚刚过去的2", "2025年实绩"),
+                   ("加强科技创新", "2025年实绩"), ("各位代表！过", "2021-2025年实绩"), ("今年要做好五", "2026年目标")]
+
+
+def test_a_review_of_the_plan_and_the_year_opened_by_the_past_five_years():
+    text = ("2026年政府工作报告\n\n一、“十四五”时期和2025年工作回顾\n\n过去的五年极不寻常。\n\n民生福祉不断增进。城镇新增就业603.7万人。\n\n"
+            "刚刚过去的2025年很不平凡。\n\n城镇新增就业121.7万人。\n\n二、2026年重点工作\n\n今年要做好五件事。\n")
+    doc = parse_document("d", text)
+    got = [(p.text[:6], p.period.label if p.period else None) for p in doc.paragraphs if p.period]
+    assert got[:4] == [("过去的五年极", "2021-2025年实绩"), ("民生福祉不断", "2021-2025年实绩"), ("刚刚过去的2", "2025年实绩"),
+                       ("城镇新增就业", "2025年实绩")]

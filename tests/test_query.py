@@ -397,3 +397,26 @@ def test_money_spent_on_something_is_its_spending(question: str, indicator: str)
 ])
 def test_the_indicator_after_zhan_is_the_base_of_a_share(question: str, indicators: tuple[str, ...]) -> None:
     assert analyse(question, vocab=VOCAB).indicators == indicators
+
+
+@pytest.mark.parametrize("question, period", [
+    ("“十四五”末地区生产总值达到多少？", Period(2025, "results")),  # the plan's last year, not its five
+    ("十四五期末城镇化率是多少", Period(2025, "results")),
+    ("十四五期间地区生产总值年均增长多少", Period(2025, "results", 2021)),
+])
+def test_the_end_of_a_plan_is_its_last_year(question, period):
+    from qa.periods import read_period
+
+    assert read_period(question, 2026, True).period == period
+
+
+@pytest.mark.parametrize("question, as_of, period", [
+    ("What forest coverage rate does China aim for during the 14th Five-Year Plan?", 2021, Period(2025, "targets", 2021)),
+    ("Liaoning's target share of non-fossil energy for the 15th Five-Year Plan", 2026, Period(2030, "targets", 2026)),
+    ("What forest coverage rate is Gansu aiming for by the end of the 15th Five-Year Plan?", 2026, Period(2030, "targets")),
+    ("How did GDP grow during the 13th five-year plan period?", 2021, Period(2020, "results", 2016)),
+])
+def test_an_english_five_year_plan_is_its_years(question, as_of, period):
+    from qa.periods import read_period
+
+    assert read_period(question, as_of, True).period == period

@@ -10,7 +10,7 @@ import pytest
 
 from qa.figures import extract_figures
 from qa.resolve import resolve_figure, resolve_sentence
-from qa.types import Period
+from qa.types import Figure, Period
 
 TABLE = Path(__file__).parent / "data" / "figure_resolution.tsv"
 COLUMNS = ("indicator", "aspect", "scope")
@@ -213,3 +213,109 @@ def test_long_range_periods(before, period, report_year, expected):
 def test_from_a_to_b_is_one_thing_at_two_times(sentence, expected):
     got = [(f.text, f.indicator, f.aspect) for f in resolve_sentence(sentence, 0, extract_figures(sentence, 0))]
     assert got == expected
+
+
+@pytest.mark.parametrize("before, after, period, expected", [
+    # 从A到B in one year's review or plan: A is the level it started from, that year's when named
+    ("常住人口城镇化率从2020年的", "提升到2025年的57.7%", Period(2025, "results"), Period(2020, "results")),
+    ("进口零关税商品税目比例由", "提升至74%", Period(2025, "results"), Period(2024, "results")),
+    ("力争研发投入强度从", "提高到2.5%", Period(2026, "targets"), Period(2025, "results")),
+    # B, the level reached, keeps the period; no 到 after: no start
+    ("常住人口城镇化率从2020年的53.2%提升到2025年的", "。", Period(2025, "results"), Period(2025, "results")),
+    ("由省财政安排资金", "，用于农田建设", Period(2025, "results"), Period(2025, "results")),
+])
+def test_the_level_a_change_started_from_is_not_the_years(before, after, period, expected):
+    from qa.resolve import long_range
+
+    assert long_range(before, period, 2026, after) == expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the k-th item of a 分别 list with the words the items share; an item that qualifies an indicator's
+    # name (集成电路出口, 东盟进出口) is a part of it, not the indicator
+    ("集成电路、汽车零配件、锂电池出口分别增长107.9%、46.7%、57.4%。",
+     [("107.9%", "集成电路出口增长", None), ("46.7%", "汽车零配件出口增长", None), ("57.4%", "锂电池出口增长", None)]),
+    ("对中亚五国、东盟进出口分别增长37.2%、19%。", [("37.2%", "对中亚五国进出口增长", None), ("19%", "东盟进出口增长", None)]),
+    ("城镇和农村常住居民人均可支配收入分别增长3.9%和5.7%。",
+     [("3.9%", "城镇常住居民人均可支配收入增长", "城镇居民人均可支配收入"),
+      ("5.7%", "农村常住居民人均可支配收入增长", "农村居民人均可支配收入")]),
+    ("第一、第三产业增加值分别增长3.1%、5.1%。",
+     [("3.1%", "第一产业增加值增长", "第一产业增加值"), ("5.1%", "第三产业增加值增长", "第三产业增加值")]),
+    # items that name indicators of their own keep them, and take no tail
+    ("规上工业增加值、机电产品出口分别增长6%、5%。",
+     [("6%", "规上工业增加值", "规模以上工业增加值"), ("5%", "机电产品出口增长", None)]),
+    ("进出口、出口分别增长5%、6%。", [("5%", "进出口", "进出口总额"), ("6%", "出口增长", "出口总额")]),
+])
+def test_the_items_of_a_respectively_list(sentence, expected):
+    got = [(f.text, f.subject, f.indicator) for f in resolve_sentence(sentence, 0, extract_figures(sentence, 0))]
+    assert got == expected
+
+
+def test_the_level_reached_measures_what_the_level_left_did():
+    s = "人均预期寿命从2020年的75.2岁提升至2025年的76.8岁左右。"
+    got = [(f.text, f.subject, f.indicator) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
+    assert got == [("75.2岁", "人均预期寿命从2020年", "人均预期寿命"), ("76.8岁左右", "人均预期寿命", "人均预期寿命")]
+
+
+@pytest.mark.parametrize("before, period, indicator, expected", [
+    # in a review of the five years, an indicator reviews do not sum states the last year's level …
+    ("综合实力稳步提升。生产总值", Period(2025, "results", 2021), "地区生产总值", Period(2025, "results")),
+    # … one they sum, the five years' total; a flow word keeps the five years; a baseline is the plan before's end
+    ("民生福祉得到新改善。一般公共预算支出", Period(2025, "results", 2021), "一般公共预算支出", Period(2025, "results", 2021)),
+    ("五年累计生产总值", Period(2025, "results", 2021), "地区生产总值", Period(2025, "results", 2021)),
+    ("全省地区生产总值达到13697.5亿元，较“十三五”末的", Period(2025, "results", 2021), "地区生产总值", Period(2020, "results")),
+    ("生产总值", Period(2025, "results"), "地区生产总值", Period(2025, "results")),  # one year: as it is
+])
+def test_the_level_a_review_of_five_years_states(before, period, indicator, expected):
+    from qa.resolve import end_level
+
+    f = Figure("6.66万亿元", 6.66, "万亿元", "amount", "", 0, 1, indicator=indicator, aspect="总量")
+    assert end_level(before, period, f) == expected
+
+
+def test_the_annual_mean_of_a_pollutant_is_one_years():
+    from qa.resolve import long_range
+
+    assert long_range("PM2.5年均浓度", Period(2025, "results"), 2026) == Period(2025, "results")
+    assert long_range("地区生产总值年均增长", Period(2025, "results"), 2026) != Period(2025, "results")
+
+
+def test_a_figure_each_item_of_a_list_has_is_a_part_not_the_indicator():
+    s = "城镇新增就业261.6万人，退役军人、残疾人新增就业均超7.3万人。"
+    got = [(f.text, f.indicator) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
+    assert got == [("261.6万人", "城镇新增就业"), ("超7.3万人", None)]
+
+
+def test_a_threshold_the_five_years_crossed_is_not_the_level_they_ended_at():
+    from qa.resolve import end_level
+
+    f = Figure("3万亿元", 3.0, "万亿元", "amount", "", 0, 1, indicator="地区生产总值", aspect="总量")
+    span = Period(2025, "results", 2021)
+    assert end_level("一是综合实力再上台阶。地区生产总值跨过", span, f) == span
+    assert end_level("经济总量连续跨过", span, f) == span
+
+
+def test_a_count_of_thresholds_does_not_lend_its_subject_to_the_level_after_it():
+    s = "地区生产总值连续迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%。"
+    got = [(f.text, f.indicator) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
+    assert got[1] == ("14.2万亿元", "地区生产总值")
+
+
+def test_what_something_drove_is_a_part_not_the_indicator():
+    s = "中欧班列开行6037列、增长21.1%，带动陕西进出口415.4亿元、增长11.7%。全省进出口总值增长18.5%。"
+    got = [(f.text, f.indicator) for f in resolve_sentence(s, 0, extract_figures(s, 0))]
+    assert got[2:] == [("415.4亿元", None), ("11.7%", None), ("18.5%", "进出口总额")]
+
+
+def test_under_is_no_to_in_a_change_from_a_to_b():
+    from qa.resolve import long_range
+
+    span = Period(2020, "results", 2016)
+    assert long_range("国内生产总值从不到", span, 2021, "增加到超过100万亿元") == Period(2015, "results")
+
+
+def test_each_year_in_a_review_is_over_the_years():
+    from qa.resolve import long_range
+
+    assert long_range("扎实推进就业稳岗计划，每年城镇新增就业", Period(2025, "results"), 2026) == Period(2025, "results", 2021)
+    assert long_range("每年城镇新增就业", Period(2026, "targets"), 2026) == Period(2026, "targets")  # a plan's: as it is

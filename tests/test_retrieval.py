@@ -192,3 +192,27 @@ def test_kth_largest_is_exact(n, k, zeros, levels):
     v[rng.random(n) < zeros] = 0.0
     k = min(k, max(1, int(np.count_nonzero(v))))
     assert kth_largest(v, k) == np.sort(v)[-k]
+
+
+def test_an_indicator_some_figure_is_tied_to_is_named_whatever_its_words() -> None:
+    """第一、第三产业增加值分别增长3.1%、5.1%: the report never writes 第一产业增加值, but the resolver ties 3.1%
+    to it, so the question is not refused as of an indicator the report never names; a plan's years are
+    covered by a report of its first year (“十五五”时期 in a 2026 report, which never writes 2030)."""
+    from types import SimpleNamespace
+
+    from qa.periods import Asked
+    from qa.query import analyse
+    from qa.retrieval import refusal_reason
+
+    class Ix(SimpleNamespace):
+        def says(self, text: str) -> bool:
+            return text.lower() in self.text
+
+    ix = Ix(text="第一、第三产业增加值分别增长3.1%、5.1%。“十五五”时期地区生产总值年均增长5%左右。",
+            known_years=frozenset({2025, 2026}), indicators_given=frozenset({"第一产业增加值"}),
+            documents={})
+    assert refusal_reason(ix, analyse("第一产业增加值增长多少")) is None
+    assert refusal_reason(ix, analyse("“十五五”时期地区生产总值年均增长目标")) is None
+    assert "2031" in refusal_reason(ix, analyse("2031年地区生产总值目标"))
+    ix.indicators_given = frozenset()
+    assert "第一产业增加值" in refusal_reason(ix, analyse("第一产业增加值增长多少"))
