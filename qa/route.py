@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .places import LEVELS, find_places, place
 from .profile import DocumentProfile
@@ -49,18 +50,23 @@ def area_named(text: str, areas: tuple[Area, ...]) -> Area | None:
     by_name = {a.name: a for a in areas}
     named = [by_name[m.place.name] for m in find_places(text) if m.place.name in by_name]
     if not named:
-        named = [a for a in areas if any(w in text.lower() for w in own_words_of(a, areas))]
+        lowered = text.lower()
+        named = [a for w, a in own_words(areas) if w in lowered]
     if not named:
         return None
     return min(named, key=lambda a: LEVELS.index(a.level) if a.level in LEVELS else len(LEVELS))
 
 
-def own_words_of(area: Area, areas: tuple[Area, ...]) -> tuple[str, ...]:
-    """The words by which `area`'s reports name it without naming it (全国, 我国; 全省) that no other
-    area of the corpus uses: among provinces and the State Council's reports 全国 can only be the
-    country, while 全省 could be any province."""
-    others = {f.lower() for a in areas if a is not area for f in a.forms}
-    return tuple(f.lower() for f in area.forms if place(f) is None and f.lower() not in others)
+@lru_cache(maxsize=16)
+def own_words(areas: tuple[Area, ...]) -> tuple[tuple[str, Area], ...]:
+    """(word, area) for the words by which an area's reports name it without naming it (全国, 我国;
+    全省) that no other area of the corpus uses: among provinces and the State Council's reports 全国
+    can only be the country, while 全省 could be any province. Read once per corpus."""
+    users: dict[str, list[Area]] = {}
+    for a in areas:
+        for f in dict.fromkeys(f.lower() for f in a.forms if place(f) is None):
+            users.setdefault(f, []).append(a)
+    return tuple((w, found[0]) for w, found in users.items() if len(found) == 1)
 
 
 def home_area(areas: tuple[Area, ...], name: str | None) -> Area | None:
