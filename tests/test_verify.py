@@ -35,6 +35,11 @@ class P:  # the parts of a Passage that choose() reads
     text: str = ""
 
 
+def chosen(question: str, text: str, figures: tuple[Figure, ...]):
+    """The verdict on `question` when `text`, holding `figures`, is the one passage retrieved."""
+    return choose(analyse(question, vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+
+
 WANTED = [
     ("今年地区生产总值预期增长多少", "growth"),
     ("2023年经济增速是多少?", "growth"),
@@ -404,33 +409,33 @@ def test_the_part_of_the_year_a_figure_is_of(text, figure, part) -> None:
 def test_raised_to_how_much_asks_the_level_reached_not_the_one_left() -> None:
     text = "将小规模纳税人增值税起征点从月销售额10万元提高到15万元。"
     figures = tuple(resolved(text, Period(2023, "results")))
-    verdict = choose(analyse("小规模纳税人增值税起征点提高到多少", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("小规模纳税人增值税起征点提高到多少", text, figures)
     assert verdict.figures and verdict.figures[0].text == "15万元", [f.text for f in verdict.figures]
 
 
 def test_a_running_total_asked_with_no_year_is_where_the_five_years_end() -> None:
     text = "新增百亿县区26个，累计达到46个。"
     figures = tuple(resolved(text, Period(2023, "results", 2019)))  # VOCAB's latest result is 2023's
-    verdict = choose(analyse("百亿县区累计达到多少个？", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("百亿县区累计达到多少个？", text, figures)
     assert verdict.figures and verdict.figures[0].text == "46个", (verdict, [f.aspect for f in figures])
     # a year said asks that year's: the five years' total is another period's
-    verdict = choose(analyse("2022年百亿县区累计达到多少个？", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("2022年百亿县区累计达到多少个？", text, figures)
     assert not verdict.figures
 
 
 def test_a_threshold_crossed_ranks_after_the_level_reached_right_after_it() -> None:
     text = "地区生产总值突破3万亿元、达3.6万亿元。"
     figures = tuple(resolved(text, Period(2023, "results")))
-    verdict = choose(analyse("地区生产总值是多少", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("地区生产总值是多少", text, figures)
     assert verdict.figures and verdict.figures[0].text == "3.6万亿元", [f.text for f in verdict.figures]
 
 
 def test_points_asked_are_not_answered_by_a_per_cent() -> None:
     text = "民间投资逆势增长2.7%，高出全国平均水平9.1个百分点。"
     figures = tuple(resolved(text, Period(2023, "results")))
-    verdict = choose(analyse("民间投资增速比全国平均高出多少个百分点？", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("民间投资增速比全国平均高出多少个百分点？", text, figures)
     assert verdict.figures and verdict.figures[0].text == "9.1个百分点", [f.text for f in verdict.figures]
-    verdict = choose(analyse("民间投资增长多少", vocab=VOCAB), [P("d", 1.0, figures, text)], {"d": text})
+    verdict = chosen("民间投资增长多少", text, figures)
     assert verdict.figures and verdict.figures[0].text == "2.7%"
 
 
